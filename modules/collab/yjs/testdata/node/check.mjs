@@ -1,0 +1,117 @@
+// check.mjs compares the Go codec's results with the yjs results of a case
+// file written by gen.mjs and prints a JSON summary on stdout.
+//
+// Usage: node check.mjs --cases cases.ndjson --results results.ndjson [--dump dir] [--max 20]
+//
+// The results file has one line per trace, in the same order as the case
+// file: {"trace":i,"r":[{"o":base64} | {"e":"error text"} | {}]}.
+//
+// A merge or diff result passes when it is byte-identical to yjs, or when
+// applying it to a fresh Y.Doc (on top of the client state the state vector
+// came from, when known) gives the same content of every root, the same state
+// vector, the same delete set and the same pending structs and deletes as the
+// yjs result. A state vector passes when it decodes to the same map.
+import * as Y from 'yjs'
+import fs from 'node:fs'
+import path from 'node:path'
+import { readNDJSON, unb64, parseArgs, canonicalUpdate, docState, firstDiff, svToObject } from './lib.mjs'
+
+const args = parseArgs(process.argv.slice(2))
+const maxList = Number(args.max ?? 20)
+const dumpDir = args.dump ?? null
+
+const summary = { cases: 0, byteIdentical: 0, structEqual: 0, semanticEqual: 0, mismatches: 0, goErrors: 0, byOp: {}, first: [] }
+const opStats = op => (summary.byOp[op] ??= { cases: 0, byteIdentical: 0, structEqual: 0, semanticEqual: 0, mismatches: 0, goErrors: 0 })
+
+function equalBytes (a, b) {
+  return a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0
+}
+
+function dump (t, ci, c, got) {
+  if (dumpDir === null) return null
+  fs.mkdirSync(dumpDir, { recursive: true })
+  const prefix = path.join(dumpDir, `seed${t.seed}-trace${t.trace}-case${ci}-${c.op}`)
+  c.in.forEach((b, k) => fs.writeFileSync(`${prefix}.in${k}.bin`, unb64(t.blobs[b])))
+  if (c.sv !== undefined) fs.writeFileSync(`${prefix}.sv.bin`, unb64(t.blobs[c.sv]))
+  if (c.base !== undefined) fs.writeFileSync(`${prefix}.base.bin`, unb64(t.blobs[c.base]))
+  if (c.want !== undefined) fs.writeFileSync(`${prefix}.yjs.bin`, unb64(t.blobs[c.want]))
+  if (got) fs.writeFileSync(`${prefix}.go.bin`, got)
+  return prefix + '.*'
+}
+
+// compareUpdates returns null when got and want carry the same document, or
+// a description of the first difference.
+function compareUpdates (got, want, base) {
+  let gs
+  try {
+    canonicalUpdate(got)
+  } catch (e) {
+    return 'yjs cannot decode the Go update: ' + e.message
+  }
+  try {
+    gs = docState(base ? [base, got] : [got])
+  } catch (e) {
+    return 'yjs cannot apply the Go update: ' + e.message
+  }
+  const ws = docState(base ? [base, want] : [want])
+  return firstDiff(gs, ws)
+}
+
+const results = readNDJSON(args.results)[Symbol.asyncIterator]()
+for await (const t of readNDJSON(args.cases)) {
+  const { value: res, done } = await results.next()
+  if (done || res.trace !== t.trace) {
+    console.error(`check: results out of step at trace ${t.trace} (got ${done ? 'end of file' : res.trace})`)
+    process.exit(2)
+  }
+  t.cases.forEach((c, ci) => {
+    if (c.op === 'decsv') return // checked on the Go side
+    const st = opStats(c.op)
+    summary.cases++; st.cases++
+    const r = res.r[ci] ?? {}
+    const fail = (detail, got) => {
+      summary.mismatches++; st.mismatches++
+      if (summary.first.length < maxList) {
+        summary.first.push({
+          seed: t.seed,
+          trace: t.trace,
+          case: ci,
+          op: c.op,
+          desc: c.desc,
+          trace_desc: t.desc,
+          detail,
+          files: dump(t, ci, c, got),
+          repro: `node gen.mjs --seed ${t.seed} --from ${t.trace} --traces 1`
+        })
+      }
+    }
+    if (r.e !== undefined) {
+      summary.goErrors++; st.goErrors++
+      fail('Go returned an error: ' + r.e, null)
+      return
+    }
+    if (r.o === undefined) { fail('no Go result', null); return }
+    const got = unb64(r.o)
+    const want = unb64(t.blobs[c.want])
+    if (equalBytes(got, want)) {
+      summary.byteIdentical++; st.byteIdentical++
+      summary.semanticEqual++; st.semanticEqual++
+      summary.structEqual++; st.structEqual++
+      return
+    }
+    if (c.op === 'sv') {
+      let g
+      try { g = svToObject(Y.decodeStateVector(got)) } catch (e) { fail('yjs cannot decode the Go state vector: ' + e.message, got); return }
+      const w = svToObject(Y.decodeStateVector(want))
+      if (JSON.stringify(g) === JSON.stringify(w)) { summary.semanticEqual++; st.semanticEqual++ } else fail(`state vector go=${JSON.stringify(g)} yjs=${JSON.stringify(w)}`, got)
+      return
+    }
+    let structEq = false
+    try { structEq = canonicalUpdate(got) === canonicalUpdate(want) } catch (e) {}
+    if (structEq) { summary.structEqual++; st.structEqual++ }
+    const base = c.base !== undefined ? unb64(t.blobs[c.base]) : null
+    const d = compareUpdates(got, want, base)
+    if (d === null) { summary.semanticEqual++; st.semanticEqual++ } else fail(d + (structEq ? ' (canonical structs equal)' : ''), got)
+  })
+}
+process.stdout.write(JSON.stringify(summary) + '\n')
