@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/thebrain/thebrain/platform/config"
+	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/localpg"
+	"github.com/thebrain/thebrain/platform/module"
+	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/redis"
+	"github.com/thebrain/thebrain/platform/server"
+)
+
+// backends are the stateful services a mode needs, embedded or external.
+type backends struct {
+	dbURL    string
+	cluster  *localpg.Cluster
+	pool     *pgxpool.Pool
+	redis    *redis.Client
+	embedded *redis.Embedded
+	keys     redis.Keys
+	secret   []byte
+}
+
+// openDatabaseURL resolves the PostgreSQL URL, starting the embedded cluster
+// when none is configured.
+func (b *backends) openDatabaseURL(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	if cfg.DatabaseURL != "" {
+		b.dbURL = cfg.DatabaseURL
+		logger.InfoContext(ctx, "database backend: PostgreSQL", slog.String("url", config.MaskURL(cfg.DatabaseURL)))
+		return nil
+	}
+	dir := filepath.Join(cfg.DataDir, "postgres")
+	c, err := localpg.Start(ctx, localpg.Options{Dir: dir, BinDir: cfg.PostgresBinDir, Logger: logger})
+	if err != nil {
+		if errors.Is(err, localpg.ErrNoBinaries) {
+			return err
+		}
+		return fmt.Errorf("embedded PostgreSQL in %s: %w", dir, err)
+	}
+	b.cluster, b.dbURL = c, c.URL()
+	logger.InfoContext(ctx, "database backend: embedded PostgreSQL (set THEBRAIN_DATABASE_URL to use a server)",
+		slog.String("dir", dir), slog.String("url", config.MaskURL(c.URL())))
+	return nil
+}
+
+// open brings up everything serve and lambda need. migrate says whether to
+// apply pending migrations first.
+func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) (*backends, error) {
+	b := &backends{keys: redis.NewKeys(cfg.RedisPrefix)}
+	if err := b.open(ctx, cfg, logger, migrate); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) error {
+	var err error
+	if err = b.openDatabaseURL(ctx, cfg, logger); err != nil {
+		return err
+	}
+	if migrate {
+		if err = migrateUp(ctx, b.dbURL, logger); err != nil {
+			return err
+		}
+	}
+	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns}); err != nil {
+		return fmt.Errorf("THEBRAIN_DATABASE_URL: %w", err)
+	}
+	redisURL := cfg.RedisURL
+	if redisURL == "" {
+		if b.embedded, err = redis.StartEmbedded(); err != nil {
+			return err
+		}
+		redisURL = b.embedded.URL()
+		logger.InfoContext(ctx, "redis backend: in-process Redis-protocol server (set THEBRAIN_REDIS_URL to use a server)")
+	} else {
+		logger.InfoContext(ctx, "redis backend: Redis", slog.String("url", config.MaskURL(redisURL)))
+	}
+	if b.redis, err = redis.Open(ctx, redisURL); err != nil {
+		return fmt.Errorf("THEBRAIN_REDIS_URL: %w", err)
+	}
+	b.secret, err = secretKey(cfg)
+	return err
+}
+
+// Close releases everything in reverse order of opening.
+func (b *backends) Close() {
+	if b.redis != nil {
+		b.redis.Close()
+	}
+	if b.embedded != nil {
+		b.embedded.Close()
+	}
+	if b.pool != nil {
+		b.pool.Close()
+	}
+	if b.cluster != nil {
+		_ = b.cluster.Stop()
+	}
+}
+
+// secretKey returns the configured secret, or one generated on first use
+// and kept in the data directory so cursors survive restarts.
+func secretKey(cfg config.Config) ([]byte, error) {
+	if len(cfg.SecretKey) > 0 {
+		return cfg.SecretKey, nil
+	}
+	path := filepath.Join(cfg.DataDir, "secret.key")
+	if raw, err := os.ReadFile(path); err == nil {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
+		if err != nil || len(key) < 32 {
+			return nil, fmt.Errorf("%s is damaged; delete it to generate a new key (open cursors become invalid)", path)
+		}
+		return key, nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o711); err != nil {
+		return nil, fmt.Errorf("THEBRAIN_DATA_DIR: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("store generated secret key: %w", err)
+	}
+	return key, nil
+}
+
+// newHandler wires the modules onto the platform: the only place modules
+// meet each other.
+func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handler {
+	_ = page.NewCodec(b.secret) // shared by the list endpoints of every module
+	var mods []module.Module
+	return server.NewHandler(server.Options{
+		Logger:         logger,
+		Version:        buildVersion(),
+		Modules:        mods,
+		CORSOrigins:    cfg.CORSOrigins,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		RequestTimeout: cfg.RequestTimeout,
+		HSTS:           cfg.Env == "production",
+		Checks: map[string]server.Check{
+			"database": func(ctx context.Context) error { return b.pool.Ping(ctx) },
+			"redis":    func(ctx context.Context) error { return b.redis.Ping(ctx).Err() },
+		},
+	})
+}

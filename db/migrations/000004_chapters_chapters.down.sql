@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS comments;
+DROP TABLE IF EXISTS versions;
+DROP TABLE IF EXISTS chapters;

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS citations;
+DROP TABLE IF EXISTS research_notes;

@@ -1,0 +1,297 @@
+// Package config is the only reader of the environment. Every setting has a
+// THEBRAIN_ name, a default in code and a parser; Load reports every problem
+// at once so an operator fixes a deployment in one go.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the effective configuration of one process.
+type Config struct {
+	Env         string // "development" or "production"
+	HTTPAddr    string
+	DataDir     string
+	LogFormat   string // "text" or "json"
+	LogLevel    slog.Level
+	AutoMigrate bool
+
+	DatabaseURL      string // empty: start the embedded PostgreSQL cluster
+	PostgresBinDir   string // where the embedded cluster's binaries are; empty: search
+	DatabaseMaxConns int32
+	RedisURL         string // empty: use the in-process Redis-protocol server
+	RedisPrefix      string
+
+	// SecretKey derives keys for tamper-checked values such as cursors. When
+	// empty, a key is generated once and kept in DataDir.
+	SecretKey []byte
+
+	CORSOrigins       []string
+	MaxBodyBytes      int64
+	RequestTimeout    time.Duration
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+}
+
+// Setting describes one environment variable.
+type Setting struct {
+	Name    string
+	Default string
+	Help    string
+	Secret  bool
+	parse   func(cfg *Config, v string) error
+}
+
+// Settings lists every variable Load reads, in documentation order.
+func Settings() []Setting { return settings }
+
+var settings = []Setting{
+	{Name: "THEBRAIN_ENV", Default: "development", Help: "development or production; production refuses embedded backends and generated keys",
+		parse: func(c *Config, v string) error { return oneOf(&c.Env, v, "development", "production") }},
+	{Name: "THEBRAIN_HTTP_ADDR", Default: ":8080", Help: "listen address of serve mode",
+		parse: func(c *Config, v string) error { return hostPort(&c.HTTPAddr, v) }},
+	{Name: "THEBRAIN_DATA_DIR", Default: "./.thebrain", Help: "local state: embedded PostgreSQL cluster, generated keys",
+		parse: func(c *Config, v string) error { return nonEmpty(&c.DataDir, v) }},
+	{Name: "THEBRAIN_LOG_FORMAT", Default: "text", Help: "text or json",
+		parse: func(c *Config, v string) error { return oneOf(&c.LogFormat, v, "text", "json") }},
+	{Name: "THEBRAIN_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error",
+		parse: func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+	{Name: "THEBRAIN_AUTO_MIGRATE", Default: "true", Help: "serve mode migrates the database up before listening (never in Lambda)",
+		parse: func(c *Config, v string) error { return boolean(&c.AutoMigrate, v) }},
+	{Name: "THEBRAIN_DATABASE_URL", Default: "", Help: "PostgreSQL URL; empty starts a private cluster from the local PostgreSQL binaries", Secret: true,
+		parse: func(c *Config, v string) error { return dbURL(&c.DatabaseURL, v) }},
+	{Name: "THEBRAIN_POSTGRES_BIN_DIR", Default: "", Help: "directory with initdb, pg_ctl and postgres for the embedded cluster; empty searches PATH, pg_config and /usr/lib/postgresql/*/bin",
+		parse: func(c *Config, v string) error { c.PostgresBinDir = v; return nil }},
+	{Name: "THEBRAIN_DATABASE_MAX_CONNS", Default: "20", Help: "PostgreSQL pool size",
+		parse: func(c *Config, v string) error { return intRange(&c.DatabaseMaxConns, v, 1, 1000) }},
+	{Name: "THEBRAIN_REDIS_URL", Default: "", Help: "Redis URL; empty uses an in-process Redis-protocol server", Secret: true,
+		parse: func(c *Config, v string) error { return redisURL(&c.RedisURL, v) }},
+	{Name: "THEBRAIN_REDIS_PREFIX", Default: "thebrain:", Help: "namespace prepended to every Redis key",
+		parse: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
+	{Name: "THEBRAIN_SECRET_KEY", Default: "", Help: "base64 key (32+ bytes) for signed cursors; empty generates one in the data directory", Secret: true,
+		parse: func(c *Config, v string) error { return secretKey(&c.SecretKey, v) }},
+	{Name: "THEBRAIN_CORS_ORIGINS", Default: "", Help: "comma-separated exact origins allowed by CORS, e.g. https://app.example.com",
+		parse: func(c *Config, v string) error { return origins(&c.CORSOrigins, v) }},
+	{Name: "THEBRAIN_MAX_BODY_BYTES", Default: "1048576", Help: "default request body cap in bytes",
+		parse: func(c *Config, v string) error { return intRange(&c.MaxBodyBytes, v, 1024, 1<<30) }},
+	{Name: "THEBRAIN_REQUEST_TIMEOUT", Default: "30s", Help: "deadline of one API request",
+		parse: func(c *Config, v string) error { return duration(&c.RequestTimeout, v) }},
+	{Name: "THEBRAIN_READ_HEADER_TIMEOUT", Default: "10s", Help: "time a client has to send request headers",
+		parse: func(c *Config, v string) error { return duration(&c.ReadHeaderTimeout, v) }},
+	{Name: "THEBRAIN_IDLE_TIMEOUT", Default: "120s", Help: "keep-alive idle timeout",
+		parse: func(c *Config, v string) error { return duration(&c.IdleTimeout, v) }},
+	{Name: "THEBRAIN_SHUTDOWN_TIMEOUT", Default: "20s", Help: "grace period for in-flight requests on SIGINT/SIGTERM",
+		parse: func(c *Config, v string) error { return duration(&c.ShutdownTimeout, v) }},
+}
+
+// Load reads every setting through getenv (os.Getenv in production, a map
+// in tests). The error joins one line per bad variable.
+func Load(getenv func(string) string) (Config, error) {
+	var cfg Config
+	var errs []error
+	for _, s := range settings {
+		v, set := strings.TrimSpace(getenv(s.Name)), true
+		if v == "" {
+			v, set = s.Default, false
+		}
+		if err := s.parse(&cfg, v); err != nil {
+			shown := v
+			if s.Secret || !set {
+				shown = "" // never echo secrets, and defaults are ours
+			}
+			if shown != "" {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", s.Name, shown, err))
+			} else {
+				errs = append(errs, fmt.Errorf("%s: %w", s.Name, err))
+			}
+		}
+	}
+	if cfg.Env == "production" {
+		if cfg.DatabaseURL == "" {
+			errs = append(errs, errors.New("THEBRAIN_DATABASE_URL: required in production"))
+		}
+		if cfg.RedisURL == "" {
+			errs = append(errs, errors.New("THEBRAIN_REDIS_URL: required in production"))
+		}
+		if len(cfg.SecretKey) == 0 {
+			errs = append(errs, errors.New("THEBRAIN_SECRET_KEY: required in production"))
+		}
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// LogValue renders the effective configuration with secrets masked, for the
+// start-up log line.
+func (c Config) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("env", c.Env),
+		slog.String("http_addr", c.HTTPAddr),
+		slog.String("data_dir", c.DataDir),
+		slog.String("log_format", c.LogFormat),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.Bool("auto_migrate", c.AutoMigrate),
+		slog.String("database_url", MaskURL(c.DatabaseURL)),
+		slog.Int("database_max_conns", int(c.DatabaseMaxConns)),
+		slog.String("redis_url", MaskURL(c.RedisURL)),
+		slog.String("redis_prefix", c.RedisPrefix),
+		slog.Bool("secret_key_set", len(c.SecretKey) > 0),
+		slog.Any("cors_origins", c.CORSOrigins),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Duration("request_timeout", c.RequestTimeout),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// MaskURL hides the password of a URL (and the whole value if it does not
+// parse, since it may then be anything).
+func MaskURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+func oneOf(dst *string, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			*dst = v
+			return nil
+		}
+	}
+	return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+}
+
+func nonEmpty(dst *string, v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	*dst = v
+	return nil
+}
+
+func hostPort(dst *string, v string) error {
+	i := strings.LastIndexByte(v, ':')
+	if i < 0 {
+		return errors.New("must be host:port or :port")
+	}
+	p, err := strconv.Atoi(v[i+1:])
+	if err != nil || p < 0 || p > 65535 {
+		return errors.New("port must be a number from 0 to 65535")
+	}
+	*dst = v
+	return nil
+}
+
+func boolean(dst *bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*dst = b
+	return nil
+}
+
+func intRange[T int32 | int64](dst *T, v string, lo, hi T) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || T(n) < lo || T(n) > hi || int64(T(n)) != n {
+		return fmt.Errorf("must be an integer from %d to %d", lo, hi)
+	}
+	*dst = T(n)
+	return nil
+}
+
+func duration(dst *time.Duration, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return errors.New("must be a positive duration such as 30s or 2m")
+	}
+	*dst = d
+	return nil
+}
+
+func dbURL(dst *string, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" && u.Query().Get("host") == "" {
+		return errors.New("must be a postgres:// URL with a host")
+	}
+	*dst = v
+	return nil
+}
+
+func redisURL(dst *string, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return errors.New("must be a redis:// or rediss:// URL with a host")
+	}
+	*dst = v
+	return nil
+}
+
+func secretKey(dst *[]byte, v string) error {
+	if v == "" {
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		b, err = base64.RawURLEncoding.DecodeString(v)
+	}
+	if err != nil {
+		return errors.New("must be base64")
+	}
+	if len(b) < 32 {
+		return errors.New("must decode to at least 32 bytes")
+	}
+	*dst = b
+	return nil
+}
+
+func origins(dst *[]string, v string) error {
+	*dst = nil
+	if v == "" {
+		return nil
+	}
+	var bad []string
+	for _, o := range strings.Split(v, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || strings.Contains(o, "*") {
+			bad = append(bad, o)
+			continue
+		}
+		*dst = append(*dst, u.Scheme+"://"+u.Host)
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("not exact origins (scheme://host[:port], no wildcards): %s", strings.Join(bad, ", "))
+	}
+	return nil
+}

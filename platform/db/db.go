@@ -1,0 +1,155 @@
+// Package db opens the PostgreSQL pool and holds the helpers every module
+// uses with it: transactions, error classification and migrations.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Options tune the pool.
+type Options struct {
+	MaxConns int32
+	// SearchPath, when set, is the session search_path (tests use a private
+	// schema per test).
+	SearchPath string
+	// ApplicationName shows up in pg_stat_activity.
+	ApplicationName string
+}
+
+// Open connects a pool to url and checks it answers within a short time, so
+// a wrong URL fails at start with a clear message.
+func Open(ctx context.Context, url string, o Options) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	cfg.HealthCheckPeriod = 30 * time.Second
+	if o.SearchPath != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = o.SearchPath
+	}
+	name := o.ApplicationName
+	if name == "" {
+		name = "thebrain"
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = name
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", redactedHost(cfg), err)
+	}
+	return pool, nil
+}
+
+func redactedHost(cfg *pgxpool.Config) string {
+	return fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
+}
+
+// Beginner is what InTx needs: a pool or a connection.
+type Beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// InTx runs fn in a transaction, committing when it returns nil and rolling
+// back otherwise (also on panic).
+func InTx(ctx context.Context, b Beginner, fn func(tx pgx.Tx) error) (err error) {
+	tx, err := b.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// InSerializableTx runs fn at SERIALIZABLE isolation and retries it (up to
+// attempts times) when PostgreSQL reports a serialization failure or a
+// deadlock. fn must be safe to run more than once.
+func InSerializableTx(ctx context.Context, pool *pgxpool.Pool, attempts int, fn func(tx pgx.Tx) error) error {
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
+		if !IsRetryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(i+1) * 5 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// PostgreSQL error codes we branch on.
+const (
+	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
+	codeCheckViolation       = "23514"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+)
+
+// IsNoRows reports whether err means a query returned no row.
+func IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+func pgCode(err error) (*pgconn.PgError, bool) {
+	var pe *pgconn.PgError
+	ok := errors.As(err, &pe)
+	return pe, ok
+}
+
+// IsUniqueViolation reports a unique violation, of constraint (an index
+// name) when it is not empty.
+func IsUniqueViolation(err error, constraint string) bool {
+	pe, ok := pgCode(err)
+	return ok && pe.Code == codeUniqueViolation && (constraint == "" || pe.ConstraintName == constraint)
+}
+
+// IsForeignKeyViolation reports a foreign-key violation, of constraint when
+// it is not empty.
+func IsForeignKeyViolation(err error, constraint string) bool {
+	pe, ok := pgCode(err)
+	return ok && pe.Code == codeForeignKeyViolation && (constraint == "" || pe.ConstraintName == constraint)
+}
+
+// IsCheckViolation reports a CHECK constraint violation.
+func IsCheckViolation(err error) bool {
+	pe, ok := pgCode(err)
+	return ok && pe.Code == codeCheckViolation
+}
+
+// IsRetryable reports a serialization failure or deadlock, which a
+// transaction may simply run again.
+func IsRetryable(err error) bool {
+	pe, ok := pgCode(err)
+	return ok && (pe.Code == codeSerializationFailure || pe.Code == codeDeadlockDetected)
+}

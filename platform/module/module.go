@@ -1,0 +1,36 @@
+// Package module is the contract between the composition root and the
+// packages under modules/. A module never imports another module; what it
+// needs from one is a small interface it declares itself, wired in
+// cmd/thebrain.
+package module
+
+import (
+	"context"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Module is implemented by every package under modules/.
+type Module interface {
+	// Name is stable; it is used in logs and job names.
+	Name() string
+	// Routes registers endpoints on r, which is mounted at /api/v1 and
+	// already has request ID, access log, recovery, security headers, body
+	// limit, timeout and optional authentication applied.
+	Routes(r chi.Router)
+}
+
+// RootRouter is implemented by modules that also serve paths outside
+// /api/v1 (for example /.well-known/jwks.json or /collab/{document}). These
+// routes get the same middleware except the request timeout.
+type RootRouter interface {
+	RootRoutes(r chi.Router)
+}
+
+// Job is a unit of background work a module runs in worker mode.
+type Job func(ctx context.Context, payload []byte) error
+
+// JobRunner is implemented by modules that own background jobs.
+type JobRunner interface {
+	Jobs() map[string]Job
+}
