@@ -20,7 +20,19 @@ const args = parseArgs(process.argv.slice(2))
 const maxList = Number(args.max ?? 20)
 const dumpDir = args.dump ?? null
 
-const summary = { cases: 0, byteIdentical: 0, structEqual: 0, semanticEqual: 0, mismatches: 0, goErrors: 0, byOp: {}, first: [] }
+const summary = { cases: 0, byteIdentical: 0, structEqual: 0, semanticEqual: 0, mismatches: 0, goErrors: 0, byOp: {}, kinds: [], first: [], semanticOnly: [] }
+const kinds = new Map()
+
+// classify reduces a mismatch description to its kind: the error text
+// without numbers, or the first field of the document state that differs.
+function classify (detail) {
+  if (detail.startsWith('Go returned an error: ')) {
+    return 'Go error: ' + detail.slice(21).split('\n')[0].replace(/[0-9]+/g, 'N').slice(0, 100)
+  }
+  const m = /^(\w+) differs/.exec(detail)
+  if (m) return m[1] + ' differs'
+  return detail.replace(/[0-9]+/g, 'N').slice(0, 60)
+}
 const opStats = op => (summary.byOp[op] ??= { cases: 0, byteIdentical: 0, structEqual: 0, semanticEqual: 0, mismatches: 0, goErrors: 0 })
 
 function equalBytes (a, b) {
@@ -71,8 +83,18 @@ for await (const t of readNDJSON(args.cases)) {
     const r = res.r[ci] ?? {}
     const fail = (detail, got) => {
       summary.mismatches++; st.mismatches++
-      if (summary.first.length < maxList) {
-        summary.first.push({
+      // Group mismatches by op and kind of difference, and keep the first
+      // example of every group, so one frequent bug does not hide others.
+      const kind = c.op + ': ' + classify(detail)
+      let k = kinds.get(kind)
+      if (!k) {
+        k = { kind, count: 0, example: null }
+        kinds.set(kind, k)
+      }
+      k.count++
+      if (k.example === null && kinds.size <= maxList) {
+        k.example = {
+          kind,
           seed: t.seed,
           trace: t.trace,
           case: ci,
@@ -82,7 +104,7 @@ for await (const t of readNDJSON(args.cases)) {
           detail,
           files: dump(t, ci, c, got),
           repro: `node gen.mjs --seed ${t.seed} --from ${t.trace} --traces 1`
-        })
+        }
       }
     }
     if (r.e !== undefined) {
@@ -103,15 +125,33 @@ for await (const t of readNDJSON(args.cases)) {
       let g
       try { g = svToObject(Y.decodeStateVector(got)) } catch (e) { fail('yjs cannot decode the Go state vector: ' + e.message, got); return }
       const w = svToObject(Y.decodeStateVector(want))
-      if (JSON.stringify(g) === JSON.stringify(w)) { summary.semanticEqual++; st.semanticEqual++ } else fail(`state vector go=${JSON.stringify(g)} yjs=${JSON.stringify(w)}`, got)
+      if (JSON.stringify(g) === JSON.stringify(w)) { summary.semanticEqual++; st.semanticEqual++ } else fail(`sv differs: go=${JSON.stringify(g)} yjs=${JSON.stringify(w)}`, got)
       return
     }
     let structEq = false
-    try { structEq = canonicalUpdate(got) === canonicalUpdate(want) } catch (e) {}
+    let cg = null
+    let cw = null
+    try { cg = canonicalUpdate(got); cw = canonicalUpdate(want); structEq = cg === cw } catch (e) {}
     if (structEq) { summary.structEqual++; st.structEqual++ }
     const base = c.base !== undefined ? unb64(t.blobs[c.base]) : null
     const d = compareUpdates(got, want, base)
-    if (d === null) { summary.semanticEqual++; st.semanticEqual++ } else fail(d + (structEq ? ' (canonical structs equal)' : ''), got)
+    if (d === null) {
+      summary.semanticEqual++; st.semanticEqual++
+      // Not byte-identical: keep a few examples of how the bytes differ.
+      if (summary.semanticOnly.length < 3) {
+        summary.semanticOnly.push({
+          seed: t.seed,
+          trace: t.trace,
+          case: ci,
+          op: c.op,
+          desc: c.desc,
+          detail: structEq ? `canonical structs equal; sizes go=${got.length} yjs=${want.length}` : firstDiff({ structs: cg }, { structs: cw }),
+          files: dump(t, ci, c, got)
+        })
+      }
+    } else fail(d + (structEq ? ' (canonical structs equal)' : ''), got)
   })
 }
+summary.kinds = Array.from(kinds.values()).sort((a, b) => b.count - a.count).map(k => ({ kind: k.kind, count: k.count }))
+summary.first = Array.from(kinds.values()).filter(k => k.example !== null).map(k => k.example)
 process.stdout.write(JSON.stringify(summary) + '\n')

@@ -469,6 +469,7 @@ function genTrace (seed, index) {
     }
   }
   for (let i = 0; i < nClients; i++) if (rng.bool(0.3)) recordSV(i)
+  while (updates.length === 0) edit(docs[rng.int(nClients)])
 
   // ------------------------------------------------------------ cases
   const blobs = []

@@ -1,0 +1,114 @@
+package yjs_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// nodeDir is the Node project that generates the differential cases and
+// the benchmark inputs with the pinned yjs release.
+const nodeDir = "testdata/node"
+
+// lockStamp records which package-lock.json node_modules was installed from,
+// so a changed lock file triggers a fresh npm ci.
+const lockStamp = "node_modules/.thebrain-lock.sha256"
+
+var (
+	npmOnce sync.Once
+	npmErr  error
+)
+
+// requireNode makes sure node and npm exist and that node_modules matches
+// the committed lock file. It fails the test (never skips) when they do not:
+// the differential test is the only check that the Go codec agrees with yjs.
+func requireNode(tb testing.TB) {
+	tb.Helper()
+	npmOnce.Do(func() { npmErr = installNodeModules() })
+	if npmErr != nil {
+		tb.Fatalf("the yjs differential harness needs Node.js (>= 18) and npm on PATH: %v", npmErr)
+	}
+}
+
+func installNodeModules() error {
+	for _, bin := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			return fmt.Errorf("%s not found: %w", bin, err)
+		}
+	}
+	lock, err := os.ReadFile(filepath.Join(nodeDir, "package-lock.json"))
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(lock)
+	want := hex.EncodeToString(sum[:])
+	got, err := os.ReadFile(filepath.Join(nodeDir, lockStamp))
+	if err == nil && strings.TrimSpace(string(got)) == want {
+		if _, err := os.Stat(filepath.Join(nodeDir, "node_modules/yjs/package.json")); err == nil {
+			return nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = nodeDir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("npm ci in %s: %v\n%s", nodeDir, err, out)
+	}
+	return os.WriteFile(filepath.Join(nodeDir, lockStamp), []byte(want+"\n"), 0o644)
+}
+
+// runNode runs a script of the Node project and returns its stdout. Its
+// stderr goes to the test log when the script fails.
+func runNode(ctx context.Context, script string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
+	cmd.Dir = nodeDir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("node %s %s: %v\n%s", script, strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+// guard turns a panic in the codec into an error, so one bad case does not
+// hide the results of all others.
+func guard(fn func() ([]byte, error)) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, firstLines(string(debug.Stack()), 14))
+		}
+	}()
+	return fn()
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// absPath resolves a path relative to the package directory, for scripts
+// that run with the Node project as their working directory.
+func absPath(tb testing.TB, p string) string {
+	tb.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}

@@ -1,0 +1,438 @@
+package yjs_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/thebrain/thebrain/modules/collab/yjs"
+)
+
+// The differential test generates random multi-client editing traces with
+// the pinned yjs (testdata/node/gen.mjs), runs the Go codec on every case,
+// and lets yjs judge the Go results (testdata/node/check.mjs):
+//
+//	gen.mjs -> cases.ndjson -> Go -> results.ndjson -> check.mjs -> summary
+//
+// Half of the traces come from a fixed seed, half from a rotating one that
+// is logged (and can be set with YJS_DIFF_SEED). YJS_DIFF_TRACES sets the
+// total number of traces (default 2000).
+
+const (
+	fixedSeed        = "20261125"
+	defaultTraces    = 2000
+	maxListedFailure = 12
+)
+
+type diffTrace struct {
+	Seed  string     `json:"seed"`
+	Trace int        `json:"trace"`
+	Desc  string     `json:"desc"`
+	Blobs [][]byte   `json:"blobs"`
+	Cases []diffCase `json:"cases"`
+}
+
+type diffCase struct {
+	Op    string            `json:"op"`
+	In    []int             `json:"in"`
+	Want  *int              `json:"want"`
+	SV    *int              `json:"sv"`
+	Base  *int              `json:"base"`
+	SVMap map[string]uint64 `json:"svmap"`
+	Desc  string            `json:"desc"`
+}
+
+type diffResultLine struct {
+	Trace int          `json:"trace"`
+	R     []diffResult `json:"r"`
+}
+
+// diffResult is one Go result: O is set (possibly empty) on success, E on
+// error; both are absent for cases that are checked on the Go side only.
+type diffResult struct {
+	O *[]byte `json:"o,omitempty"`
+	E string  `json:"e,omitempty"`
+}
+
+type checkSummary struct {
+	Cases         int                  `json:"cases"`
+	ByteIdentical int                  `json:"byteIdentical"`
+	StructEqual   int                  `json:"structEqual"`
+	SemanticEqual int                  `json:"semanticEqual"`
+	Mismatches    int                  `json:"mismatches"`
+	GoErrors      int                  `json:"goErrors"`
+	ByOp          map[string]opSummary `json:"byOp"`
+	Kinds         []mismatchKind       `json:"kinds"`
+	First         []checkFailure       `json:"first"`
+	SemanticOnly  []checkFailure       `json:"semanticOnly"`
+}
+
+// mismatchKind counts mismatches of one op with the same kind of difference.
+type mismatchKind struct {
+	Kind  string `json:"kind"`
+	Count int    `json:"count"`
+}
+
+type opSummary struct {
+	Cases         int `json:"cases"`
+	ByteIdentical int `json:"byteIdentical"`
+	StructEqual   int `json:"structEqual"`
+	SemanticEqual int `json:"semanticEqual"`
+	Mismatches    int `json:"mismatches"`
+	GoErrors      int `json:"goErrors"`
+}
+
+type checkFailure struct {
+	Kind      string `json:"kind"`
+	Seed      string `json:"seed"`
+	Trace     int    `json:"trace"`
+	Case      int    `json:"case"`
+	Op        string `json:"op"`
+	Desc      string `json:"desc"`
+	TraceDesc string `json:"trace_desc"`
+	Detail    string `json:"detail"`
+	Files     string `json:"files"`
+	Repro     string `json:"repro"`
+}
+
+// goSideFailure is a check that the Go test makes itself (DecodeStateVector).
+type goSideFailure struct {
+	seed, desc, detail string
+	trace, index       int
+}
+
+func TestDifferentialAgainstYjs(t *testing.T) {
+	requireNode(t)
+	total := defaultTraces
+	if v := os.Getenv("YJS_DIFF_TRACES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 {
+			t.Fatalf("YJS_DIFF_TRACES=%q: want an integer >= 2", v)
+		}
+		total = n
+	}
+	rotating := os.Getenv("YJS_DIFF_SEED")
+	if rotating == "" {
+		rotating = strconv.FormatInt(time.Now().UnixNano()%1_000_000_007, 10)
+	}
+	t.Logf("fixed seed %s, rotating seed %s (reproduce with YJS_DIFF_SEED=%s), %d traces", fixedSeed, rotating, rotating, total)
+
+	runs := []struct {
+		seed   string
+		traces int
+	}{
+		{fixedSeed, total - total/2},
+		{rotating, total / 2},
+	}
+	dir := t.TempDir()
+	failDir := absPath(t, filepath.Join(nodeDir, ".failures"))
+	if err := os.RemoveAll(failDir); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	// Each seed is one pipeline; the two run side by side (one per core).
+	type outcome struct {
+		summary  checkSummary
+		goSide   []goSideFailure
+		goChecks int
+		err      error
+	}
+	outcomes := make([]outcome, len(runs))
+	var wg sync.WaitGroup
+	for i, r := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := &outcomes[i]
+			cases := filepath.Join(dir, "cases-"+r.seed+".ndjson")
+			results := filepath.Join(dir, "results-"+r.seed+".ndjson")
+			if _, o.err = runNode(ctx, "gen.mjs", "--seed", r.seed, "--traces", strconv.Itoa(r.traces), "--out", cases); o.err != nil {
+				return
+			}
+			if o.goSide, o.goChecks, o.err = runGoSide(cases, results); o.err != nil {
+				return
+			}
+			var out []byte
+			if out, o.err = runNode(ctx, "check.mjs", "--cases", cases, "--results", results, "--dump", failDir, "--max", strconv.Itoa(maxListedFailure)); o.err != nil {
+				return
+			}
+			o.err = json.Unmarshal(out, &o.summary)
+		}()
+	}
+	wg.Wait()
+
+	var sum checkSummary
+	sum.ByOp = map[string]opSummary{}
+	var failures, semanticOnly []checkFailure
+	kinds := map[string]int{}
+	var goSide []goSideFailure
+	goChecks := 0
+	for i, o := range outcomes {
+		if o.err != nil {
+			t.Fatalf("seed %s: %v", runs[i].seed, o.err)
+		}
+		s := o.summary
+		sum.Cases += s.Cases
+		sum.ByteIdentical += s.ByteIdentical
+		sum.StructEqual += s.StructEqual
+		sum.SemanticEqual += s.SemanticEqual
+		sum.Mismatches += s.Mismatches
+		sum.GoErrors += s.GoErrors
+		for op, v := range s.ByOp {
+			a := sum.ByOp[op]
+			a.Cases += v.Cases
+			a.ByteIdentical += v.ByteIdentical
+			a.StructEqual += v.StructEqual
+			a.SemanticEqual += v.SemanticEqual
+			a.Mismatches += v.Mismatches
+			a.GoErrors += v.GoErrors
+			sum.ByOp[op] = a
+		}
+		failures = append(failures, s.First...)
+		semanticOnly = append(semanticOnly, s.SemanticOnly...)
+		for _, k := range s.Kinds {
+			kinds[k.Kind] += k.Count
+		}
+		goSide = append(goSide, o.goSide...)
+		goChecks += o.goChecks
+	}
+
+	t.Logf("%d cases: %d byte-identical, %d only semantically equal (%d of those with equal canonical structs), %d mismatches (%d Go errors)",
+		sum.Cases, sum.ByteIdentical, sum.SemanticEqual-sum.ByteIdentical, sum.StructEqual-sum.ByteIdentical, sum.Mismatches, sum.GoErrors)
+	for _, op := range slices.Sorted(maps.Keys(sum.ByOp)) {
+		v := sum.ByOp[op]
+		t.Logf("  %-5s %6d cases: %6d byte-identical, %6d semantic only, %5d mismatches (%d Go errors)",
+			op, v.Cases, v.ByteIdentical, v.SemanticEqual-v.ByteIdentical, v.Mismatches, v.GoErrors)
+	}
+	t.Logf("  DecodeStateVector: %d checks, %d failures", goChecks, len(goSide))
+	for _, f := range semanticOnly {
+		t.Logf("  not byte-identical (semantically equal): seed %s trace %d case %d %s: %s: %s (files %s)",
+			f.Seed, f.Trace, f.Case, f.Op, f.Desc, truncate(f.Detail, 600), f.Files)
+	}
+
+	if sum.Cases == 0 {
+		t.Fatal("the generator produced no cases")
+	}
+	for i, f := range goSide {
+		if i == maxListedFailure {
+			t.Errorf("... and %d more DecodeStateVector failures", len(goSide)-i)
+			break
+		}
+		t.Errorf("seed %s trace %d case %d (%s): %s", f.seed, f.trace, f.index, f.desc, f.detail)
+	}
+	if sum.Mismatches > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%d of %d cases differ from yjs. By kind:\n", sum.Mismatches, sum.Cases)
+		byCount := slices.SortedFunc(maps.Keys(kinds), func(a, b string) int { return kinds[b] - kinds[a] })
+		for _, k := range byCount {
+			fmt.Fprintf(&b, "  %6d  %s\n", kinds[k], k)
+		}
+		fmt.Fprintf(&b, "\nThe first case of each kind:\n")
+		listed := map[string]bool{}
+		for _, f := range failures {
+			if listed[f.Kind] || len(listed) == maxListedFailure {
+				continue
+			}
+			listed[f.Kind] = true
+			fmt.Fprintf(&b, "\n[%d] seed %s trace %d case %d: %s: %s\n    trace: %s\n    %s\n    repro: (cd %s && %s)\n",
+				len(listed), f.Seed, f.Trace, f.Case, f.Op, f.Desc, f.TraceDesc, truncate(f.Detail, 1200), nodeDir, f.Repro)
+			if f.Files != "" {
+				fmt.Fprintf(&b, "    inputs and outputs: %s\n", f.Files)
+			}
+		}
+		t.Error(b.String())
+	}
+}
+
+// runGoSide runs the codec on every case of a case file and writes the
+// results file. It also checks DecodeStateVector against yjs's decoding.
+func runGoSide(casesPath, resultsPath string) ([]goSideFailure, int, error) {
+	in, err := os.Open(casesPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer in.Close()
+	out, err := os.Create(resultsPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	w := bufio.NewWriterSize(out, 1<<20)
+	r := bufio.NewReaderSize(in, 1<<20)
+	var failures []goSideFailure
+	checks := 0
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			var tr diffTrace
+			if err := json.Unmarshal(line, &tr); err != nil {
+				out.Close()
+				return nil, 0, fmt.Errorf("decode case file: %w", err)
+			}
+			res := diffResultLine{Trace: tr.Trace, R: make([]diffResult, len(tr.Cases))}
+			for i, c := range tr.Cases {
+				if c.Op == "decsv" {
+					checks++
+					if d := checkDecodeStateVector(tr.Blobs[c.In[0]], c.SVMap); d != "" {
+						failures = append(failures, goSideFailure{seed: tr.Seed, trace: tr.Trace, index: i, desc: c.Desc, detail: d})
+					}
+					continue
+				}
+				o, err := runCase(tr.Blobs, c)
+				if err != nil {
+					res.R[i].E = err.Error()
+				} else {
+					if o == nil {
+						o = []byte{}
+					}
+					res.R[i].O = &o
+				}
+			}
+			enc, err := json.Marshal(res)
+			if err != nil {
+				out.Close()
+				return nil, 0, err
+			}
+			w.Write(enc)
+			w.WriteByte('\n')
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			out.Close()
+			return nil, 0, err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		out.Close()
+		return nil, 0, err
+	}
+	return failures, checks, out.Close()
+}
+
+func runCase(blobs [][]byte, c diffCase) ([]byte, error) {
+	switch c.Op {
+	case "merge":
+		ins := make([][]byte, len(c.In))
+		for i, b := range c.In {
+			// Copies, so that a codec that writes into its inputs is caught
+			// by the comparison rather than corrupting other cases.
+			ins[i] = slices.Clone(blobs[b])
+		}
+		return guard(func() ([]byte, error) { return yjs.MergeUpdates(ins) })
+	case "sv":
+		return guard(func() ([]byte, error) { return yjs.EncodeStateVectorFromUpdate(slices.Clone(blobs[c.In[0]])) })
+	case "diff":
+		if c.SV == nil {
+			return nil, errors.New("harness: diff case without a state vector")
+		}
+		return guard(func() ([]byte, error) {
+			return yjs.DiffUpdate(slices.Clone(blobs[c.In[0]]), slices.Clone(blobs[*c.SV]))
+		})
+	}
+	return nil, fmt.Errorf("harness: unknown op %q", c.Op)
+}
+
+func checkDecodeStateVector(sv []byte, want map[string]uint64) string {
+	var got map[uint64]uint64
+	_, err := guard(func() ([]byte, error) {
+		var err error
+		got, err = yjs.DecodeStateVector(sv)
+		return nil, err
+	})
+	if err != nil {
+		return fmt.Sprintf("DecodeStateVector(%s): %v", base64.StdEncoding.EncodeToString(sv), err)
+	}
+	w := make(map[uint64]uint64, len(want))
+	for k, v := range want {
+		c, err := strconv.ParseUint(k, 10, 64)
+		if err != nil {
+			return "harness: bad client id " + k
+		}
+		w[c] = v
+	}
+	if !maps.Equal(got, w) {
+		return fmt.Sprintf("DecodeStateVector(%s) = %v, yjs decodes %v", base64.StdEncoding.EncodeToString(sv), got, w)
+	}
+	return ""
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// TestDifferentialRejectsV2 feeds documents encoded as V2 updates (which
+// y-websocket and Hocuspocus never send) to every function: each must fail,
+// while the same documents encoded as V1 must be accepted.
+func TestDifferentialRejectsV2(t *testing.T) {
+	requireNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := runNode(ctx, "v2.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type v2Case struct {
+		Name string `json:"name"`
+		V2   []byte `json:"v2"`
+		V1   []byte `json:"v1"`
+		SV   []byte `json:"sv"`
+	}
+	var cases []v2Case
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var c v2Case
+		if err := dec.Decode(&c); err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, c)
+	}
+	if len(cases) == 0 {
+		t.Fatal("v2.mjs produced no cases")
+	}
+	calls := []struct {
+		name string
+		call func(update, sv []byte) ([]byte, error)
+	}{
+		{"MergeUpdates single", func(u, _ []byte) ([]byte, error) { return yjs.MergeUpdates([][]byte{u}) }},
+		{"MergeUpdates with empty", func(u, _ []byte) ([]byte, error) { return yjs.MergeUpdates([][]byte{{0, 0}, u}) }},
+		{"MergeUpdates twice", func(u, _ []byte) ([]byte, error) { return yjs.MergeUpdates([][]byte{u, u}) }},
+		{"EncodeStateVectorFromUpdate", func(u, _ []byte) ([]byte, error) { return yjs.EncodeStateVectorFromUpdate(u) }},
+		{"DiffUpdate empty sv", func(u, _ []byte) ([]byte, error) { return yjs.DiffUpdate(u, []byte{0}) }},
+		{"DiffUpdate", func(u, sv []byte) ([]byte, error) { return yjs.DiffUpdate(u, sv) }},
+	}
+	for _, c := range cases {
+		for _, fn := range calls {
+			t.Run(c.Name+"/"+fn.name, func(t *testing.T) {
+				if _, err := guard(func() ([]byte, error) { return fn.call(slices.Clone(c.V1), c.SV) }); err != nil {
+					t.Errorf("V1 encoding of the same document rejected: %v", err)
+				}
+				got, err := guard(func() ([]byte, error) { return fn.call(slices.Clone(c.V2), c.SV) })
+				if err == nil {
+					t.Errorf("V2 update accepted (%d bytes in, %d bytes out); want an error", len(c.V2), len(got))
+				} else if strings.HasPrefix(err.Error(), "panic:") {
+					t.Errorf("V2 update made the codec panic: %v", err)
+				}
+			})
+		}
+	}
+}
