@@ -1,0 +1,102 @@
+package testkit
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/authn"
+	"github.com/thebrain/thebrain/platform/token"
+)
+
+// Issuer and audience of test tokens.
+const (
+	TokenIssuer   = "https://test.thebrain.app"
+	TokenAudience = "thebrain-api"
+)
+
+var (
+	keyOnce  sync.Once
+	issuer   *token.Issuer
+	verifier *token.Verifier
+	keyErr   error
+)
+
+func testKeys(t testing.TB) (*token.Issuer, *token.Verifier) {
+	t.Helper()
+	keyOnce.Do(func() {
+		k, err := token.GenerateKey()
+		if err != nil {
+			keyErr = err
+			return
+		}
+		set, err := token.PublicSet(k)
+		if err != nil {
+			keyErr = err
+			return
+		}
+		issuer, keyErr = token.NewIssuer(k, TokenIssuer, TokenAudience)
+		verifier = token.NewVerifier(set, TokenIssuer, TokenAudience)
+	})
+	if keyErr != nil {
+		t.Fatalf("testkit: token keys: %v", keyErr)
+	}
+	return issuer, verifier
+}
+
+// Verifier returns an authn.Verifier that checks real signed access tokens
+// (signature, claims, expiry) minted by Token. It does not consult session
+// revocation, which the auth module adds on top.
+func Verifier(t testing.TB) authn.Verifier {
+	_, v := testKeys(t)
+	return signatureVerifier{v}
+}
+
+type signatureVerifier struct{ v *token.Verifier }
+
+func (s signatureVerifier) Verify(ctx context.Context, raw string) (authn.Principal, error) {
+	c, err := s.v.Verify(ctx, raw)
+	if err != nil {
+		return authn.Principal{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: authn.ErrUnauthenticated.Detail, Err: err}
+	}
+	return authn.Principal{UserID: c.UserID, SessionID: c.SessionID}, nil
+}
+
+// Token mints an access token for userID in a new session.
+func Token(t testing.TB, userID uuid.UUID) string {
+	t.Helper()
+	iss, _ := testKeys(t)
+	raw, _, err := iss.Issue(userID, uuid.New())
+	if err != nil {
+		t.Fatalf("testkit: issue token: %v", err)
+	}
+	return raw
+}
+
+// TestUser is a user row created directly in the database, with a token.
+type TestUser struct {
+	ID    uuid.UUID
+	Email string
+	Token string
+}
+
+// User inserts a user named name (its email is name@example.test) and
+// returns it with a valid access token. The password hash is unusable, so
+// the account cannot log in; tests of login go through the auth module.
+func User(t testing.TB, pool *pgxpool.Pool, name string) TestUser {
+	t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	email := strings.ToLower(name) + "@example.test"
+	_, err := pool.Exec(context.Background(),
+		`INSERT INTO users (id, email, email_canonical, password_hash, full_name) VALUES ($1, $2, $2, '!', $3)`,
+		id, email, name)
+	if err != nil {
+		t.Fatalf("testkit: insert user %s: %v", name, err)
+	}
+	return TestUser{ID: id, Email: email, Token: Token(t, id)}
+}
