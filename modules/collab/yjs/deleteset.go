@@ -1,0 +1,168 @@
+package yjs
+
+import (
+	"cmp"
+	"slices"
+)
+
+// DeleteRange is a run of deleted clock units of one client.
+type DeleteRange struct {
+	Clock uint64
+	Len   uint64
+}
+
+// ClientDeletes holds the deleted ranges of one client.
+type ClientDeletes struct {
+	Client uint64
+	Ranges []DeleteRange
+}
+
+// DeleteSet lists deleted ranges per client. Clients appear in the order
+// they were first met in the update; Yjs only sorts them when writing.
+type DeleteSet struct {
+	Clients []ClientDeletes
+}
+
+// readDeleteSet reads a V1 delete set like Yjs's readDeleteSet: a client
+// with no ranges is left out, and a client listed twice gets the ranges of
+// both entries, in order.
+func readDeleteSet(d *decoder, lim *Limits) (DeleteSet, error) {
+	var ds DeleteSet
+	n, err := d.readVarUint()
+	if err != nil {
+		return ds, err
+	}
+	// Each client entry takes at least two bytes.
+	if n > uint64(d.remaining())/2 {
+		return ds, errTruncated
+	}
+	var index map[uint64]int
+	total := 0
+	for i := uint64(0); i < n; i++ {
+		client, err := d.readVarUint()
+		if err != nil {
+			return ds, err
+		}
+		count, err := d.readVarUint()
+		if err != nil {
+			return ds, err
+		}
+		if count > uint64(d.remaining())/2 {
+			return ds, errTruncated
+		}
+		if total += int(count); total > lim.MaxDeleteRanges {
+			return ds, overLimit("more than %d delete ranges", lim.MaxDeleteRanges)
+		}
+		if count == 0 {
+			continue
+		}
+		at := -1
+		if index != nil {
+			if j, ok := index[client]; ok {
+				at = j
+			}
+		} else {
+			for j := range ds.Clients {
+				if ds.Clients[j].Client == client {
+					at = j
+					break
+				}
+			}
+		}
+		if at < 0 {
+			at = len(ds.Clients)
+			ds.Clients = append(ds.Clients, ClientDeletes{Client: client, Ranges: make([]DeleteRange, 0, count)})
+			if index == nil && len(ds.Clients) > 8 {
+				index = make(map[uint64]int, len(ds.Clients))
+				for j, c := range ds.Clients {
+					index[c.Client] = j
+				}
+			} else if index != nil {
+				index[client] = at
+			}
+		}
+		for j := uint64(0); j < count; j++ {
+			clock, err := d.readVarUint()
+			if err != nil {
+				return ds, err
+			}
+			length, err := d.readVarUint()
+			if err != nil {
+				return ds, err
+			}
+			ds.Clients[at].Ranges = append(ds.Clients[at].Ranges, DeleteRange{clock, length})
+		}
+	}
+	return ds, nil
+}
+
+// appendDeleteSet writes ds with clients in descending order, the order
+// Yjs's writeDeleteSet uses. Ranges are written as they are.
+func appendDeleteSet(dst []byte, ds DeleteSet) []byte {
+	clients := ds.Clients
+	if !slices.IsSortedFunc(clients, compareClientsDesc) {
+		clients = slices.Clone(clients)
+		slices.SortStableFunc(clients, compareClientsDesc)
+	}
+	dst = appendVarUint(dst, uint64(len(clients)))
+	for _, c := range clients {
+		dst = appendVarUint(dst, c.Client)
+		dst = appendVarUint(dst, uint64(len(c.Ranges)))
+		for _, r := range c.Ranges {
+			dst = appendVarUint(dst, r.Clock)
+			dst = appendVarUint(dst, r.Len)
+		}
+	}
+	return dst
+}
+
+func compareClientsDesc(a, b ClientDeletes) int { return cmp.Compare(b.Client, a.Client) }
+
+// mergeDeleteSets unions delete sets like Yjs's mergeDeleteSets followed by
+// sortAndMergeDeleteSet: per client, ranges sorted by clock with
+// overlapping and adjacent ranges joined.
+func mergeDeleteSets(sets []DeleteSet) DeleteSet {
+	var merged DeleteSet
+	index := map[uint64]int{}
+	for _, ds := range sets {
+		for _, c := range ds.Clients {
+			at, ok := index[c.Client]
+			if !ok {
+				at = len(merged.Clients)
+				index[c.Client] = at
+				merged.Clients = append(merged.Clients, ClientDeletes{Client: c.Client})
+			}
+			merged.Clients[at].Ranges = append(merged.Clients[at].Ranges, c.Ranges...)
+		}
+	}
+	for i := range merged.Clients {
+		merged.Clients[i].Ranges = sortAndMergeRanges(merged.Clients[i].Ranges)
+	}
+	return merged
+}
+
+// sortAndMergeRanges sorts by clock and joins ranges that overlap or touch.
+// The result does not depend on the order of equal clocks, so an unstable
+// sort is fine.
+func sortAndMergeRanges(rs []DeleteRange) []DeleteRange {
+	if len(rs) < 2 {
+		return rs
+	}
+	if !slices.IsSortedFunc(rs, compareRanges) {
+		slices.SortFunc(rs, compareRanges)
+	}
+	j := 1
+	for i := 1; i < len(rs); i++ {
+		left := &rs[j-1]
+		right := rs[i]
+		if left.Clock+left.Len >= right.Clock {
+			left.Len = max(left.Len, right.Clock+right.Len-left.Clock)
+		} else {
+			rs[j] = right
+			j++
+		}
+	}
+	return rs[:j]
+}
+
+func compareRanges(a, b DeleteRange) int { return cmp.Compare(a.Clock, b.Clock) }

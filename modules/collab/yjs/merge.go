@@ -1,0 +1,335 @@
+package yjs
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+)
+
+// mergeReader is one input of MergeUpdates. seq breaks ties between readers
+// whose current structs share a client and clock (see mergeHeap).
+type mergeReader struct {
+	structReader
+	seq int
+}
+
+// mergeHeap orders readers by current struct: client descending, clock
+// ascending, then seq ascending. Yjs re-sorts its reader array with a stable
+// sort before every step, and only the first reader moves between steps; a
+// stable sort puts that reader before every reader with an equal key. Giving
+// it a fresh, smaller seq each step reproduces exactly that order, in
+// O(log n) instead of a sort per step.
+type mergeHeap []*mergeReader
+
+func (h mergeHeap) less(i, j int) bool {
+	a, b := &h[i].cur, &h[j].cur
+	if a.ID.Client != b.ID.Client {
+		return a.ID.Client > b.ID.Client
+	}
+	if a.ID.Clock != b.ID.Clock {
+		return a.ID.Clock < b.ID.Clock
+	}
+	return h[i].seq < h[j].seq
+}
+
+func (h mergeHeap) down(i int) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// replaySort reorders the readers as V8's sort would order Yjs's reader
+// array, then renumbers seq so the heap order matches that array. h[0] is
+// the reader that just moved (still at the front of Yjs's array); the rest
+// are in the order of the previous sort.
+func (h mergeHeap) replaySort() {
+	if len(h) > 1 {
+		rest := h[1:]
+		slices.SortFunc(rest, func(a, b *mergeReader) int {
+			if c := jsCompareKeys(a, b); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
+	}
+	v8Sort(h)
+	for i, r := range h {
+		r.seq = i
+	}
+}
+
+func (h mergeHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// MergeUpdates merges V1 updates into one, like Yjs's mergeUpdates, with
+// DefaultLimits.
+func MergeUpdates(updates [][]byte) ([]byte, error) {
+	return DefaultLimits.MergeUpdates(updates)
+}
+
+// MergeUpdates merges V1 updates into one, byte-identical to Yjs's
+// mergeUpdates: the union of all structs with overlaps removed, gaps filled
+// with Skips, and the union of the delete sets. It performs no garbage
+// collection. A single update is validated and returned as a copy, as Yjs
+// returns it unchanged.
+func (l Limits) MergeUpdates(updates [][]byte) ([]byte, error) {
+	l = l.withDefaults()
+	total := 0
+	for _, u := range updates {
+		total += len(u)
+	}
+	if err := l.checkSize(total); err != nil {
+		return nil, err
+	}
+	if len(updates) == 1 {
+		if _, err := l.DecodeUpdate(updates[0]); err != nil {
+			return nil, err
+		}
+		return bytes.Clone(updates[0]), nil
+	}
+	out, err := mergeUpdates(updates, &l)
+	if err != nil {
+		return nil, classify(err, updates...)
+	}
+	return out, nil
+}
+
+func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
+	readers := make([]mergeReader, len(updates))
+	h := make(mergeHeap, 0, len(updates))
+	var ties tieTracker
+	for i, u := range updates {
+		r := &readers[i]
+		if err := r.init(u, lim, true); err != nil {
+			return nil, err
+		}
+		r.seq = i
+		if r.ok {
+			h = append(h, r)
+			ties.add(&r.cur)
+		}
+	}
+	if ties.conflicts > 0 {
+		h.replaySort()
+	} else {
+		h.init()
+	}
+	nextSeq := -1
+
+	var w lazyWriter
+	w.body = make([]byte, 0, total(updates))
+	var cw Struct // the struct being written, valid when haveCW
+	haveCW := false
+
+	for len(h) > 0 {
+		dec := h[0]
+		ties.remove(&dec.cur)
+		firstClient := dec.cur.ID.Client
+		if err := mergeStep(dec, &w, &cw, &haveCW, firstClient); err != nil {
+			return nil, err
+		}
+		if dec.ok {
+			ties.add(&dec.cur)
+		}
+		// Only the top reader changed; put it where Yjs's sort would.
+		if ties.conflicts > 0 {
+			if !dec.ok {
+				h = h[1:]
+			}
+			h.replaySort()
+			continue
+		}
+		if !dec.ok {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		} else {
+			dec.seq = nextSeq
+			nextSeq--
+		}
+		h.down(0)
+	}
+	if haveCW {
+		w.write(&cw, 0)
+	}
+
+	sets := make([]DeleteSet, len(readers))
+	for i := range readers {
+		r := &readers[i]
+		ds, err := readDeleteSet(&r.d, lim)
+		if err != nil {
+			return nil, err
+		}
+		if r.d.remaining() != 0 {
+			return nil, errTrailing
+		}
+		sets[i] = ds
+	}
+	ds := mergeDeleteSets(sets)
+	out := make([]byte, 0, w.size()+deleteSetSize(ds))
+	out = w.finish(out)
+	return appendDeleteSet(out, ds), nil
+}
+
+// mergeStep is one round of Yjs's merge loop on the reader with the
+// highest priority.
+func mergeStep(dec *mergeReader, w *lazyWriter, cw *Struct, haveCW *bool, firstClient uint64) error {
+	if *haveCW {
+		curr := &dec.cur
+		iterated := false
+		// Skip what was already written. Higher clients come first, so a
+		// struct of a client at or above the current one that ends before
+		// the current struct does is already covered.
+		for dec.ok && curr.End() <= cw.End() && curr.ID.Client >= cw.ID.Client {
+			if err := dec.next(); err != nil {
+				return err
+			}
+			iterated = true
+		}
+		if !dec.ok || curr.ID.Client != firstClient || (iterated && curr.ID.Clock > cw.End()) {
+			// Another reader may now hold the next struct of this client.
+			return nil
+		}
+		if firstClient != cw.ID.Client {
+			w.write(cw, 0)
+			*cw = *curr
+			if err := dec.next(); err != nil {
+				return err
+			}
+		} else if cw.End() < curr.ID.Clock {
+			// A gap: fill it with a Skip.
+			if cw.Kind == KindSkip {
+				cw.Length = curr.End() - cw.ID.Clock
+			} else {
+				w.write(cw, 0)
+				gap := curr.ID.Clock - cw.End()
+				*cw = Struct{Kind: KindSkip, ID: ID{firstClient, cw.End()}, Length: gap}
+			}
+		} else {
+			next := curr
+			var sliced Struct
+			if diff := cw.End() - curr.ID.Clock; diff > 0 {
+				if cw.Kind == KindSkip {
+					// Prefer cutting the Skip: the other struct carries data.
+					cw.Length -= diff
+				} else {
+					var err error
+					if sliced, err = spliceStruct(curr, diff); err != nil {
+						return err
+					}
+					next = &sliced
+				}
+			}
+			if !mergeWith(cw, next) {
+				w.write(cw, 0)
+				*cw = *next
+				if err := dec.next(); err != nil {
+					return err
+				}
+			}
+		}
+	} else {
+		*cw = dec.cur
+		*haveCW = true
+		if err := dec.next(); err != nil {
+			return err
+		}
+	}
+	for dec.ok && dec.cur.ID.Client == firstClient && dec.cur.ID.Clock == cw.End() && dec.cur.Kind != KindSkip {
+		w.write(cw, 0)
+		*cw = dec.cur
+		if err := dec.next(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeWith glues right onto left where Yjs's mergeWith would during a
+// merge of updates. Items never merge there: Yjs compares the left item's
+// right neighbour, which decoded items do not have. GCs and Skips absorb
+// their own kind.
+func mergeWith(left, right *Struct) bool {
+	if left.Kind == KindItem || left.Kind != right.Kind {
+		return false
+	}
+	left.Length += right.Length
+	return true
+}
+
+func total(updates [][]byte) int {
+	n := 0
+	for _, u := range updates {
+		n += len(u)
+	}
+	return n
+}
+
+// deleteSetSize is an upper bound of the encoded size of ds.
+func deleteSetSize(ds DeleteSet) int {
+	n := 10
+	for _, c := range ds.Clients {
+		n += 20 + 18*len(c.Ranges)
+	}
+	return n
+}
+
+// jsCompareKeys orders by client descending, then clock ascending.
+func jsCompareKeys(a, b *mergeReader) int {
+	if a.cur.ID.Client != b.cur.ID.Client {
+		return cmp.Compare(b.cur.ID.Client, a.cur.ID.Client)
+	}
+	return cmp.Compare(a.cur.ID.Clock, b.cur.ID.Clock)
+}
+
+// tieTracker counts, among the readers' current structs, the positions
+// (client and clock) held by both a GC and an Item. While there is none,
+// Yjs's comparator is consistent and the heap reproduces its order.
+type tieTracker struct {
+	kinds     map[ID][2]int
+	conflicts int
+}
+
+func (t *tieTracker) add(s *Struct) { t.update(s, 1) }
+
+func (t *tieTracker) remove(s *Struct) { t.update(s, -1) }
+
+func (t *tieTracker) update(s *Struct, delta int) {
+	if t.kinds == nil {
+		t.kinds = make(map[ID][2]int)
+	}
+	k := 0
+	if s.Kind == KindItem {
+		k = 1
+	}
+	c := t.kinds[s.ID]
+	before := c[0] > 0 && c[1] > 0
+	c[k] += delta
+	after := c[0] > 0 && c[1] > 0
+	if c[0] == 0 && c[1] == 0 {
+		delete(t.kinds, s.ID)
+	} else {
+		t.kinds[s.ID] = c
+	}
+	switch {
+	case after && !before:
+		t.conflicts++
+	case before && !after:
+		t.conflicts--
+	}
+}
