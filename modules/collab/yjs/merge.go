@@ -51,26 +51,6 @@ func (h mergeHeap) down(i int) {
 	}
 }
 
-// replaySort reorders the readers as V8's sort would order Yjs's reader
-// array, then renumbers seq so the heap order matches that array. h[0] is
-// the reader that just moved (still at the front of Yjs's array); the rest
-// are in the order of the previous sort.
-func (h mergeHeap) replaySort() {
-	if len(h) > 1 {
-		rest := h[1:]
-		slices.SortFunc(rest, func(a, b *mergeReader) int {
-			if c := jsCompareKeys(a, b); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.seq, b.seq)
-		})
-	}
-	v8Sort(h)
-	for i, r := range h {
-		r.seq = i
-	}
-}
-
 func (h mergeHeap) init() {
 	for i := len(h)/2 - 1; i >= 0; i-- {
 		h.down(i)
@@ -125,8 +105,13 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 			ties.add(&r.cur)
 		}
 	}
+	// h is a heap ordered by (key, seq) while Yjs's comparator is
+	// consistent, and holds Yjs's array order verbatim (arrayMode) while
+	// it is not.
+	arrayMode := false
 	if ties.conflicts > 0 {
-		h.replaySort()
+		v8Sort(h)
+		arrayMode = true
 	} else {
 		h.init()
 	}
@@ -147,22 +132,41 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 		if dec.ok {
 			ties.add(&dec.cur)
 		}
-		// Only the top reader changed; put it where Yjs's sort would.
-		if ties.conflicts > 0 {
+		// Only the first reader changed; put it where Yjs's sort would.
+		switch {
+		case ties.conflicts > 0:
+			if !arrayMode {
+				// Yjs's array is the heap order, with dec still first.
+				rest := h[1:]
+				slices.SortFunc(rest, compareKeySeq)
+				arrayMode = true
+			}
 			if !dec.ok {
 				h = h[1:]
 			}
-			h.replaySort()
-			continue
+			v8Sort(h)
+		case arrayMode:
+			// Back to a consistent comparator: a stable sort orders by key
+			// and then by position in the current array.
+			if !dec.ok {
+				h = h[1:]
+			}
+			for i, r := range h {
+				r.seq = i
+			}
+			nextSeq = -1
+			h.init()
+			arrayMode = false
+		default:
+			if !dec.ok {
+				h[0] = h[len(h)-1]
+				h = h[:len(h)-1]
+			} else {
+				dec.seq = nextSeq
+				nextSeq--
+			}
+			h.down(0)
 		}
-		if !dec.ok {
-			h[0] = h[len(h)-1]
-			h = h[:len(h)-1]
-		} else {
-			dec.seq = nextSeq
-			nextSeq--
-		}
-		h.down(0)
 	}
 	if haveCW {
 		w.write(&cw, 0)
@@ -289,12 +293,15 @@ func deleteSetSize(ds DeleteSet) int {
 	return n
 }
 
-// jsCompareKeys orders by client descending, then clock ascending.
-func jsCompareKeys(a, b *mergeReader) int {
+// compareKeySeq is the heap order as a comparison function.
+func compareKeySeq(a, b *mergeReader) int {
 	if a.cur.ID.Client != b.cur.ID.Client {
 		return cmp.Compare(b.cur.ID.Client, a.cur.ID.Client)
 	}
-	return cmp.Compare(a.cur.ID.Clock, b.cur.ID.Clock)
+	if a.cur.ID.Clock != b.cur.ID.Clock {
+		return cmp.Compare(a.cur.ID.Clock, b.cur.ID.Clock)
+	}
+	return cmp.Compare(a.seq, b.seq)
 }
 
 // tieTracker counts, among the readers' current structs, the positions
