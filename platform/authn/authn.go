@@ -119,3 +119,12 @@ func unauthorized(w http.ResponseWriter, r *http.Request, err error, params stri
 	}
 	httpx.WriteError(w, r, err)
 }
+
+// UserProfile is the public face of an account that other modules show
+// (member lists, comment authors). The auth module owns the users table and
+// provides profiles; nothing else reads that table.
+type UserProfile struct {
+	ID       uuid.UUID
+	Email    string
+	FullName string
+}
