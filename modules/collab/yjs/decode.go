@@ -41,6 +41,25 @@ func (l Limits) DecodeUpdate(update []byte) (*Update, error) {
 	return u, nil
 }
 
+// validateUpdate checks a whole V1 update without keeping anything.
+func validateUpdate(update []byte, lim *Limits) error {
+	var r structReader
+	err := r.init(update, lim, false)
+	for err == nil && r.ok {
+		err = r.next()
+	}
+	if err == nil {
+		err = skipDeleteSet(&r.d, lim)
+	}
+	if err == nil && r.d.remaining() != 0 {
+		err = errTrailing
+	}
+	if err != nil {
+		return classify(err, update)
+	}
+	return nil
+}
+
 // Encode writes the update in V1 format. Structs are written in the order
 // held, grouped by consecutive client, like Yjs's lazy writer does.
 func (u *Update) Encode() []byte {

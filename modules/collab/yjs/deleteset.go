@@ -96,6 +96,40 @@ func readDeleteSet(d *decoder, lim *Limits) (DeleteSet, error) {
 	return ds, nil
 }
 
+// skipDeleteSet validates a delete set like readDeleteSet without keeping
+// it.
+func skipDeleteSet(d *decoder, lim *Limits) error {
+	n, err := d.readVarUint()
+	if err != nil {
+		return err
+	}
+	if n > uint64(d.remaining())/2 {
+		return errTruncated
+	}
+	total := uint64(0)
+	for i := uint64(0); i < n; i++ {
+		if _, err := d.readVarUint(); err != nil {
+			return err
+		}
+		count, err := d.readVarUint()
+		if err != nil {
+			return err
+		}
+		if count > uint64(d.remaining())/2 {
+			return errTruncated
+		}
+		if total += count; total > uint64(lim.MaxDeleteRanges) {
+			return overLimit("more than %d delete ranges", lim.MaxDeleteRanges)
+		}
+		for j := uint64(0); j < 2*count; j++ {
+			if _, err := d.readVarUint(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // appendDeleteSet writes ds with clients in descending order, the order
 // Yjs's writeDeleteSet uses. Ranges are written as they are.
 func appendDeleteSet(dst []byte, ds DeleteSet) []byte {
@@ -148,9 +182,7 @@ func sortAndMergeRanges(rs []DeleteRange) []DeleteRange {
 	if len(rs) < 2 {
 		return rs
 	}
-	if !slices.IsSortedFunc(rs, compareRanges) {
-		slices.SortFunc(rs, compareRanges)
-	}
+	sortRanges(rs)
 	j := 1
 	for i := 1; i < len(rs); i++ {
 		left := &rs[j-1]
@@ -166,3 +198,34 @@ func sortAndMergeRanges(rs []DeleteRange) []DeleteRange {
 }
 
 func compareRanges(a, b DeleteRange) int { return cmp.Compare(a.Clock, b.Clock) }
+
+// sortRanges sorts by clock. Merging a large document's delete set with a
+// few small ones is the common case, so a sorted prefix followed by a short
+// unsorted tail is sorted by sorting the tail and merging the two.
+func sortRanges(rs []DeleteRange) {
+	prefix := 1
+	for prefix < len(rs) && rs[prefix-1].Clock <= rs[prefix].Clock {
+		prefix++
+	}
+	if prefix == len(rs) {
+		return
+	}
+	tail := rs[prefix:]
+	if len(tail)*8 > len(rs) {
+		slices.SortFunc(rs, compareRanges)
+		return
+	}
+	slices.SortFunc(tail, compareRanges)
+	head := slices.Clone(rs[:prefix])
+	tail = slices.Clone(tail)
+	i, j := 0, 0
+	for k := range rs {
+		if j >= len(tail) || (i < len(head) && head[i].Clock <= tail[j].Clock) {
+			rs[k] = head[i]
+			i++
+		} else {
+			rs[k] = tail[j]
+			j++
+		}
+	}
+}

@@ -73,8 +73,7 @@ func diffUpdate(update []byte, sv map[uint64]uint64, lim *Limits) ([]byte, error
 		}
 	}
 	dsStart := r.d.pos
-	ds, err := readDeleteSet(&r.d, lim)
-	if err != nil {
+	if err := skipDeleteSet(&r.d, lim); err != nil {
 		return nil, err
 	}
 	if r.d.remaining() != 0 {
@@ -86,6 +85,11 @@ func diffUpdate(update []byte, sv map[uint64]uint64, lim *Limits) ([]byte, error
 		// The common case: Yjs wrote this delete set, so writing it back
 		// would reproduce the same bytes.
 		return append(out, raw...), nil
+	}
+	d := decoder{buf: update, pos: dsStart}
+	ds, err := readDeleteSet(&d, lim)
+	if err != nil {
+		return nil, err
 	}
 	return appendDeleteSet(out, ds), nil
 }
@@ -187,7 +191,7 @@ func stateVectorFromUpdate(update []byte, lim *Limits) ([]byte, error) {
 			entries = appendVarUint(appendVarUint(entries, client), clock)
 		}
 	}
-	if _, err := readDeleteSet(&r.d, lim); err != nil {
+	if err := skipDeleteSet(&r.d, lim); err != nil {
 		return nil, err
 	}
 	if r.d.remaining() != 0 {

@@ -35,10 +35,21 @@ func (d *decoder) readUint8() (byte, error) {
 // readVarUint reads lib0's little-endian base-128 unsigned integer. Non-minimal
 // encodings are accepted like lib0 does; values beyond 2^53-1 are rejected.
 func (d *decoder) readVarUint() (uint64, error) {
-	if d.pos < len(d.buf) && d.buf[d.pos] < 0x80 {
-		v := uint64(d.buf[d.pos])
-		d.pos++
-		return v, nil
+	if d.pos+maxVarUintBytes <= len(d.buf) {
+		// Fast path without per-byte bounds checks.
+		buf := d.buf[d.pos : d.pos+maxVarUintBytes]
+		var v uint64
+		for i, b := range buf {
+			v |= uint64(b&0x7f) << (7 * uint(i))
+			if b < 0x80 {
+				d.pos += i + 1
+				if i == maxVarUintBytes-1 && v > maxSafeInteger {
+					return 0, errIntRange
+				}
+				return v, nil
+			}
+		}
+		return 0, errVarUintTooLong
 	}
 	var v uint64
 	var shift uint

@@ -78,7 +78,7 @@ func (l Limits) MergeUpdates(updates [][]byte) ([]byte, error) {
 		return nil, err
 	}
 	if len(updates) == 1 {
-		if _, err := l.DecodeUpdate(updates[0]); err != nil {
+		if err := validateUpdate(updates[0], &l); err != nil {
 			return nil, err
 		}
 		return bytes.Clone(updates[0]), nil
