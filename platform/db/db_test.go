@@ -1,0 +1,116 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+func TestInTxCommitsAndRollsBack(t *testing.T) {
+	t.Parallel()
+	pool := testkit.Postgres(t)
+	ctx := context.Background()
+	insert := func(tx pgx.Tx, email string) error {
+		_, err := tx.Exec(ctx, `INSERT INTO users (id, email, email_canonical, password_hash) VALUES ($1, $2, $2, '!')`, uuid.New(), email)
+		return err
+	}
+	if err := db.InTx(ctx, pool, func(tx pgx.Tx) error { return insert(tx, "kept@example.test") }); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	if err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
+		if err := insert(tx, "dropped@example.test"); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+	func() {
+		defer func() { _ = recover() }()
+		_ = db.InTx(ctx, pool, func(tx pgx.Tx) error {
+			_ = insert(tx, "panicked@example.test")
+			panic("in tx")
+		})
+	}()
+	var emails []string
+	rows, _ := pool.Query(ctx, `SELECT email FROM users ORDER BY email`)
+	emails, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(emails) != 1 || emails[0] != "kept@example.test" {
+		t.Fatalf("users = %v, want only the committed one", emails)
+	}
+}
+
+func TestErrorHelpers(t *testing.T) {
+	t.Parallel()
+	pool := testkit.Postgres(t)
+	ctx := context.Background()
+	_, err := pool.Exec(ctx, `INSERT INTO users (id, email, email_canonical, password_hash) VALUES ($1, 'a@x.test', 'a@x.test', '!')`, uuid.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pool.Exec(ctx, `INSERT INTO users (id, email, email_canonical, password_hash) VALUES ($1, 'a@x.test', 'a@x.test', '!')`, uuid.New())
+	if !db.IsUniqueViolation(err, "users_email_canonical_key") || !db.IsUniqueViolation(err, "") || db.IsUniqueViolation(err, "other") {
+		t.Fatalf("unique violation not recognised: %v", err)
+	}
+	_, err = pool.Exec(ctx, `INSERT INTO projects (id, owner_id, title) VALUES ($1, $2, 'x')`, uuid.New(), uuid.New())
+	if !db.IsForeignKeyViolation(err, "") {
+		t.Fatalf("fk violation not recognised: %v", err)
+	}
+	_, err = pool.Exec(ctx, `INSERT INTO users (id, email, email_canonical, password_hash) VALUES ($1, 'x', 'x', '!')`, uuid.New())
+	if !db.IsCheckViolation(err) {
+		t.Fatalf("check violation not recognised: %v", err)
+	}
+	err = pool.QueryRow(ctx, `SELECT id FROM users WHERE false`).Scan(new(uuid.UUID))
+	if !db.IsNoRows(err) {
+		t.Fatalf("no rows not recognised: %v", err)
+	}
+}
+
+func TestUpdatedAtMaintainedByTheDatabase(t *testing.T) {
+	t.Parallel()
+	pool := testkit.Postgres(t)
+	ctx := context.Background()
+	id := uuid.New()
+	if _, err := pool.Exec(ctx, `INSERT INTO users (id, email, email_canonical, password_hash, created_at, updated_at)
+		VALUES ($1, 'u@x.test', 'u@x.test', '!', now() - interval '1 day', now() - interval '1 day')`, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE users SET full_name = 'U' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	var fresh bool
+	if err := pool.QueryRow(ctx, `SELECT updated_at > now() - interval '1 minute' AND created_at < now() - interval '1 hour' FROM users WHERE id = $1`, id).Scan(&fresh); err != nil || !fresh {
+		t.Fatalf("updated_at not maintained (fresh=%v, err=%v)", fresh, err)
+	}
+}
+
+func TestInSerializableTxRetries(t *testing.T) {
+	t.Parallel()
+	pool := testkit.Postgres(t)
+	ctx := context.Background()
+	calls := 0
+	err := db.InSerializableTx(ctx, pool, 3, func(tx pgx.Tx) error {
+		calls++
+		if calls == 1 {
+			// A serialization failure raised by PostgreSQL itself.
+			_, err := tx.Exec(ctx, `DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40001'; END $$`)
+			return err
+		}
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Fatalf("err=%v calls=%d, want a retry then success", err, calls)
+	}
+}
