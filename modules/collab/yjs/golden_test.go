@@ -18,6 +18,7 @@ type goldenFile struct {
 	}
 	JSON []struct{ In, Out string }
 	Anys []struct{ In, Out string }
+	V2   []string
 }
 
 func loadGolden(t testing.TB) goldenFile {

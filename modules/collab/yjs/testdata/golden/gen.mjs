@@ -163,4 +163,16 @@ const anys = anyHex.map(h => {
   return { in: h, out: hex(enc.toUint8Array(e)) }
 })
 
-console.log(JSON.stringify({ yjs: '13.6.33', cases, json, anys }, null, 1))
+// 5. V2 updates, which the Go codec rejects.
+const v2 = []
+{
+  v2.push(hex(Y.encodeStateAsUpdateV2(new Y.Doc())))
+  const d = new Y.Doc(); d.clientID = 4004
+  d.getText('t').insert(0, 'hello')
+  v2.push(hex(Y.encodeStateAsUpdateV2(d)))
+  d.getMap('m').set('k', { a: [1, 2] })
+  d.getText('t').delete(1, 2)
+  v2.push(hex(Y.encodeStateAsUpdateV2(d)))
+}
+
+console.log(JSON.stringify({ yjs: '13.6.33', cases, json, anys, v2 }, null, 1))
