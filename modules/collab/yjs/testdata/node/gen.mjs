@@ -531,6 +531,8 @@ function genTrace (seed, index) {
     for (let k = rng.int(3); k >= 0; k--) extra.push(Y.diffUpdate(mergedAll, randomSV(mergedAll)))
     merge(rng.shuffle(extra.concat(rng.shuffle(all).slice(0, rng.int(Math.min(all.length, 30))))), 'merge of full states, random diffs and updates')
     svCase(subsetMerged, 'state vector of a subset merge (may have holes)')
+    const subset2 = rng.shuffle(all).slice(0, rng.range(1, all.length))
+    merge(rng.shuffle([subsetMerged, Y.mergeUpdates(subset2)]), 'merge of two subset merges (both may have Skips)')
     diff(subsetMerged, randomSV(subsetMerged), null, 'diff of a subset merge (with Skips) against a random state vector')
   }
   svCase(mergedAll, 'state vector of the merged update')
@@ -544,6 +546,31 @@ function genTrace (seed, index) {
   for (const p of pool) diff(mergedAll, p.sv, p.base, 'diff against an intermediate client state vector' + (p.base ? ' (checked on top of that state)' : ''))
   for (const p of pool.slice(0, 1)) cases.push({ op: 'decsv', in: [blob(p.sv)], svmap: svToObject(Y.decodeStateVector(p.sv)), desc: 'decode a client state vector' })
   const rsv = randomSV(mergedAll)
+
+  // Several representations of the same clock ranges: original content,
+  // content replaced by Deleted (a GC'd document, parent alive) and GC
+  // structs (a GC'd document, parent deleted), merged in many copies and in
+  // random order, so that readers tie on (client, clock) with structs of
+  // different kinds. yjs's result then depends on the exact order its sort
+  // leaves the readers in.
+  const gcDoc = new Y.Doc({ gc: true })
+  Y.applyUpdate(gcDoc, mergedAll)
+  const keepDoc = new Y.Doc({ gc: false })
+  Y.applyUpdate(keepDoc, mergedAll)
+  const reps = [Y.encodeStateAsUpdate(gcDoc), Y.encodeStateAsUpdate(keepDoc), mergedAll]
+  gcDoc.destroy()
+  keepDoc.destroy()
+  const repPool = reps.concat(rng.shuffle(all).slice(0, 20))
+  for (let k = rng.range(1, 4); k > 0; k--) repPool.push(Y.diffUpdate(rng.pick(reps), randomSV(mergedAll)))
+  const nStorm = rng.range(4, size === 'small' ? 60 : 150)
+  const storm = Array.from({ length: nStorm }, () => rng.pick(repPool))
+  const stormMerged = merge(storm, `merge of ${nStorm} inputs: GC'd, non-GC'd and original representations of the same ranges, repeated`)
+  diff(stormMerged, randomSV(stormMerged), null, 'diff of a tie-heavy merge against a random state vector')
+  svCase(reps[0], 'state vector of a GC\'d document state')
+
+  merge([rng.pick(all)], 'merge of a single update')
+  merge(rng.shuffle([new Uint8Array([0, 0]), rng.pick(all), new Uint8Array([0, 0])]), 'merge with empty updates')
+  if (index % 25 === 0) merge([], 'merge of no updates')
   cases.push({ op: 'decsv', in: [blob(rsv)], svmap: svToObject(Y.decodeStateVector(rsv)), desc: 'decode a random state vector' })
 
   for (const d of docs) d.destroy()
