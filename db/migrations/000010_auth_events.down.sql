@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS sessions_user_created_id_idx;
+DROP TABLE IF EXISTS auth_events;

@@ -1,0 +1,271 @@
+package auth
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/thebrain/thebrain/modules/auth/internal/store"
+	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/authn"
+	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/httpx"
+	"github.com/thebrain/thebrain/platform/page"
+)
+
+// The refresh cookie. __Secure- (not __Host-, which needs Path=/) with the
+// narrowest path that still reaches refresh and logout.
+const (
+	cookieName = "__Secure-thebrain_rt"
+	cookiePath = "/api/v1/auth"
+	// csrfHeader must accompany cookie-authenticated calls: a cross-site
+	// form cannot set it, and a cross-origin fetch needs a preflight.
+	csrfHeader = "X-Requested-With"
+	csrfValue  = "thebrain"
+)
+
+var errBadOrigin = apperr.New(apperr.Forbidden, "this origin may not call the auth endpoints")
+
+// checkOrigin refuses browser calls from origins other than the API's own
+// and the configured app origins (login CSRF). Native clients send no Origin.
+func (m *Module) checkOrigin(r *http.Request) error {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return nil
+	}
+	if m.origins[origin] {
+		return nil
+	}
+	if u, err := url.Parse(origin); err == nil && u.Host == r.Host && (u.Scheme == "https" || u.Scheme == "http") {
+		return nil
+	}
+	return errBadOrigin
+}
+
+// checkCookieCSRF is the extra bar for calls authenticated by the cookie:
+// the custom header, an allowed Origin (which browsers always send on
+// POST), and Fetch-Metadata saying the call is not cross-site.
+func (m *Module) checkCookieCSRF(r *http.Request) error {
+	if r.Header.Get(csrfHeader) != csrfValue {
+		return apperr.Newf(apperr.Forbidden, "cookie-based calls need the header %s: %s", csrfHeader, csrfValue)
+	}
+	if r.Header.Get("Origin") == "" {
+		return errBadOrigin
+	}
+	if err := m.checkOrigin(r); err != nil {
+		return err
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "same-site":
+		return nil
+	}
+	return errBadOrigin
+}
+
+func (m *Module) writeTokens(w http.ResponseWriter, status int, resp tokenResponse) error {
+	maxAge := int(resp.RefreshExpires.Sub(m.now()).Seconds())
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: resp.RefreshToken, Path: cookiePath, MaxAge: max(maxAge, 1),
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode,
+	})
+	return httpx.Encode(w, status, resp)
+}
+
+func clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: cookiePath, MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+}
+
+// handleSignup handles POST /api/v1/auth/signup.
+func (m *Module) handleSignup(w http.ResponseWriter, r *http.Request) error {
+	if err := m.checkOrigin(r); err != nil {
+		return err
+	}
+	req, err := httpx.Decode[signupRequest](w, r, httpx.MaxBytes(maxBody))
+	if err != nil {
+		return err
+	}
+	resp, err := m.signup(r.Context(), req, m.meta(r))
+	if err != nil {
+		return err
+	}
+	return m.writeTokens(w, http.StatusCreated, resp)
+}
+
+// handleLogin handles POST /api/v1/auth/login.
+func (m *Module) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	if err := m.checkOrigin(r); err != nil {
+		return err
+	}
+	req, err := httpx.Decode[loginRequest](w, r, httpx.MaxBytes(maxBody))
+	if err != nil {
+		return err
+	}
+	resp, err := m.login(r.Context(), req, m.meta(r))
+	if err != nil {
+		return err
+	}
+	return m.writeTokens(w, http.StatusOK, resp)
+}
+
+// handleRefresh handles POST /api/v1/auth/refresh. Native apps send the
+// token in the body; browsers rely on the cookie and pass the CSRF checks.
+func (m *Module) handleRefresh(w http.ResponseWriter, r *http.Request) error {
+	var raw string
+	if r.ContentLength != 0 {
+		req, err := httpx.Decode[refreshRequest](w, r, httpx.MaxBytes(maxBody))
+		if err != nil {
+			return err
+		}
+		raw = req.RefreshToken
+	} else if ct := r.Header.Get("Content-Type"); ct == "" {
+		return apperr.New(apperr.UnsupportedMedia, "Content-Type must be application/json")
+	}
+	if raw == "" {
+		c, err := r.Cookie(cookieName)
+		if err != nil || c.Value == "" {
+			return apperr.Field("refresh_token", "must be given in the body or the refresh cookie")
+		}
+		if err := m.checkCookieCSRF(r); err != nil {
+			return err
+		}
+		raw = c.Value
+	}
+	resp, err := m.refresh(r.Context(), raw, m.meta(r))
+	if err != nil {
+		if apperr.Is(err, apperr.Unauthenticated) {
+			clearCookie(w)
+		}
+		return err
+	}
+	return m.writeTokens(w, http.StatusOK, resp)
+}
+
+// handleLogout handles POST /api/v1/auth/logout?scope=local|others|global.
+func (m *Module) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, _ := authn.PrincipalFrom(ctx)
+	q := r.URL.Query()
+	scope := q.Get("scope")
+	if len(q["scope"]) > 1 {
+		return apperr.Field("scope", "may be given once")
+	}
+	if scope == "" {
+		scope = "local"
+	}
+	reason := "logout " + scope
+	var revoked []uuid.UUID
+	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
+		qs := store.New(tx)
+		var err error
+		switch scope {
+		case "local":
+			revoked, err = qs.RevokeSessionByUser(ctx, store.RevokeSessionByUserParams{ID: p.SessionID, UserID: p.UserID, RevokedReason: &reason})
+		case "others":
+			revoked, err = qs.RevokeOtherSessionsByUser(ctx, store.RevokeOtherSessionsByUserParams{UserID: p.UserID, ID: p.SessionID, RevokedReason: &reason})
+		case "global":
+			revoked, err = qs.RevokeSessionsByUser(ctx, store.RevokeSessionsByUserParams{UserID: p.UserID, RevokedReason: &reason})
+		default:
+			return apperr.Field("scope", "must be local, others or global")
+		}
+		if err != nil {
+			return err
+		}
+		return qs.RevokeRefreshTokensBySessions(ctx, revoked)
+	})
+	if err != nil {
+		return err
+	}
+	m.denySessions(ctx, revoked)
+	m.audit(ctx, "logout", &p.UserID, &p.SessionID, "", m.meta(r), scope)
+	if scope != "others" {
+		clearCookie(w)
+	}
+	return httpx.NoContent(w)
+}
+
+// handleMe handles GET /api/v1/auth/me.
+func (m *Module) handleMe(w http.ResponseWriter, r *http.Request) error {
+	u, err := m.q.GetLiveUserByID(r.Context(), authn.UserID(r.Context()))
+	if db.IsNoRows(err) {
+		return authn.ErrUnauthenticated
+	}
+	if err != nil {
+		return err
+	}
+	return httpx.Encode(w, http.StatusOK, toUserResponse(u))
+}
+
+// handleListSessions handles GET /api/v1/auth/sessions: the caller's live
+// sessions, newest first.
+func (m *Module) handleListSessions(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, _ := authn.PrincipalFrom(ctx)
+	pr, err := page.Parse(r)
+	if err != nil {
+		return err
+	}
+	scope := "auth.sessions:" + p.UserID.String()
+	params := store.ListActiveSessionsByUserParams{UserID: p.UserID, Now: m.now().UTC(), Lim: int32(pr.Limit + 1)}
+	if pr.Cursor != "" {
+		var c sessionCursor
+		if err := m.cursors.Decode(scope, pr.Cursor, &c); err != nil {
+			return err
+		}
+		params.AfterCreated, params.AfterID = &c.T, &c.ID
+	}
+	rows, err := m.q.ListActiveSessionsByUser(ctx, params)
+	if err != nil {
+		return err
+	}
+	out := page.Build(m.cursors, scope, rows, pr.Limit,
+		func(s store.Session) sessionResponse { return toSessionResponse(s, p.SessionID) },
+		func(s store.Session) any { return sessionCursor{T: s.CreatedAt, ID: s.ID} })
+	return httpx.Encode(w, http.StatusOK, out)
+}
+
+// handleRevokeSession handles DELETE /api/v1/auth/sessions/{sessionID}.
+// Another user's session is "not found", like one that does not exist.
+func (m *Module) handleRevokeSession(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, _ := authn.PrincipalFrom(ctx)
+	id, err := httpx.PathUUID(r, "sessionID")
+	if err != nil {
+		return err
+	}
+	reason := "revoked by user"
+	var revoked []uuid.UUID
+	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		var err error
+		revoked, err = q.RevokeSessionByUser(ctx, store.RevokeSessionByUserParams{ID: id, UserID: p.UserID, RevokedReason: &reason})
+		if err != nil {
+			return err
+		}
+		if len(revoked) == 0 {
+			return apperr.New(apperr.NotFound, "no such session")
+		}
+		return q.RevokeRefreshTokensBySessions(ctx, revoked)
+	})
+	if err != nil {
+		return err
+	}
+	m.denySessions(ctx, revoked)
+	m.audit(ctx, "session_revoked", &p.UserID, &id, "", m.meta(r), "")
+	return httpx.NoContent(w)
+}
+
+// handleChangePassword handles POST /api/v1/auth/password.
+func (m *Module) handleChangePassword(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, _ := authn.PrincipalFrom(ctx)
+	req, err := httpx.Decode[changePasswordRequest](w, r, httpx.MaxBytes(maxBody))
+	if err != nil {
+		return err
+	}
+	if err := m.changePassword(ctx, p.UserID, p.SessionID, req, m.meta(r)); err != nil {
+		return err
+	}
+	return httpx.NoContent(w)
+}

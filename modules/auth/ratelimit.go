@@ -1,0 +1,169 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/go-redis/redis_rate/v10"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/redis"
+)
+
+// limiter holds the two layers of brute-force protection, both in Redis and
+// both checked before any password is hashed:
+//   - per client IP (IPv6 bucketed to /64), a GCRA rate per action;
+//   - per canonical email, an exponential soft lock after a few failures.
+//     It is keyed by the address whether or not an account exists, so its
+//     answers reveal nothing.
+//
+// When Redis is down, login, signup and password change fail closed with
+// 503: an unthrottled password oracle is worse than a short outage of
+// sign-in, and already signed-in users keep working (token verification
+// falls back to the database).
+type limiter struct {
+	rdb     *redis.Client
+	keys    redis.Keys
+	gcra    *redis_rate.Limiter
+	perIP   redis_rate.Limit
+	free    int           // failures allowed before the first lock
+	base    time.Duration // first lock; doubles with each further failure
+	maxLock time.Duration
+}
+
+func newLimiter(rdb *redis.Client, keys redis.Keys, o Options) *limiter {
+	return &limiter{
+		rdb: rdb, keys: keys, gcra: redis_rate.NewLimiter(rdb),
+		perIP: redis_rate.Limit{Rate: o.IPRatePerMinute, Burst: o.IPBurst, Period: time.Minute},
+		free:  o.FreeFailures, base: time.Second, maxLock: 15 * time.Minute,
+	}
+}
+
+var errLimiterDown = apperr.New(apperr.Unavailable, "sign-in is temporarily unavailable; try again shortly")
+
+func rateLimited(retry time.Duration) error {
+	return &apperr.Error{Kind: apperr.RateLimited, Detail: "too many attempts; wait before trying again", RetryAfter: max(retry, time.Second)}
+}
+
+// allowIP spends one request of action from the client's bucket.
+func (l *limiter) allowIP(ctx context.Context, action, bucket string) error {
+	res, err := l.gcra.Allow(ctx, l.keys.Key("rl", action, bucket), l.perIP)
+	if err != nil {
+		return apperr.Wrap(errLimiterDown.Kind, errLimiterDown.Detail, fmt.Errorf("ip rate limit: %w", err))
+	}
+	if res.Allowed == 0 {
+		return rateLimited(res.RetryAfter)
+	}
+	return nil
+}
+
+func (l *limiter) accountKey(kind, canonical string) string {
+	sum := sha256.Sum256([]byte(canonical)) // no addresses in Redis key names
+	return l.keys.Key(kind, hex.EncodeToString(sum[:16]))
+}
+
+// checkAccount refuses while the account is soft-locked.
+func (l *limiter) checkAccount(ctx context.Context, canonical string) error {
+	ttl, err := l.rdb.PTTL(ctx, l.accountKey("lock", canonical)).Result()
+	if err != nil {
+		return apperr.Wrap(errLimiterDown.Kind, errLimiterDown.Detail, fmt.Errorf("account lock: %w", err))
+	}
+	if ttl > 0 {
+		return rateLimited(ttl)
+	}
+	return nil
+}
+
+// failScript counts a failure (the count lives an hour after the last one)
+// and, past the free attempts, locks for base * 2^(extra failures).
+var failScript = goredis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], 3600000)
+local free = tonumber(ARGV[1])
+if n > free then
+  local ms = tonumber(ARGV[2]) * (2 ^ (n - free - 1))
+  if ms > tonumber(ARGV[3]) then ms = tonumber(ARGV[3]) end
+  redis.call('SET', KEYS[2], '1', 'PX', math.floor(ms))
+end
+return n`)
+
+// failed records a failed attempt on the account.
+func (l *limiter) failed(ctx context.Context, canonical string) error {
+	return failScript.Run(ctx, l.rdb, []string{l.accountKey("fail", canonical), l.accountKey("lock", canonical)},
+		l.free, l.base.Milliseconds(), l.maxLock.Milliseconds()).Err()
+}
+
+// succeeded clears the account's failures.
+func (l *limiter) succeeded(ctx context.Context, canonical string) error {
+	return l.rdb.Del(ctx, l.accountKey("fail", canonical), l.accountKey("lock", canonical)).Err()
+}
+
+// clientIPs resolves the caller's address. X-Forwarded-For is read only when
+// the connection comes from a configured trusted proxy, and then from the
+// right: the first address that is not itself a trusted proxy is the client.
+type clientIPs struct {
+	trusted []netip.Prefix
+}
+
+func (c clientIPs) addr(r *http.Request) netip.Addr {
+	if gw, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
+		if a, err := netip.ParseAddr(gw.Identity.SourceIP); err == nil {
+			return a.Unmap()
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	peer = peer.Unmap()
+	if !c.isTrusted(peer) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return peer // a garbled chain: trust only what we saw
+		}
+		a = a.Unmap()
+		if !c.isTrusted(a) {
+			return a
+		}
+	}
+	return peer
+}
+
+func (c clientIPs) isTrusted(a netip.Addr) bool {
+	for _, p := range c.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// bucket is the rate-limit and audit identity of an address: the address
+// for IPv4, its /64 for IPv6 (one customer usually holds a whole /64).
+func bucket(a netip.Addr) string {
+	if !a.IsValid() {
+		return "unknown"
+	}
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}

@@ -1,0 +1,138 @@
+package auth
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/thebrain/thebrain/modules/auth/internal/store"
+	"github.com/thebrain/thebrain/platform/apperr"
+)
+
+const maxFullNameChars = 200
+
+type signupRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	FullName string `json:"full_name"`
+
+	// Filled in by Validate.
+	typed, canonical string
+}
+
+func (req *signupRequest) Validate() error {
+	p := map[string]string{}
+	var problem string
+	req.typed, req.canonical, problem = canonicalEmail(req.Email)
+	if problem != "" {
+		p["email"] = problem
+	}
+	if req.Password == "" {
+		p["password"] = "must not be empty"
+	}
+	req.FullName = strings.TrimSpace(req.FullName)
+	switch {
+	case utf8.RuneCountInString(req.FullName) > maxFullNameChars:
+		p["full_name"] = "must be at most 200 characters"
+	case hasControl(req.FullName) || strings.IndexFunc(req.FullName, invisible) >= 0:
+		p["full_name"] = "must not contain control or invisible characters"
+	}
+	return apperr.Validation(p)
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// Validate checks only the shape: anything well-formed goes on to the same
+// "invalid credentials" answer, whether or not the account exists.
+func (req *loginRequest) Validate() error {
+	p := map[string]string{}
+	switch {
+	case strings.TrimSpace(req.Email) == "":
+		p["email"] = "must not be empty"
+	case utf8.RuneCountInString(req.Email) > maxEmailChars:
+		p["email"] = "must be at most 254 characters"
+	}
+	switch {
+	case req.Password == "":
+		p["password"] = "must not be empty"
+	case utf8.RuneCountInString(req.Password) > maxPasswordChars:
+		p["password"] = "must be at most 128 characters"
+	}
+	return apperr.Validation(p)
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+func (req *changePasswordRequest) Validate() error {
+	p := map[string]string{}
+	switch {
+	case req.CurrentPassword == "":
+		p["current_password"] = "must not be empty"
+	case utf8.RuneCountInString(req.CurrentPassword) > maxPasswordChars:
+		p["current_password"] = "must be at most 128 characters"
+	}
+	if req.NewPassword == "" {
+		p["new_password"] = "must not be empty"
+	}
+	return apperr.Validation(p)
+}
+
+// tokenResponse is the answer of signup, login and refresh.
+type tokenResponse struct {
+	AccessToken  string       `json:"access_token"`
+	TokenType    string       `json:"token_type"`
+	ExpiresIn    int          `json:"expires_in"`
+	RefreshToken string       `json:"refresh_token"`
+	User         userResponse `json:"user"`
+	// refreshExpires is when the session's absolute lifetime ends (cookie
+	// Max-Age); kept in the grace reply so a replay sets the same cookie.
+	RefreshExpires time.Time `json:"-"`
+	session        uuid.UUID
+}
+
+type userResponse struct {
+	ID        uuid.UUID `json:"id"`
+	Email     string    `json:"email"`
+	FullName  string    `json:"full_name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toUserResponse(u store.User) userResponse {
+	return userResponse{ID: u.ID, Email: u.Email, FullName: u.FullName, CreatedAt: u.CreatedAt.UTC()}
+}
+
+type sessionResponse struct {
+	ID                uuid.UUID `json:"id"`
+	Current           bool      `json:"current"`
+	UserAgent         string    `json:"user_agent"`
+	IPPrefix          string    `json:"ip_prefix"`
+	CreatedAt         time.Time `json:"created_at"`
+	LastRefreshedAt   time.Time `json:"last_refreshed_at"`
+	IdleExpiresAt     time.Time `json:"idle_expires_at"`
+	AbsoluteExpiresAt time.Time `json:"absolute_expires_at"`
+}
+
+func toSessionResponse(s store.Session, current uuid.UUID) sessionResponse {
+	return sessionResponse{
+		ID: s.ID, Current: s.ID == current, UserAgent: s.UserAgent, IPPrefix: s.IpPrefix,
+		CreatedAt: s.CreatedAt.UTC(), LastRefreshedAt: s.LastRefreshedAt.UTC(),
+		IdleExpiresAt: s.IdleExpiresAt.UTC(), AbsoluteExpiresAt: s.AbsoluteExpiresAt.UTC(),
+	}
+}
+
+type sessionCursor struct {
+	T  time.Time `json:"t"`
+	ID uuid.UUID `json:"id"`
+}

@@ -1,0 +1,134 @@
+package authn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/redis"
+	"github.com/thebrain/thebrain/platform/token"
+)
+
+// DenyTTL is how long a revocation must be remembered: an access token
+// issued just before it stays verifiable for its lifetime plus the skew.
+const DenyTTL = token.Lifetime + token.Skew
+
+// sessionOKTTL bounds how long a positive database answer ("this session
+// and its user are live") is trusted. It only matters for changes made
+// without going through the auth module (an operator disabling a user in
+// SQL); the module's own revocations write the denylist at once.
+const sessionOKTTL = 30 * time.Second
+
+// Denylist is the Redis side of revocation, shared by the API's verifier and
+// the Lambda authorizer. Keys are by session and user ID, never by a hash of
+// the token (a JWT has many encodings of the same claims).
+type Denylist struct {
+	rdb  *redis.Client
+	keys redis.Keys
+}
+
+// NewDenylist returns a denylist under keys.
+func NewDenylist(rdb *redis.Client, keys redis.Keys) *Denylist {
+	return &Denylist{rdb: rdb, keys: keys}
+}
+
+func (d *Denylist) sidKey(id uuid.UUID) string { return d.keys.Key("deny", "sid", id.String()) }
+func (d *Denylist) uidKey(id uuid.UUID) string { return d.keys.Key("deny", "uid", id.String()) }
+func (d *Denylist) okKey(id uuid.UUID) string  { return d.keys.Key("sess_ok", id.String()) }
+
+// DenySessions makes every access token of the sessions stop verifying, and
+// drops their cached positive answers.
+func (d *Denylist) DenySessions(ctx context.Context, ids ...uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := d.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, id := range ids {
+			p.Set(ctx, d.sidKey(id), "1", DenyTTL)
+			p.Del(ctx, d.okKey(id))
+		}
+		return nil
+	})
+	return err
+}
+
+// DenyUser makes every access token of the user stop verifying (a disabled
+// or deleted account).
+func (d *Denylist) DenyUser(ctx context.Context, id uuid.UUID) error {
+	return d.rdb.Set(ctx, d.uidKey(id), "1", DenyTTL).Err()
+}
+
+// Denied reports whether the session or the user is on the denylist, in one
+// round trip. sessionOK is true when a recent database check found the
+// session live. An error means Redis could not answer.
+func (d *Denylist) Denied(ctx context.Context, sessionID, userID uuid.UUID) (denied, sessionOK bool, err error) {
+	vals, err := d.rdb.MGet(ctx, d.sidKey(sessionID), d.uidKey(userID), d.okKey(sessionID)).Result()
+	if err != nil {
+		return false, false, err
+	}
+	return vals[0] != nil || vals[1] != nil, vals[2] != nil, nil
+}
+
+// markSessionOK caches a positive database answer for sessionOKTTL.
+func (d *Denylist) markSessionOK(ctx context.Context, sessionID uuid.UUID) error {
+	return d.rdb.Set(ctx, d.okKey(sessionID), "1", sessionOKTTL).Err()
+}
+
+// SessionChecker is the authoritative (database) answer: nil when the
+// session exists, is not revoked, belongs to userID and the user is neither
+// disabled nor deleted; an Unauthenticated apperr otherwise.
+type SessionChecker interface {
+	CheckSession(ctx context.Context, userID, sessionID uuid.UUID) error
+}
+
+// RevocationVerifier is the Verifier the server uses: signature and claims
+// first (cheap, no I/O), then the denylist, then, when Redis has no recent
+// positive answer or is down, the database. With Redis down every request
+// costs one indexed query, but a revoked token is never accepted.
+type RevocationVerifier struct {
+	tokens   *token.Verifier
+	deny     *Denylist
+	sessions SessionChecker
+	log      *slog.Logger
+}
+
+// NewRevocationVerifier combines the three checks.
+func NewRevocationVerifier(tokens *token.Verifier, deny *Denylist, sessions SessionChecker, logger *slog.Logger) *RevocationVerifier {
+	return &RevocationVerifier{tokens: tokens, deny: deny, sessions: sessions, log: logger}
+}
+
+// Verify implements Verifier.
+func (v *RevocationVerifier) Verify(ctx context.Context, raw string) (Principal, error) {
+	c, err := v.tokens.Verify(ctx, raw)
+	if err != nil {
+		return Principal{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: ErrUnauthenticated.Detail, Err: err}
+	}
+	p := Principal{UserID: c.UserID, SessionID: c.SessionID}
+	denied, ok, err := v.deny.Denied(ctx, c.SessionID, c.UserID)
+	switch {
+	case err != nil:
+		// Redis is down: fall back to the database, which holds every
+		// revocation too. Slower, never wrong.
+		v.log.WarnContext(ctx, "denylist unavailable, checking the session in the database", slog.String("error", err.Error()))
+	case denied:
+		return Principal{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: ErrUnauthenticated.Detail, Err: errors.New("session revoked")}
+	case ok:
+		return p, nil
+	}
+	if err := v.sessions.CheckSession(ctx, c.UserID, c.SessionID); err != nil {
+		if apperr.Is(err, apperr.Unauthenticated) {
+			return Principal{}, err
+		}
+		return Principal{}, apperr.Wrap(apperr.Unavailable, "authentication is temporarily unavailable", fmt.Errorf("check session: %w", err))
+	}
+	if err == nil {
+		_ = v.deny.markSessionOK(ctx, c.SessionID) // a cache: failing to fill it is harmless
+	}
+	return p, nil
+}
