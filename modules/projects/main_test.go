@@ -1,0 +1,201 @@
+package projects_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/thebrain/thebrain/modules/projects"
+	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/authn"
+	"github.com/thebrain/thebrain/platform/module"
+	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/server"
+	"github.com/thebrain/thebrain/platform/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// userDirectory is a faithful stand-in for the auth module's implementation
+// (canonical email = trimmed and lower-cased for the ASCII addresses tests
+// use; only live accounts). Only tests read the users table from here.
+type userDirectory struct{ pool *pgxpool.Pool }
+
+func (d userDirectory) LookupEmail(ctx context.Context, email string) (authn.UserProfile, error) {
+	var p authn.UserProfile
+	err := d.pool.QueryRow(ctx, `SELECT id, email, full_name FROM users
+		WHERE email_canonical = lower(trim($1)) AND deleted_at IS NULL AND disabled_at IS NULL`, email).
+		Scan(&p.ID, &p.Email, &p.FullName)
+	if err != nil {
+		if strings.Contains(err.Error(), "no rows") {
+			return p, apperr.New(apperr.NotFound, "user not found")
+		}
+		return p, err
+	}
+	return p, nil
+}
+
+func (d userDirectory) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]authn.UserProfile, error) {
+	rows, err := d.pool.Query(ctx, `SELECT id, email, full_name FROM users
+		WHERE id = ANY($1) AND deleted_at IS NULL AND disabled_at IS NULL`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[uuid.UUID]authn.UserProfile{}
+	for rows.Next() {
+		var p authn.UserProfile
+		if err := rows.Scan(&p.ID, &p.Email, &p.FullName); err != nil {
+			return nil, err
+		}
+		out[p.ID] = p
+	}
+	return out, rows.Err()
+}
+
+// wordCounter is a faithful stand-in for the chapters module's WordCounts,
+// counting its calls so tests can check lists make one per page.
+type wordCounter struct {
+	pool  *pgxpool.Pool
+	calls atomic.Int64
+}
+
+func (w *wordCounter) WordCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
+	w.calls.Add(1)
+	rows, err := w.pool.Query(ctx, `SELECT project_id, sum(word_count)::bigint FROM chapters
+		WHERE project_id = ANY($1) AND deleted_at IS NULL GROUP BY project_id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[uuid.UUID]int64{}
+	for rows.Next() {
+		var id uuid.UUID
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// env is one test's world: a private schema, the real router with the
+// projects module, and HTTP on a loopback port.
+type env struct {
+	t     *testing.T
+	pool  *pgxpool.Pool
+	mod   *projects.Module
+	words *wordCounter
+	c     *testkit.Client
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	pool := testkit.Postgres(t)
+	words := &wordCounter{pool: pool}
+	mod := projects.New(projects.Deps{
+		Log: testkit.Logger(t), DB: pool, Pages: page.NewCodec([]byte("projects-test-secret-0123456789abcdef")),
+		Words: words, Users: userDirectory{pool},
+	})
+	h := server.NewHandler(server.Options{
+		Logger: testkit.Logger(t), Modules: []module.Module{mod}, Verifier: testkit.Verifier(t),
+	})
+	return &env{t: t, pool: pool, mod: mod, words: words, c: testkit.Server(t, h)}
+}
+
+// project is the Project JSON as a client decodes it.
+type project struct {
+	ID              uuid.UUID `json:"id"`
+	Title           string    `json:"title"`
+	Description     string    `json:"description"`
+	Genre           string    `json:"genre"`
+	TargetWordCount *int      `json:"target_word_count"`
+	WordCount       int64     `json:"word_count"`
+	Role            string    `json:"role"`
+	Version         int       `json:"version"`
+	CreatedAt       string    `json:"created_at"`
+	UpdatedAt       string    `json:"updated_at"`
+	DeletedAt       string    `json:"deleted_at"`
+	PurgeAfter      string    `json:"purge_after"`
+}
+
+type member struct {
+	UserID   uuid.UUID  `json:"user_id"`
+	Email    string     `json:"email"`
+	FullName string     `json:"full_name"`
+	Role     string     `json:"role"`
+	AddedBy  *uuid.UUID `json:"added_by"`
+	AddedAt  string     `json:"added_at"`
+}
+
+type pageOf[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func (e *env) user(name string) testkit.TestUser {
+	e.t.Helper()
+	return testkit.User(e.t, e.pool, name)
+}
+
+func (e *env) createProject(token, title string) project {
+	e.t.Helper()
+	resp := e.c.Send(http.MethodPost, "/api/v1/projects", token, map[string]any{"title": title})
+	testkit.WantStatus(e.t, resp, http.StatusCreated)
+	var p project
+	resp.JSON(e.t, &p)
+	return p
+}
+
+func (e *env) getProject(token string, id uuid.UUID) (*testkit.Response, project) {
+	e.t.Helper()
+	resp := e.c.Get("/api/v1/projects/"+id.String(), token)
+	var p project
+	if resp.StatusCode == http.StatusOK {
+		resp.JSON(e.t, &p)
+	}
+	return resp, p
+}
+
+func (e *env) addMember(ownerToken string, projectID uuid.UUID, email, role string) {
+	e.t.Helper()
+	resp := e.c.Send(http.MethodPost, "/api/v1/projects/"+projectID.String()+"/members", ownerToken,
+		map[string]any{"email": email, "role": role})
+	testkit.WantStatus(e.t, resp, http.StatusCreated)
+}
+
+func (e *env) exec(sql string, args ...any) {
+	e.t.Helper()
+	if _, err := e.pool.Exec(context.Background(), sql, args...); err != nil {
+		e.t.Fatalf("exec %q: %v", sql, err)
+	}
+}
+
+// addChapter inserts a chapter row directly (the chapters module is not
+// part of these tests) so word counts have something to sum.
+func (e *env) addChapter(projectID uuid.UUID, position, words int, deleted bool) {
+	e.t.Helper()
+	del := "NULL"
+	if deleted {
+		del = "now()"
+	}
+	e.exec(fmt.Sprintf(`INSERT INTO chapters (project_id, title, position, word_count, deleted_at)
+		VALUES ($1, 'Chapter', $2, $3, %s)`, del), projectID, position, words)
+}
+
+func path(parts ...any) string {
+	var b strings.Builder
+	b.WriteString("/api/v1")
+	for _, p := range parts {
+		b.WriteString("/")
+		b.WriteString(fmt.Sprint(p))
+	}
+	return b.String()
+}

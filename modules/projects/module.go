@@ -1,0 +1,111 @@
+// Package projects owns books and who may work on them.
+//
+// Tables: projects, project_members (migrations 000003 and 000020–000024).
+// Routes: /api/v1/projects[/{project_id}[/restore|/members[/{user_id}]]] and
+// /api/v1/trash. Other modules never read these tables: they ask Access
+// (see access.go) whether a user may act on a project. Projects in turn never
+// reads chapters or users: word counts come through WordCounter and names and
+// emails through UserDirectory, both wired in cmd/thebrain.
+//
+// Background work: PurgeTrash deletes trash older than TrashRetention; the
+// composition root runs it (a command or a periodic task), the module starts
+// no goroutines of its own.
+package projects
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/thebrain/thebrain/modules/projects/internal/store"
+	"github.com/thebrain/thebrain/platform/authn"
+	"github.com/thebrain/thebrain/platform/httpx"
+	"github.com/thebrain/thebrain/platform/page"
+)
+
+// WordCounter reports how many words each project's live chapters hold.
+// Declared here; *chapters.Module implements it.
+type WordCounter interface {
+	// WordCounts returns the summed word_count of the live chapters of each
+	// project (projects with no chapters may be absent from the map).
+	WordCounts(ctx context.Context, projectIDs []uuid.UUID) (map[uuid.UUID]int64, error)
+}
+
+// UserDirectory finds accounts by email and shows their names. Declared
+// here; *auth.Module implements it.
+type UserDirectory interface {
+	// LookupEmail canonicalises email exactly as signup/login do and returns
+	// the live (not deleted, not disabled) user; apperr NotFound when there
+	// is none.
+	LookupEmail(ctx context.Context, email string) (authn.UserProfile, error)
+	// Profiles returns the live users among ids (missing ones are absent
+	// from the map). One query.
+	Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]authn.UserProfile, error)
+}
+
+// Deps are what the module needs from the composition root.
+type Deps struct {
+	Log *slog.Logger
+	DB  *pgxpool.Pool
+	// Pages signs list cursors; the same codec serves every module.
+	Pages *page.Codec
+	// Words may be nil (every project then shows word_count 0), so the
+	// module works before the chapters module is wired.
+	Words WordCounter
+	Users UserDirectory
+}
+
+// Module is the projects module.
+type Module struct {
+	log    *slog.Logger
+	db     *pgxpool.Pool
+	q      *store.Queries
+	pages  *page.Codec
+	words  WordCounter
+	users  UserDirectory
+	access *Access
+}
+
+// New builds the module.
+func New(d Deps) *Module {
+	log := d.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	q := store.New(d.DB)
+	return &Module{
+		log: log, db: d.DB, q: q, pages: d.Pages, words: d.Words, users: d.Users,
+		access: &Access{q: q},
+	}
+}
+
+// Name is the module's stable name.
+func (m *Module) Name() string { return "projects" }
+
+// Access is the role check other modules call before touching anything
+// inside a project.
+func (m *Module) Access() *Access { return m.access }
+
+// Routes registers the module's HTTP surface under /api/v1. Every route
+// needs a signed-in user.
+func (m *Module) Routes(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(authn.Require)
+		r.Get("/projects", httpx.Handle(m.handleListProjects))
+		r.Post("/projects", httpx.Handle(m.handleCreateProject))
+		r.Get("/projects/{project_id}", httpx.Handle(m.handleGetProject))
+		r.Put("/projects/{project_id}", httpx.Handle(m.handleReplaceProject))
+		r.Patch("/projects/{project_id}", httpx.Handle(m.handlePatchProject))
+		r.Delete("/projects/{project_id}", httpx.Handle(m.handleDeleteProject))
+		r.Post("/projects/{project_id}/restore", httpx.Handle(m.handleRestoreProject))
+		r.Get("/trash", httpx.Handle(m.handleListTrash))
+
+		r.Get("/projects/{project_id}/members", httpx.Handle(m.handleListMembers))
+		r.Post("/projects/{project_id}/members", httpx.Handle(m.handleAddMember))
+		r.Patch("/projects/{project_id}/members/{user_id}", httpx.Handle(m.handleUpdateMember))
+		r.Delete("/projects/{project_id}/members/{user_id}", httpx.Handle(m.handleRemoveMember))
+	})
+}
