@@ -1,0 +1,35 @@
+package chapters
+
+import "time"
+
+// Limits, documented in docs/limits.md. Each is enforced with a clear 4xx.
+const (
+	// MaxChapterTitle is in characters (Unicode code points).
+	MaxChapterTitle = 200
+	// MaxChapterContent is the Markdown content's size in bytes.
+	MaxChapterContent = 2 << 20
+	// maxChapterBody caps a chapter request body: the content, JSON escaping
+	// (up to 6 bytes per control character is not worth allowing) and the
+	// other fields. Content over MaxChapterContent is refused after decoding.
+	maxChapterBody = MaxChapterContent + MaxChapterContent/2 + 64<<10
+	// MaxChaptersPerProject counts live chapters; the trash does not count.
+	MaxChaptersPerProject = 1000
+	// MaxVersionLabel is in characters.
+	MaxVersionLabel = 200
+	// MaxCommentBody is in characters.
+	MaxCommentBody = 10000
+	// MaxCommentAnchor is the anchor object's size in bytes as sent.
+	MaxCommentAnchor = 4 << 10
+	// MaxCommentDepth is how deep replies nest: a top-level comment has
+	// depth 0, a reply to it 1, and so on up to this value.
+	MaxCommentDepth = 5
+	// MaxCommentsPerChapter counts live comments.
+	MaxCommentsPerChapter = 5000
+	// maxCommentBody caps a comment request body.
+	maxCommentBody = 64 << 10
+)
+
+// SnapshotInterval is how long after the previous version a content change
+// records a new one. Edits closer together fold into the next snapshot, so a
+// typing session does not create hundreds of versions.
+const SnapshotInterval = 5 * time.Minute

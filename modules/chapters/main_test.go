@@ -1,0 +1,144 @@
+package chapters
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/module"
+	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/server"
+	"github.com/thebrain/thebrain/platform/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// dbAccess is the ProjectAccess contract implemented over the real projects
+// and project_members tables, as the projects module does: the owner is
+// projects.owner_id, other roles come from project_members, and a missing or
+// trashed project or a non-member is NotFound.
+type dbAccess struct{ pool *pgxpool.Pool }
+
+var roleRank = map[string]int{RoleViewer: 1, RoleCommenter: 2, RoleEditor: 3, RoleOwner: 4}
+
+func (a dbAccess) Require(ctx context.Context, userID, projectID uuid.UUID, min string) (string, error) {
+	var role *string
+	err := a.pool.QueryRow(ctx, `
+		SELECT CASE WHEN p.owner_id = $2 THEN 'owner' ELSE m.role END
+		FROM projects p LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $2
+		WHERE p.id = $1 AND p.deleted_at IS NULL`, projectID, userID).Scan(&role)
+	if err != nil || role == nil {
+		return "", apperr.New(apperr.NotFound, "project not found")
+	}
+	if roleRank[*role] < roleRank[min] {
+		return *role, apperr.New(apperr.Forbidden, "your role in this project does not allow this")
+	}
+	return *role, nil
+}
+
+// env is one test's world: a book with a member of every role, a second
+// book the caller's ids must never reach, and the real router.
+type env struct {
+	t        *testing.T
+	pool     *pgxpool.Pool
+	mod      *Module
+	c        *testkit.Client
+	project  uuid.UUID
+	other    uuid.UUID // a project owned by stranger
+	owner    testkit.TestUser
+	editor   testkit.TestUser
+	comm     testkit.TestUser
+	viewer   testkit.TestUser
+	stranger testkit.TestUser
+}
+
+func newEnv(t *testing.T, opts ...func(*Deps)) *env {
+	t.Helper()
+	pool := testkit.Postgres(t)
+	e := &env{t: t, pool: pool}
+	e.owner = testkit.User(t, pool, "owner")
+	e.editor = testkit.User(t, pool, "editor")
+	e.comm = testkit.User(t, pool, "commenter")
+	e.viewer = testkit.User(t, pool, "viewer")
+	e.stranger = testkit.User(t, pool, "stranger")
+	e.project = e.newProject(e.owner.ID)
+	e.other = e.newProject(e.stranger.ID)
+	for u, role := range map[uuid.UUID]string{e.editor.ID: RoleEditor, e.comm.ID: RoleCommenter, e.viewer.ID: RoleViewer} {
+		e.exec(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)`, e.project, u, role)
+	}
+	d := Deps{Log: testkit.Logger(t), DB: pool, Projects: dbAccess{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))}
+	for _, o := range opts {
+		o(&d)
+	}
+	e.mod = New(d)
+	h := server.NewHandler(server.Options{
+		Logger: d.Log, Modules: []module.Module{e.mod}, Verifier: testkit.Verifier(t),
+		MaxBodyBytes: 8 << 20, RequestTimeout: time.Minute,
+	})
+	e.c = testkit.Server(t, h)
+	return e
+}
+
+func (e *env) newProject(owner uuid.UUID) uuid.UUID {
+	id := uuid.Must(uuid.NewV7())
+	e.exec(`INSERT INTO projects (id, owner_id, title) VALUES ($1, $2, 'A book')`, id, owner)
+	return id
+}
+
+func (e *env) exec(sql string, args ...any) {
+	e.t.Helper()
+	if _, err := e.pool.Exec(context.Background(), sql, args...); err != nil {
+		e.t.Fatalf("exec %q: %v", sql, err)
+	}
+}
+
+func (e *env) chaptersPath(project uuid.UUID) string {
+	return fmt.Sprintf("/api/v1/projects/%s/chapters", project)
+}
+
+func (e *env) chapterPath(project, chapter uuid.UUID) string {
+	return fmt.Sprintf("/api/v1/projects/%s/chapters/%s", project, chapter)
+}
+
+// createChapter creates a chapter as the owner and returns it.
+func (e *env) createChapter(title, content string) chapterResponse {
+	e.t.Helper()
+	resp := e.c.Send(http.MethodPost, e.chaptersPath(e.project), e.owner.Token, map[string]any{"title": title, "content": content})
+	testkit.WantStatus(e.t, resp, http.StatusCreated)
+	var ch chapterResponse
+	resp.JSON(e.t, &ch)
+	return ch
+}
+
+// order returns the project's chapter titles in position order, checking
+// that positions are exactly 0..n-1.
+func (e *env) order(project uuid.UUID) []string {
+	e.t.Helper()
+	rows, err := e.pool.Query(context.Background(),
+		`SELECT title, position FROM chapters WHERE project_id = $1 AND deleted_at IS NULL ORDER BY position`, project)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	var titles []string
+	for i := 0; rows.Next(); i++ {
+		var title string
+		var pos int
+		if err := rows.Scan(&title, &pos); err != nil {
+			e.t.Fatal(err)
+		}
+		if pos != i {
+			e.t.Fatalf("chapter %q at position %d, want %d (positions must stay dense)", title, pos, i)
+		}
+		titles = append(titles, title)
+	}
+	return titles
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,137 @@
+// Package chapters owns a book's text: chapters and their order, the
+// version history of each chapter, and the comment threads on it.
+//
+// Tables: chapters, versions, comments. It never reads the projects tables;
+// whether a caller may see or change a project is asked through
+// ProjectAccess. Routes live under /api/v1/projects/{project_id}/chapters.
+// Other modules get two capabilities from it: WordCounts (the projects
+// module shows a book's length) and ChapterExists (research notes link to a
+// chapter).
+package chapters
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/thebrain/thebrain/modules/chapters/internal/store"
+	"github.com/thebrain/thebrain/platform/authn"
+	"github.com/thebrain/thebrain/platform/httpx"
+	"github.com/thebrain/thebrain/platform/page"
+)
+
+// Roles, lowest to highest, as the projects module names them.
+const (
+	RoleViewer    = "viewer"
+	RoleCommenter = "commenter"
+	RoleEditor    = "editor"
+	RoleOwner     = "owner"
+)
+
+// ProjectAccess is everything chapters needs from the projects module;
+// *projects.Access satisfies it.
+type ProjectAccess interface {
+	// Require returns the caller's role in the project when it is at least
+	// min. A missing or trashed project, or a non-member, is apperr NotFound;
+	// a member below min is apperr Forbidden.
+	Require(ctx context.Context, userID, projectID uuid.UUID, min string) (role string, err error)
+}
+
+// Deps are the module's dependencies.
+type Deps struct {
+	Log      *slog.Logger
+	DB       *pgxpool.Pool
+	Projects ProjectAccess
+	// Cursors signs pagination cursors; shared by every module.
+	Cursors *page.Codec
+	// SnapshotInterval overrides the default SnapshotInterval (tests).
+	SnapshotInterval time.Duration
+}
+
+// Module is the chapters module.
+type Module struct {
+	log      *slog.Logger
+	pool     *pgxpool.Pool
+	q        *store.Queries
+	projects ProjectAccess
+	cursors  *page.Codec
+
+	snapshotInterval time.Duration
+}
+
+// New builds the module.
+func New(d Deps) *Module {
+	iv := d.SnapshotInterval
+	if iv == 0 {
+		iv = SnapshotInterval
+	}
+	return &Module{log: d.Log, pool: d.DB, q: store.New(d.DB), projects: d.Projects, cursors: d.Cursors, snapshotInterval: iv}
+}
+
+// Name implements module.Module.
+func (m *Module) Name() string { return "chapters" }
+
+// Routes implements module.Module. Routes are registered with their full
+// path (no Mount), so they share the /projects prefix with the projects
+// module without either shadowing the other.
+func (m *Module) Routes(r chi.Router) {
+	const ch = "/projects/{project_id}/chapters"
+	const one = ch + "/{chapter_id}"
+	r.Group(func(r chi.Router) {
+		r.Use(authn.Require)
+		r.Get(ch, httpx.Handle(m.handleListChapters))
+		r.Post(ch, httpx.Handle(m.handleCreateChapter))
+		r.Post(ch+"/reorder", httpx.Handle(m.handleReorderChapters))
+		r.Get(one, httpx.Handle(m.handleGetChapter))
+		r.Put(one, httpx.Handle(m.handlePutChapter))
+		r.Patch(one, httpx.Handle(m.handlePatchChapter))
+		r.Delete(one, httpx.Handle(m.handleDeleteChapter))
+		r.Post(one+"/restore", httpx.Handle(m.handleRestoreChapter))
+
+		r.Get(one+"/versions", httpx.Handle(m.handleListVersions))
+		r.Post(one+"/versions", httpx.Handle(m.handleCreateVersion))
+		r.Get(one+"/versions/{version_id}", httpx.Handle(m.handleGetVersion))
+		r.Post(one+"/versions/{version_id}/restore", httpx.Handle(m.handleRestoreVersion))
+
+		r.Get(one+"/comments", httpx.Handle(m.handleListComments))
+		r.Post(one+"/comments", httpx.Handle(m.handleCreateComment))
+		r.Get(one+"/comments/{comment_id}", httpx.Handle(m.handleGetComment))
+		r.Patch(one+"/comments/{comment_id}", httpx.Handle(m.handlePatchComment))
+		r.Delete(one+"/comments/{comment_id}", httpx.Handle(m.handleDeleteComment))
+		r.Post(one+"/comments/{comment_id}/resolve", httpx.Handle(m.handleResolveComment))
+		r.Post(one+"/comments/{comment_id}/unresolve", httpx.Handle(m.handleUnresolveComment))
+	})
+}
+
+// WordCounts returns the summed word_count of the live chapters of each
+// project; projects without chapters are absent from the map. The projects
+// module calls it to show a book's length.
+func (m *Module) WordCounts(ctx context.Context, projectIDs []uuid.UUID) (map[uuid.UUID]int64, error) {
+	out := make(map[uuid.UUID]int64, len(projectIDs))
+	if len(projectIDs) == 0 {
+		return out, nil
+	}
+	rows, err := m.q.SumWordCountsByProject(ctx, projectIDs)
+	if err != nil {
+		return nil, fmt.Errorf("sum word counts: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ProjectID] = r.WordCount
+	}
+	return out, nil
+}
+
+// ChapterExists reports whether chapterID is a live chapter of projectID.
+// The research module calls it before linking a note to a chapter.
+func (m *Module) ChapterExists(ctx context.Context, projectID, chapterID uuid.UUID) (bool, error) {
+	ok, err := m.q.ChapterExists(ctx, store.ChapterExistsParams{ID: chapterID, ProjectID: projectID})
+	if err != nil {
+		return false, fmt.Errorf("chapter exists: %w", err)
+	}
+	return ok, nil
+}

@@ -1,0 +1,65 @@
+-- name: CreateComment :one
+INSERT INTO comments (id, chapter_id, project_id, parent_id, author_id, body, anchor, depth)
+VALUES (@id, @chapter_id, @project_id, @parent_id, @author_id, @body, @anchor, @depth)
+RETURNING *;
+
+-- name: GetComment :one
+SELECT * FROM comments
+WHERE id = $1 AND chapter_id = $2 AND deleted_at IS NULL;
+
+-- name: GetCommentForUpdate :one
+SELECT * FROM comments
+WHERE id = $1 AND chapter_id = $2 AND deleted_at IS NULL
+FOR UPDATE;
+
+-- name: CountCommentsByChapter :one
+SELECT count(*) FROM comments WHERE chapter_id = $1 AND deleted_at IS NULL;
+
+-- name: ListCommentsByChapter :many
+-- Served by comments_chapter_idx.
+SELECT * FROM comments
+WHERE chapter_id = @chapter_id AND deleted_at IS NULL
+  AND (created_at, id) > (@after_time::timestamptz, @after_id::uuid)
+ORDER BY created_at, id
+LIMIT @max_rows;
+
+-- name: ListUnresolvedCommentsByChapter :many
+-- Served by the partial index comments_chapter_unresolved_idx: the predicate
+-- must stay exactly "resolved = false AND deleted_at IS NULL".
+SELECT * FROM comments
+WHERE chapter_id = @chapter_id AND resolved = false AND deleted_at IS NULL
+  AND (created_at, id) > (@after_time::timestamptz, @after_id::uuid)
+ORDER BY created_at, id
+LIMIT @max_rows;
+
+-- name: ListResolvedCommentsByChapter :many
+SELECT * FROM comments
+WHERE chapter_id = @chapter_id AND resolved = true AND deleted_at IS NULL
+  AND (created_at, id) > (@after_time::timestamptz, @after_id::uuid)
+ORDER BY created_at, id
+LIMIT @max_rows;
+
+-- name: UpdateComment :one
+UPDATE comments SET body = @body, anchor = @anchor, version = version + 1
+WHERE id = @id
+RETURNING *;
+
+-- name: SetCommentResolved :one
+UPDATE comments
+SET resolved = @resolved,
+    resolved_at = CASE WHEN @resolved::bool THEN now() END,
+    resolved_by = CASE WHEN @resolved::bool THEN @user_id::uuid END,
+    version = version + 1
+WHERE id = @id
+RETURNING *;
+
+-- name: TrashCommentThread :exec
+-- A deleted comment takes its replies with it: a reply without its parent
+-- has no context.
+WITH RECURSIVE thread AS (
+    SELECT c.id FROM comments c WHERE c.id = @id
+    UNION ALL
+    SELECT r.id FROM comments r JOIN thread t ON r.parent_id = t.id WHERE r.deleted_at IS NULL
+)
+UPDATE comments SET deleted_at = now()
+WHERE id IN (SELECT thread.id FROM thread) AND deleted_at IS NULL;
