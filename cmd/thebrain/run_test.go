@@ -103,7 +103,7 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -118,7 +118,7 @@ func freeAddr(t *testing.T) string {
 // the equivalent of SIGTERM and returns run's error.
 func startServe(t testing.TB, env map[string]string) (string, func() error, *syncBuf) {
 	t.Helper()
-	addr := freeAddr(t.(*testing.T))
+	addr := freeAddr(t)
 	env["THEBRAIN_HTTP_ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuf{}
@@ -144,7 +144,7 @@ func startServe(t testing.TB, env map[string]string) (string, func() error, *syn
 			cancel()
 			t.Fatalf("serve not ready in time\n%s", logs.String())
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	var once sync.Once
 	var stopErr error
