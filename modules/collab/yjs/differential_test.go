@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -109,13 +110,15 @@ type checkFailure struct {
 	Repro     string `json:"repro"`
 }
 
-// goSideFailure is a check that the Go test makes itself (DecodeStateVector).
+// goSideFailure is a check that the Go test makes itself: DecodeStateVector
+// against yjs's decoding, and no panics on malformed inputs.
 type goSideFailure struct {
 	seed, desc, detail string
 	trace, index       int
 }
 
 func TestDifferentialAgainstYjs(t *testing.T) {
+	t.Parallel()
 	requireNode(t)
 	total := defaultTraces
 	if v := os.Getenv("YJS_DIFF_TRACES"); v != "" {
@@ -220,7 +223,7 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 		t.Logf("  %-5s %6d cases: %6d byte-identical, %6d semantic only, %5d mismatches (%d Go errors)",
 			op, v.Cases, v.ByteIdentical, v.SemanticEqual-v.ByteIdentical, v.Mismatches, v.GoErrors)
 	}
-	t.Logf("  DecodeStateVector: %d checks, %d failures", goChecks, len(goSide))
+	t.Logf("  Go-side checks (DecodeStateVector, malformed inputs): %d, %d failures", goChecks, len(goSide))
 	for _, f := range semanticOnly {
 		t.Logf("  not byte-identical (semantically equal): seed %s trace %d case %d %s: %s: %s (files %s)",
 			f.Seed, f.Trace, f.Case, f.Op, f.Desc, truncate(f.Detail, 600), f.Files)
@@ -231,10 +234,14 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 	}
 	for i, f := range goSide {
 		if i == maxListedFailure {
-			t.Errorf("... and %d more DecodeStateVector failures", len(goSide)-i)
+			t.Errorf("... and %d more Go-side failures", len(goSide)-i)
 			break
 		}
-		t.Errorf("seed %s trace %d case %d (%s): %s", f.seed, f.trace, f.index, f.desc, f.detail)
+		where := fmt.Sprintf("seed %s trace %d", f.seed, f.trace)
+		if f.index >= 0 {
+			where += fmt.Sprintf(" case %d", f.index)
+		}
+		t.Errorf("%s (%s): %s", where, f.desc, f.detail)
 	}
 	if sum.Mismatches > 0 {
 		var b strings.Builder
@@ -285,6 +292,8 @@ func runGoSide(casesPath, resultsPath string) ([]goSideFailure, int, error) {
 				return nil, 0, fmt.Errorf("decode case file: %w", err)
 			}
 			res := diffResultLine{Trace: tr.Trace, R: make([]diffResult, len(tr.Cases))}
+			failures = append(failures, checkMalformed(tr)...)
+			checks++
 			for i, c := range tr.Cases {
 				if c.Op == "decsv" {
 					checks++
@@ -349,6 +358,56 @@ func runCase(blobs [][]byte, c diffCase) ([]byte, error) {
 	return nil, fmt.Errorf("harness: unknown op %q", c.Op)
 }
 
+// checkMalformed feeds truncated and corrupted copies of a trace's updates
+// and state vectors to every function. The codec may accept or reject them
+// (yjs itself accepts some), but it must not panic.
+func checkMalformed(tr diffTrace) []goSideFailure {
+	var out []goSideFailure
+	rng := rand.New(rand.NewPCG(uint64(tr.Trace), 0x5eed))
+	for k := 0; k < 6 && len(tr.Blobs) > 0; k++ {
+		orig := tr.Blobs[rng.IntN(len(tr.Blobs))]
+		if len(orig) < 2 {
+			continue
+		}
+		bad := slices.Clone(orig)
+		how := ""
+		switch k % 3 {
+		case 0:
+			n := rng.IntN(len(bad))
+			bad, how = bad[:n], fmt.Sprintf("truncated to %d of %d bytes", n, len(orig))
+		case 1:
+			i := rng.IntN(len(bad))
+			bad[i] ^= byte(1 << rng.IntN(8))
+			how = fmt.Sprintf("bit flipped at byte %d of %d", i, len(orig))
+		default:
+			i := rng.IntN(len(bad))
+			bad[i] = 0xff
+			how = fmt.Sprintf("byte %d of %d set to 0xff", i, len(orig))
+		}
+		other := tr.Blobs[rng.IntN(len(tr.Blobs))]
+		calls := []struct {
+			name string
+			fn   func() ([]byte, error)
+		}{
+			{"MergeUpdates", func() ([]byte, error) { return yjs.MergeUpdates([][]byte{slices.Clone(other), bad}) }},
+			{"EncodeStateVectorFromUpdate", func() ([]byte, error) { return yjs.EncodeStateVectorFromUpdate(bad) }},
+			{"DiffUpdate(bad, sv)", func() ([]byte, error) { return yjs.DiffUpdate(bad, []byte{0}) }},
+			{"DiffUpdate(update, bad)", func() ([]byte, error) { return yjs.DiffUpdate(slices.Clone(other), bad) }},
+			{"DecodeStateVector", func() ([]byte, error) { _, err := yjs.DecodeStateVector(bad); return nil, err }},
+		}
+		for _, c := range calls {
+			if _, err := guard(c.fn); err != nil && strings.HasPrefix(err.Error(), "panic:") {
+				out = append(out, goSideFailure{
+					seed: tr.Seed, trace: tr.Trace, index: -1,
+					desc:   c.name + " on a malformed input (" + how + ")",
+					detail: fmt.Sprintf("%v\n    input (base64): %s", err, base64.StdEncoding.EncodeToString(bad)),
+				})
+			}
+		}
+	}
+	return out
+}
+
 func checkDecodeStateVector(sv []byte, want map[string]uint64) string {
 	var got map[uint64]uint64
 	_, err := guard(func() ([]byte, error) {
@@ -384,6 +443,7 @@ func truncate(s string, n int) string {
 // y-websocket and Hocuspocus never send) to every function: each must fail,
 // while the same documents encoded as V1 must be accepted.
 func TestDifferentialRejectsV2(t *testing.T) {
+	t.Parallel()
 	requireNode(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
