@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"mime"
 	"net/http"
 	"net/url"
 
@@ -119,7 +120,9 @@ func (m *Module) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		raw = req.RefreshToken
-	} else if ct := r.Header.Get("Content-Type"); ct == "" {
+	} else if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		// Even without a body: a JSON content type cannot be sent
+		// cross-site without a CORS preflight.
 		return apperr.New(apperr.UnsupportedMedia, "Content-Type must be application/json")
 	}
 	if raw == "" {

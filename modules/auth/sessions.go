@@ -172,7 +172,10 @@ func (m *Module) reused(ctx context.Context, hash []byte, meta requestMeta) (tok
 	if err != nil {
 		return tokenResponse{}, fmt.Errorf("find refresh token: %w", err)
 	}
-	if tok.RevokedAt == nil && tok.UsedAt != nil && m.now().Sub(*tok.UsedAt) < refreshGrace {
+	if tok.RevokedAt != nil {
+		return tokenResponse{}, errBadRefresh // the family already ended (logout, earlier reuse)
+	}
+	if tok.UsedAt != nil && m.now().Sub(*tok.UsedAt) < refreshGrace {
 		// The winner commits before it stores its reply; wait for it briefly.
 		deadline := time.Now().Add(2 * time.Second)
 		for time.Now().Before(deadline) {
