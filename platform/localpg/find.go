@@ -26,6 +26,11 @@ var required = []string{"initdb", "pg_ctl", "postgres"}
 // FindBinaries returns a directory holding initdb, pg_ctl and postgres. An
 // explicit dir is checked and used as is.
 func FindBinaries(dir string) (string, error) {
+	return findBinaries(dir, exec.LookPath, pgConfigBinDir, "/usr/lib/postgresql/*/bin")
+}
+
+// findBinaries is FindBinaries with its sources of truth injectable.
+func findBinaries(dir string, lookPath func(string) (string, error), pgConfig func() (string, error), glob string) (string, error) {
 	if dir != "" {
 		if !hasAll(dir) {
 			return "", fmt.Errorf("THEBRAIN_POSTGRES_BIN_DIR=%s does not contain %s", dir, strings.Join(required, ", "))
@@ -33,16 +38,16 @@ func FindBinaries(dir string) (string, error) {
 		return dir, nil
 	}
 	var candidates []string
-	if p, err := exec.LookPath("pg_ctl"); err == nil {
+	if p, err := lookPath("pg_ctl"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			candidates = append(candidates, filepath.Dir(real))
 		}
 		candidates = append(candidates, filepath.Dir(p))
 	}
-	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		candidates = append(candidates, strings.TrimSpace(string(out)))
+	if d, err := pgConfig(); err == nil {
+		candidates = append(candidates, d)
 	}
-	candidates = append(candidates, debianBinDirs()...)
+	candidates = append(candidates, versionDirs(glob)...)
 	for _, c := range candidates {
 		if hasAll(c) {
 			return c, nil
@@ -51,9 +56,15 @@ func FindBinaries(dir string) (string, error) {
 	return "", ErrNoBinaries
 }
 
-// debianBinDirs lists /usr/lib/postgresql/<major>/bin, newest first.
-func debianBinDirs() []string {
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+func pgConfigBinDir() (string, error) {
+	out, err := exec.Command("pg_config", "--bindir").Output()
+	return strings.TrimSpace(string(out)), err
+}
+
+// versionDirs lists the matches of glob (/usr/lib/postgresql/*/bin),
+// newest major version first.
+func versionDirs(glob string) []string {
+	matches, _ := filepath.Glob(glob)
 	major := func(p string) int {
 		n, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
 		return n
