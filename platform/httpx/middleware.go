@@ -130,16 +130,14 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 			case status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusTooManyRequests:
 				level = slog.LevelWarn
 			}
-			// r.Context() has the request ID; the user ID is added by authn
-			// on the same list, which ctx sees through the record below.
-			logger.LogAttrs(userCtx(ctx, r), level, "request", attrs...)
+			logger.LogAttrs(withRecordAttrs(ctx), level, "request", attrs...)
 		})
 	}
 }
 
-// userCtx lets the access line see attributes (user_id) added deeper in the
-// chain: authn stores them in the shared record via SetLogAttr.
-func userCtx(ctx context.Context, _ *http.Request) context.Context {
+// withRecordAttrs lets the access line see attributes (user_id) added
+// deeper in the chain, which SetLogAttr keeps in the shared record.
+func withRecordAttrs(ctx context.Context) context.Context {
 	if rec := recordFrom(ctx); rec != nil {
 		for _, a := range rec.extra {
 			ctx = log.With(ctx, a)

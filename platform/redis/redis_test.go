@@ -1,0 +1,45 @@
+package redis
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestKeys(t *testing.T) {
+	t.Parallel()
+	k := NewKeys("thebrain:")
+	if got := k.Key("deny", "sid", "0190"); got != "thebrain:deny:sid:0190" {
+		t.Fatalf("key %q", got)
+	}
+	if NewKeys("").Key("a") != "a" {
+		t.Fatal("empty prefix")
+	}
+}
+
+func TestOpenFailsClearly(t *testing.T) {
+	t.Parallel()
+	if _, err := Open(context.Background(), "redis://127.0.0.1:1/0"); err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("err = %v, want it to name the address", err)
+	}
+	if _, err := Open(context.Background(), "http://x"); err == nil {
+		t.Fatal("non-redis URL accepted")
+	}
+}
+
+func TestEmbedded(t *testing.T) {
+	t.Parallel()
+	e, err := StartEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	c, err := Open(context.Background(), e.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Set(context.Background(), "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
