@@ -1,0 +1,127 @@
+package chapters
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/thebrain/thebrain/modules/chapters/internal/store"
+)
+
+// capture is a store.DBTX that records the SQL and arguments a generated
+// query would send, so the test explains exactly what the handlers run.
+type capture struct {
+	sql  string
+	args []any
+}
+
+var errCaptured = errors.New("captured")
+
+func (c *capture) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	c.sql, c.args = sql, args
+	return pgconn.CommandTag{}, errCaptured
+}
+
+func (c *capture) Query(_ context.Context, sql string, args ...any) (pgx.Rows, error) {
+	c.sql, c.args = sql, args
+	return nil, errCaptured
+}
+
+func (c *capture) QueryRow(_ context.Context, sql string, args ...any) pgx.Row {
+	c.sql, c.args = sql, args
+	return errRow{}
+}
+
+type errRow struct{}
+
+func (errRow) Scan(...any) error { return errCaptured }
+
+// TestListQueriesUseTheirIndexes explains the main list queries over a
+// few thousand rows with sequential scans disabled, and checks each plan
+// reads the index meant for it.
+func TestListQueriesUseTheirIndexes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	// 20 books of 100 chapters, 20 comments on each chapter of the first.
+	e.exec(`INSERT INTO projects (id, owner_id, title) SELECT gen_random_uuid(), $1, 'book ' || g FROM generate_series(1, 19) g`, e.owner.ID)
+	e.exec(`INSERT INTO chapters (project_id, title, position, content)
+		SELECT p.id, 'ch ' || g, g - 1, 'text' FROM projects p, generate_series(1, 100) g`)
+	e.exec(`INSERT INTO comments (chapter_id, project_id, body, resolved)
+		SELECT c.id, c.project_id, 'c' || g, g % 3 = 0 FROM chapters c, generate_series(1, 20) g WHERE c.project_id = $1`, e.project)
+	e.exec(`INSERT INTO versions (chapter_id, project_id, number, title, content, word_count, reason)
+		SELECT c.id, c.project_id, g, c.title, 'v', 1, 'manual' FROM chapters c, generate_series(1, 5) g WHERE c.project_id = $1`, e.project)
+	e.exec(`ANALYZE chapters; ANALYZE comments; ANALYZE versions`)
+	var chapterID uuid.UUID
+	if err := e.pool.QueryRow(ctx, `SELECT id FROM chapters WHERE project_id = $1 AND position = 7`, e.project).Scan(&chapterID); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name  string
+		run   func(q *store.Queries)
+		index string
+	}{
+		{"chapters by project", func(q *store.Queries) {
+			q.ListChaptersByProject(ctx, store.ListChaptersByProjectParams{ProjectID: e.project, AfterPosition: 10, MaxRows: 51})
+		}, "chapters_project_position_key"},
+		{"unresolved comments", func(q *store.Queries) {
+			q.ListUnresolvedCommentsByChapter(ctx, store.ListUnresolvedCommentsByChapterParams{ChapterID: chapterID, AfterTime: time.Time{}, MaxRows: 51})
+		}, "comments_chapter_unresolved_idx"},
+		{"all comments", func(q *store.Queries) {
+			q.ListCommentsByChapter(ctx, store.ListCommentsByChapterParams{ChapterID: chapterID, AfterTime: time.Time{}, MaxRows: 51})
+		}, "comments_chapter_idx"},
+		{"versions of a chapter", func(q *store.Queries) {
+			q.ListVersionsByChapter(ctx, store.ListVersionsByChapterParams{ChapterID: chapterID, BeforeNumber: 1 << 30, MaxRows: 51})
+		}, "on versions_chapter_"}, // either (chapter_id, …) index serves it
+		{"word counts", func(q *store.Queries) {
+			q.SumWordCountsByProject(ctx, []uuid.UUID{e.project, e.other})
+		}, "chapters_project_position_key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var c capture
+			tt.run(store.New(&c))
+			plan := explain(t, e, c.sql, c.args)
+			if !strings.Contains(plan, tt.index) || !strings.Contains(plan, "Index") {
+				t.Fatalf("plan does not use %s:\n%s", tt.index, plan)
+			}
+			t.Logf("%s:\n%s", tt.name, plan)
+		})
+	}
+}
+
+func explain(t *testing.T, e *env, sql string, args []any) string {
+	t.Helper()
+	ctx := context.Background()
+	var lines []string
+	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "EXPLAIN "+sql, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				return err
+			}
+			lines = append(lines, l)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatalf("explain: %v", err)
+	}
+	return strings.Join(lines, "\n")
+}
