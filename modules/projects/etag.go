@@ -8,10 +8,10 @@ import (
 	"github.com/thebrain/thebrain/platform/apperr"
 )
 
-// ETags are weak (W/"<version>"): they name the version of the editable
-// fields, while word_count and role in the same body change without it.
-// If-Match compares versions, so W/"3" and "3" both match version 3.
-func etag(version int32) string { return `W/"` + strconv.Itoa(int(version)) + `"` }
+// ETags are "<version>", the same form every module uses, so a client can
+// copy any ETag into If-Match. If-Match compares versions, so the weak form
+// W/"3" is accepted too.
+func etag(version int32) string { return `"` + strconv.Itoa(int(version)) + `"` }
 
 func setETag(w http.ResponseWriter, version int32) { w.Header().Set("ETag", etag(version)) }
 
@@ -42,7 +42,7 @@ func parseIfMatch(r *http.Request) (precondition, error) {
 		}
 		part = strings.TrimPrefix(part, "W/")
 		if len(part) < 2 || part[0] != '"' || part[len(part)-1] != '"' || strings.Contains(part[1:len(part)-1], `"`) {
-			return pre, apperr.Field("If-Match", `must be * or a list of entity tags such as W/"3"`)
+			return pre, apperr.Field("If-Match", `must be * or a list of entity tags such as "3" (from the ETag header)`)
 		}
 		v, err := strconv.ParseInt(part[1:len(part)-1], 10, 32)
 		if err != nil || v < 1 {
