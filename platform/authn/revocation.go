@@ -72,12 +72,13 @@ func (d *Denylist) Denied(ctx context.Context, sessionID, userID uuid.UUID) (den
 	if err != nil {
 		return false, false, err
 	}
-	return vals[0] != nil || vals[1] != nil, vals[2] != nil, nil
+	owner, _ := vals[2].(string) // the cached answer is for this user only
+	return vals[0] != nil || vals[1] != nil, owner == userID.String(), nil
 }
 
 // markSessionOK caches a positive database answer for sessionOKTTL.
-func (d *Denylist) markSessionOK(ctx context.Context, sessionID uuid.UUID) error {
-	return d.rdb.Set(ctx, d.okKey(sessionID), "1", sessionOKTTL).Err()
+func (d *Denylist) markSessionOK(ctx context.Context, sessionID, userID uuid.UUID) error {
+	return d.rdb.Set(ctx, d.okKey(sessionID), userID.String(), sessionOKTTL).Err()
 }
 
 // SessionChecker is the authoritative (database) answer: nil when the
@@ -128,7 +129,7 @@ func (v *RevocationVerifier) Verify(ctx context.Context, raw string) (Principal,
 		return Principal{}, apperr.Wrap(apperr.Unavailable, "authentication is temporarily unavailable", fmt.Errorf("check session: %w", err))
 	}
 	if err == nil {
-		_ = v.deny.markSessionOK(ctx, c.SessionID) // a cache: failing to fill it is harmless
+		_ = v.deny.markSessionOK(ctx, c.SessionID, c.UserID) // a cache: failing to fill it is harmless
 	}
 	return p, nil
 }
