@@ -21,6 +21,8 @@ for await (const t of readNDJSON(args.cases)) {
       const { structs, ds } = Y.decodeUpdate(unb64(t.blobs[i]))
       if (ds.clients.size > 0) inc('updates with a delete set')
       for (const s of structs) {
+        if (s.id.clock >= 16384) inc('structs at clock >= 2^14')
+        if (s.id.client >= 2 ** 32) inc('structs of clients >= 2^32')
         if (s instanceof Y.GC) inc('struct GC')
         else if (s instanceof Y.Skip) inc('struct Skip')
         else {

@@ -81,11 +81,15 @@ const QUILL_UNMARKS = [{ bold: null }, { italic: null }, { color: null, link: nu
 const PM_MARKS = [{ bold: {} }, { italic: {} }, { code: {} }, { link: { href: 'https://example.com/p', target: '_blank' } }, { bold: {}, italic: {} }]
 const PM_UNMARKS = [{ bold: null }, { italic: null }, { link: null, code: null }]
 
+// pasteWeight is set per trace: a few traces paste a lot, so that clocks
+// pass 2^14 (three-byte varUints) and strings run to several KB.
+let pasteWeight = 1.5
+
 function textOp (rng, ytext, pm) {
   const marks = pm ? PM_MARKS : QUILL_MARKS
   const unmarks = pm ? PM_UNMARKS : QUILL_UNMARKS
   const b = boundaries(ytext)
-  const kind = rng.weighted({ insert: 45, insertFmt: 10, del: 20, delRange: 4, format: 12, unformat: 4, embed: pm ? 0.3 : 3, delta: 2 })
+  const kind = rng.weighted({ insert: 45, insertFmt: 10, paste: pasteWeight, del: 20, delRange: 4, format: 12, unformat: 4, embed: pm ? 0.3 : 3, delta: 2 })
   const pos = rng.pick(b)
   const span = () => {
     const i = rng.int(b.length - 1)
@@ -94,6 +98,8 @@ function textOp (rng, ytext, pm) {
   }
   switch (kind) {
     case 'insert': ytext.insert(pos, randStr(rng, 8)); return
+    // A paste: long strings make multi-byte lengths and clocks above 2^14.
+    case 'paste': ytext.insert(pos, randStr(rng, 3000), rng.bool(0.3) ? rng.pick(marks) : undefined); return
     case 'insertFmt': ytext.insert(pos, randStr(rng, 8), rng.pick(marks)); return
     case 'embed': ytext.insertEmbed(pos, { image: 'https://example.com/i/' + rng.int(100) }, rng.bool(0.3) ? rng.pick(marks) : undefined); return
     case 'delta': {
@@ -128,7 +134,7 @@ function fillText (rng, xt) {
 // insertBlock inserts a random block node into parent at index (all inside
 // one transaction, as y-prosemirror does).
 function insertBlock (rng, parent, index) {
-  const kind = rng.weighted({ paragraph: 40, heading: 15, bulletList: 10, blockquote: 5, codeBlock: 5, image: 4, horizontalRule: 3, hook: 1 })
+  const kind = rng.weighted({ paragraph: 40, heading: 15, bulletList: 10, blockquote: 5, codeBlock: 5, image: 4, horizontalRule: 3, hook: 1, 'x-nœud-✓': 1 })
   if (kind === 'hook') {
     const h = new Y.XmlHook('mention')
     parent.insert(index, [h])
@@ -259,7 +265,7 @@ function nestedTargets (root) {
   return { maps, arrays, texts }
 }
 
-const KEYS = ['k0', 'k1', 'k2', 'k3', 'title', 'ключ', '🔑', '', 'a-much-longer-key-name-for-the-map']
+const KEYS = ['k0', 'k1', 'k2', 'k3', 'title', 'ключ', '🔑', '', 'a-much-longer-key-name-for-the-map', 'long-'.repeat(40)]
 
 function mapSet (rng, m, counter) {
   const key = rng.pick(KEYS)
@@ -343,9 +349,11 @@ function legacyUpdate (rng, client) {
 
 function clientIDs (rng, n) {
   const ids = new Set()
-  const mode = rng.weighted({ random: 85, small: 8, huge: 4, mixed: 3 })
+  const mode = rng.weighted({ random: 82, small: 8, huge: 4, mixed: 3, edge: 3 })
+  const edges = [0, 1, 127, 128, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 53 - 1]
   while (ids.size < n) {
     if (mode === 'small') ids.add(rng.int(6))
+    else if (mode === 'edge') ids.add(rng.pick(edges))
     else if (mode === 'huge') ids.add(2 ** 32 + rng.u32() * 1000 + rng.int(1000))
     else if (mode === 'mixed') ids.add(rng.bool() ? rng.int(300) : rng.u32())
     else ids.add(rng.u32())
@@ -367,6 +375,7 @@ function genTrace (seed, index) {
     if (rng.bool(0.4)) roots.push('array')
   }
   const legacy = rng.bool(0.05)
+  pasteWeight = rng.bool(0.06) ? 25 : 1.5
   const ids = clientIDs(rng, nClients + (legacy ? 1 : 0))
   const counter = { n: 0 }
 
