@@ -13,6 +13,13 @@ type mergeReader struct {
 	seq int
 }
 
+// maxReplayInputs bounds the inputs for which V8's sort is replayed. Each
+// replayed step costs a pass over all inputs, as it does in Yjs; beyond
+// this many inputs, hostile ties could make a merge quadratic, so the heap
+// order is kept (the merged document is the same, only the choice between
+// a GC and an Item for the same range may differ from Yjs).
+const maxReplayInputs = 4096
+
 // mergeHeap orders readers by current struct: client descending, clock
 // ascending, then seq ascending. Yjs re-sorts its reader array with a stable
 // sort before every step, and only the first reader moves between steps; a
@@ -109,7 +116,7 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 	// consistent, and holds Yjs's array order verbatim (arrayMode) while
 	// it is not.
 	arrayMode := false
-	if ties.conflicts > 0 {
+	if ties.conflicts > 0 && len(h) <= maxReplayInputs {
 		v8Sort(h)
 		arrayMode = true
 	} else {
@@ -134,7 +141,7 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 		}
 		// Only the first reader changed; put it where Yjs's sort would.
 		switch {
-		case ties.conflicts > 0:
+		case ties.conflicts > 0 && len(h) <= maxReplayInputs:
 			if !arrayMode {
 				// Yjs's array is the heap order, with dec still first.
 				rest := h[1:]
