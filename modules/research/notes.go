@@ -1,0 +1,439 @@
+package research
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/thebrain/thebrain/modules/research/internal/store"
+	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/authn"
+	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/httpx"
+	"github.com/thebrain/thebrain/platform/page"
+)
+
+var errNoteNotFound = apperr.New(apperr.NotFound, "note not found")
+
+// note is one stored note; every query returns the same columns.
+type note = store.GetNoteRow
+
+type noteResponse struct {
+	ID        uuid.UUID  `json:"id"`
+	ProjectID uuid.UUID  `json:"project_id"`
+	ChapterID *uuid.UUID `json:"chapter_id"`
+	AuthorID  *uuid.UUID `json:"author_id"`
+	Title     string     `json:"title"`
+	Body      string     `json:"body"`
+	Tags      []string   `json:"tags"`
+	SourceURL *string    `json:"source_url"`
+	Version   int32      `json:"version"`
+	Rank      *float64   `json:"rank,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+func toNoteResponse(n note) noteResponse {
+	tags := n.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return noteResponse{
+		ID: n.ID, ProjectID: n.ProjectID, ChapterID: n.ChapterID, AuthorID: n.AuthorID, Title: n.Title,
+		Body: n.Body, Tags: tags, SourceURL: n.SourceUrl, Version: n.Version,
+		CreatedAt: n.CreatedAt.UTC(), UpdatedAt: n.UpdatedAt.UTC(),
+	}
+}
+
+// noteRequest is the body of POST and PUT (which replaces every field:
+// absent optional fields are cleared) and PATCH (which changes the fields
+// it names; null clears chapter_id or source_url).
+type noteRequest struct {
+	Title     *string             `json:"title"`
+	Body      *string             `json:"body"`
+	Tags      []string            `json:"tags"`
+	SourceURL nullable[string]    `json:"source_url"`
+	ChapterID nullable[uuid.UUID] `json:"chapter_id"`
+	Version   *int32              `json:"version"`
+	partial   bool
+}
+
+func (r *noteRequest) Validate() error {
+	p := map[string]string{}
+	if r.Title == nil && !r.partial {
+		p["title"] = "required"
+	}
+	if r.Title != nil {
+		t := strings.TrimSpace(*r.Title)
+		r.Title = &t
+		checkText(p, "title", t, 1, MaxNoteTitle)
+		if strings.ContainsAny(t, "\r\n") {
+			p["title"] = "must be a single line"
+		}
+	}
+	if r.Body != nil {
+		switch {
+		case len(*r.Body) > MaxNoteBody:
+			p["body"] = fmt.Sprintf("must be at most %d bytes", MaxNoteBody)
+		case strings.ContainsRune(*r.Body, 0):
+			p["body"] = "must not contain NUL characters"
+		}
+	}
+	if r.Tags != nil {
+		r.Tags = normalizeTags(p, "tags", r.Tags)
+	}
+	if v := r.SourceURL.Value; v != nil {
+		s := strings.TrimSpace(*v)
+		if s == "" {
+			r.SourceURL.Value = nil
+		} else {
+			r.SourceURL.Value = &s
+			checkURL(p, "source_url", s, MaxSourceURL)
+		}
+	}
+	if r.Version != nil && *r.Version < 1 {
+		p["version"] = "must be 1 or more"
+	}
+	return apperr.Validation(p)
+}
+
+// handleListNotes handles GET /api/v1/projects/{project_id}/notes.
+// ?tag= (repeatable) keeps notes carrying every tag given; ?q= searches
+// title and body and answers the best matches first, at most ?limit= of
+// them, without a next page.
+func (m *Module) handleListNotes(w http.ResponseWriter, r *http.Request) error {
+	projectID, err := m.access(r, RoleViewer)
+	if err != nil {
+		return err
+	}
+	pr, err := page.Parse(r)
+	if err != nil {
+		return err
+	}
+	qs := r.URL.Query()
+	p := map[string]string{}
+	tags := normalizeTags(p, "tag", qs["tag"])
+	query := strings.TrimSpace(qs.Get("q"))
+	switch {
+	case len(qs["q"]) > 1:
+		p["q"] = "give q once"
+	case utf8.RuneCountInString(query) > MaxSearchQuery:
+		p["q"] = fmt.Sprintf("must be at most %d characters", MaxSearchQuery)
+	case strings.ContainsRune(query, 0):
+		p["q"] = "must not contain NUL characters"
+	case query != "" && pr.Cursor != "":
+		p["cursor"] = "search results have no further pages; narrow the query or raise limit"
+	}
+	if err := apperr.Validation(p); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if query != "" {
+		return m.searchNotes(w, r, projectID, query, tags, pr.Limit)
+	}
+	scope := "notes:" + projectID.String() + ":" + strings.Join(tags, ",")
+	cur := struct {
+		T  time.Time `json:"t"`
+		ID uuid.UUID `json:"id"`
+	}{T: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if pr.Cursor != "" {
+		if err := m.cursors.Decode(scope, pr.Cursor, &cur); err != nil {
+			return err
+		}
+	}
+	var rows []note
+	if len(tags) == 0 {
+		list, err := m.q.ListNotesByProject(ctx, store.ListNotesByProjectParams{ProjectID: projectID, BeforeTime: cur.T, BeforeID: cur.ID, MaxRows: int32(pr.Limit + 1)})
+		if err != nil {
+			return err
+		}
+		for _, n := range list {
+			rows = append(rows, note(n))
+		}
+	} else {
+		list, err := m.q.ListNotesByProjectAndTags(ctx, store.ListNotesByProjectAndTagsParams{ProjectID: projectID, Tags: tags, BeforeTime: cur.T, BeforeID: cur.ID, MaxRows: int32(pr.Limit + 1)})
+		if err != nil {
+			return err
+		}
+		for _, n := range list {
+			rows = append(rows, note(n))
+		}
+	}
+	return httpx.Encode(w, http.StatusOK, page.Build(m.cursors, scope, rows, pr.Limit, toNoteResponse,
+		func(n note) any { return map[string]any{"t": n.UpdatedAt, "id": n.ID} }))
+}
+
+func (m *Module) searchNotes(w http.ResponseWriter, r *http.Request, projectID uuid.UUID, query string, tags []string, limit int) error {
+	if tags == nil {
+		tags = []string{}
+	}
+	rows, err := m.q.SearchNotesByProject(r.Context(), store.SearchNotesByProjectParams{ProjectID: projectID, Query: query, Tags: tags, MaxRows: int32(limit)})
+	if err != nil {
+		return err
+	}
+	items := make([]noteResponse, len(rows))
+	for i, n := range rows {
+		items[i] = toNoteResponse(note{
+			ID: n.ID, ProjectID: n.ProjectID, ChapterID: n.ChapterID, AuthorID: n.AuthorID, Title: n.Title, Body: n.Body,
+			Tags: n.Tags, SourceUrl: n.SourceUrl, Version: n.Version, DeletedAt: n.DeletedAt, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt,
+		})
+		items[i].Rank = &n.Rank
+	}
+	return httpx.Encode(w, http.StatusOK, page.Page[noteResponse]{Items: items})
+}
+
+// checkChapter refuses a chapter_id that is not a live chapter of the
+// project (the same answer whether it is elsewhere or nowhere).
+func (m *Module) checkChapter(ctx context.Context, projectID uuid.UUID, id *uuid.UUID) error {
+	if id == nil {
+		return nil
+	}
+	ok, err := m.chapters.ChapterExists(ctx, projectID, *id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.Field("chapter_id", "must be a chapter of this project")
+	}
+	return nil
+}
+
+// handleCreateNote handles POST /api/v1/projects/{project_id}/notes.
+func (m *Module) handleCreateNote(w http.ResponseWriter, r *http.Request) error {
+	projectID, err := m.access(r, RoleEditor)
+	if err != nil {
+		return err
+	}
+	req, err := httpx.Decode[noteRequest](w, r, httpx.MaxBytes(maxNoteRequest))
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if err := m.checkChapter(ctx, projectID, req.ChapterID.Value); err != nil {
+		return err
+	}
+	userID := authn.UserID(ctx)
+	var n store.CreateNoteRow
+	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		if err := q.LockProjectResearch(ctx, projectID); err != nil {
+			return fmt.Errorf("lock research: %w", err)
+		}
+		count, err := q.CountNotesByProject(ctx, projectID)
+		if err != nil {
+			return fmt.Errorf("count notes: %w", err)
+		}
+		if count >= MaxNotesPerProject {
+			return apperr.Newf(apperr.Conflict, "a project holds at most %d notes", MaxNotesPerProject)
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		tags := req.Tags
+		if tags == nil {
+			tags = []string{}
+		}
+		n, err = q.CreateNote(ctx, store.CreateNoteParams{
+			ID: id, ProjectID: projectID, ChapterID: req.ChapterID.Value, AuthorID: &userID,
+			Title: *req.Title, Body: deref(req.Body), Tags: tags, SourceUrl: req.SourceURL.Value,
+		})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", r.URL.Path+"/"+n.ID.String())
+	setETag(w, n.Version)
+	return httpx.Encode(w, http.StatusCreated, toNoteResponse(note(n)))
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// handleGetNote handles GET /api/v1/projects/{project_id}/notes/{note_id}.
+func (m *Module) handleGetNote(w http.ResponseWriter, r *http.Request) error {
+	projectID, err := m.access(r, RoleViewer)
+	if err != nil {
+		return err
+	}
+	noteID, err := httpx.PathUUID(r, "note_id")
+	if err != nil {
+		return err
+	}
+	n, err := m.q.GetNote(r.Context(), store.GetNoteParams{ID: noteID, ProjectID: projectID})
+	if db.IsNoRows(err) {
+		return errNoteNotFound
+	}
+	if err != nil {
+		return err
+	}
+	setETag(w, n.Version)
+	return httpx.Encode(w, http.StatusOK, toNoteResponse(n))
+}
+
+// handlePutNote handles PUT .../notes/{note_id}: every field is replaced;
+// absent body, tags, source_url and chapter_id are cleared.
+func (m *Module) handlePutNote(w http.ResponseWriter, r *http.Request) error {
+	return m.writeNote(w, r, false)
+}
+
+// handlePatchNote handles PATCH .../notes/{note_id}.
+func (m *Module) handlePatchNote(w http.ResponseWriter, r *http.Request) error {
+	return m.writeNote(w, r, true)
+}
+
+func (m *Module) writeNote(w http.ResponseWriter, r *http.Request, partial bool) error {
+	projectID, err := m.access(r, RoleEditor)
+	if err != nil {
+		return err
+	}
+	noteID, err := httpx.PathUUID(r, "note_id")
+	if err != nil {
+		return err
+	}
+	req, err := decodeNote(w, r, partial)
+	if err != nil {
+		return err
+	}
+	want, err := requirePrecondition(r, req.Version)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if err := m.checkChapter(ctx, projectID, req.ChapterID.Value); err != nil {
+		return err
+	}
+	var out store.UpdateNoteRow
+	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		n, err := q.GetNoteForUpdate(ctx, store.GetNoteForUpdateParams{ID: noteID, ProjectID: projectID})
+		if db.IsNoRows(err) {
+			return errNoteNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("lock note: %w", err)
+		}
+		if want != 0 && n.Version != want {
+			return errStale
+		}
+		next := store.UpdateNoteParams{ID: n.ID, Title: n.Title, Body: n.Body, Tags: n.Tags, SourceUrl: n.SourceUrl, ChapterID: n.ChapterID}
+		if !partial {
+			next = store.UpdateNoteParams{ID: n.ID, Tags: []string{}}
+		}
+		if req.Title != nil {
+			next.Title = *req.Title
+		}
+		if req.Body != nil {
+			next.Body = *req.Body
+		}
+		if req.Tags != nil {
+			next.Tags = req.Tags
+		}
+		if req.SourceURL.Set {
+			next.SourceUrl = req.SourceURL.Value
+		}
+		if req.ChapterID.Set {
+			next.ChapterID = req.ChapterID.Value
+		}
+		out, err = q.UpdateNote(ctx, next)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	setETag(w, out.Version)
+	return httpx.Encode(w, http.StatusOK, toNoteResponse(note(out)))
+}
+
+func decodeNote(w http.ResponseWriter, r *http.Request, partial bool) (noteRequest, error) {
+	if partial {
+		req, err := httpx.Decode[patchNoteRequest](w, r, httpx.MaxBytes(maxNoteRequest))
+		return noteRequest(req), err
+	}
+	return httpx.Decode[noteRequest](w, r, httpx.MaxBytes(maxNoteRequest))
+}
+
+// patchNoteRequest is noteRequest where every field is optional.
+type patchNoteRequest noteRequest
+
+func (r *patchNoteRequest) Validate() error {
+	r.partial = true
+	return (*noteRequest)(r).Validate()
+}
+
+// handleDeleteNote handles DELETE .../notes/{note_id} (to the trash).
+func (m *Module) handleDeleteNote(w http.ResponseWriter, r *http.Request) error {
+	projectID, err := m.access(r, RoleEditor)
+	if err != nil {
+		return err
+	}
+	noteID, err := httpx.PathUUID(r, "note_id")
+	if err != nil {
+		return err
+	}
+	want, _, err := precondition(r, nil)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	_, err = m.q.TrashNote(ctx, store.TrashNoteParams{ID: noteID, ProjectID: projectID, Version: want})
+	if db.IsNoRows(err) {
+		exists, xerr := m.q.NoteExists(ctx, store.NoteExistsParams{ID: noteID, ProjectID: projectID})
+		if xerr == nil && exists {
+			return errStale
+		}
+		return errNoteNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return httpx.NoContent(w)
+}
+
+// handleRestoreNote handles POST .../notes/{note_id}/restore.
+func (m *Module) handleRestoreNote(w http.ResponseWriter, r *http.Request) error {
+	projectID, err := m.access(r, RoleEditor)
+	if err != nil {
+		return err
+	}
+	noteID, err := httpx.PathUUID(r, "note_id")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n store.RestoreNoteRow
+	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		if err := q.LockProjectResearch(ctx, projectID); err != nil {
+			return fmt.Errorf("lock research: %w", err)
+		}
+		count, err := q.CountNotesByProject(ctx, projectID)
+		if err != nil {
+			return fmt.Errorf("count notes: %w", err)
+		}
+		if count >= MaxNotesPerProject {
+			return apperr.Newf(apperr.Conflict, "a project holds at most %d notes", MaxNotesPerProject)
+		}
+		n, err = q.RestoreNote(ctx, store.RestoreNoteParams{ID: noteID, ProjectID: projectID})
+		if db.IsNoRows(err) {
+			return apperr.New(apperr.NotFound, "no such note in the trash")
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	setETag(w, n.Version)
+	return httpx.Encode(w, http.StatusOK, toNoteResponse(note(n)))
+}
