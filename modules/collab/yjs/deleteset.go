@@ -27,73 +27,89 @@ type DeleteSet struct {
 // with no ranges is left out, and a client listed twice gets the ranges of
 // both entries, in order.
 func readDeleteSet(d *decoder, lim *Limits) (DeleteSet, error) {
-	var ds DeleteSet
+	var b dsBuilder
+	err := b.read(d, lim)
+	return b.ds, err
+}
+
+// dsBuilder accumulates delete sets, one client entry per client in the
+// order clients are first met.
+type dsBuilder struct {
+	ds    DeleteSet
+	index map[uint64]int
+}
+
+// clientAt returns the position of client in b.ds, adding it if needed.
+func (b *dsBuilder) clientAt(client uint64) int {
+	if b.index != nil {
+		if j, ok := b.index[client]; ok {
+			return j
+		}
+	} else {
+		for j := range b.ds.Clients {
+			if b.ds.Clients[j].Client == client {
+				return j
+			}
+		}
+	}
+	at := len(b.ds.Clients)
+	b.ds.Clients = append(b.ds.Clients, ClientDeletes{Client: client})
+	switch {
+	case b.index != nil:
+		b.index[client] = at
+	case len(b.ds.Clients) > 8:
+		b.index = make(map[uint64]int, 2*len(b.ds.Clients))
+		for j, c := range b.ds.Clients {
+			b.index[c.Client] = j
+		}
+	}
+	return at
+}
+
+// read appends one encoded delete set.
+func (b *dsBuilder) read(d *decoder, lim *Limits) error {
 	n, err := d.readVarUint()
 	if err != nil {
-		return ds, err
+		return err
 	}
 	// Each client entry takes at least two bytes.
 	if n > uint64(d.remaining())/2 {
-		return ds, errTruncated
+		return errTruncated
 	}
-	var index map[uint64]int
 	total := 0
 	for i := uint64(0); i < n; i++ {
 		client, err := d.readVarUint()
 		if err != nil {
-			return ds, err
+			return err
 		}
 		count, err := d.readVarUint()
 		if err != nil {
-			return ds, err
+			return err
 		}
 		if count > uint64(d.remaining())/2 {
-			return ds, errTruncated
+			return errTruncated
 		}
 		if total += int(count); total > lim.MaxDeleteRanges {
-			return ds, overLimit("more than %d delete ranges", lim.MaxDeleteRanges)
+			return overLimit("more than %d delete ranges", lim.MaxDeleteRanges)
 		}
 		if count == 0 {
 			continue
 		}
-		at := -1
-		if index != nil {
-			if j, ok := index[client]; ok {
-				at = j
-			}
-		} else {
-			for j := range ds.Clients {
-				if ds.Clients[j].Client == client {
-					at = j
-					break
-				}
-			}
-		}
-		if at < 0 {
-			at = len(ds.Clients)
-			ds.Clients = append(ds.Clients, ClientDeletes{Client: client, Ranges: make([]DeleteRange, 0, count)})
-			if index == nil && len(ds.Clients) > 8 {
-				index = make(map[uint64]int, len(ds.Clients))
-				for j, c := range ds.Clients {
-					index[c.Client] = j
-				}
-			} else if index != nil {
-				index[client] = at
-			}
-		}
+		c := &b.ds.Clients[b.clientAt(client)]
+		c.Ranges = slices.Grow(c.Ranges, int(count))
 		for j := uint64(0); j < count; j++ {
 			clock, err := d.readVarUint()
 			if err != nil {
-				return ds, err
+				return err
 			}
 			length, err := d.readVarUint()
 			if err != nil {
-				return ds, err
+				return err
 			}
-			ds.Clients[at].Ranges = append(ds.Clients[at].Ranges, DeleteRange{clock, length})
+			c.Ranges = append(c.Ranges, DeleteRange{clock, length})
 		}
 	}
-	return ds, nil
+	return nil
 }
 
 // skipDeleteSet validates a delete set like readDeleteSet without keeping
@@ -152,27 +168,13 @@ func appendDeleteSet(dst []byte, ds DeleteSet) []byte {
 
 func compareClientsDesc(a, b ClientDeletes) int { return cmp.Compare(b.Client, a.Client) }
 
-// mergeDeleteSets unions delete sets like Yjs's mergeDeleteSets followed by
+// sortAndMerge finishes a union of delete sets like Yjs's
 // sortAndMergeDeleteSet: per client, ranges sorted by clock with
 // overlapping and adjacent ranges joined.
-func mergeDeleteSets(sets []DeleteSet) DeleteSet {
-	var merged DeleteSet
-	index := map[uint64]int{}
-	for _, ds := range sets {
-		for _, c := range ds.Clients {
-			at, ok := index[c.Client]
-			if !ok {
-				at = len(merged.Clients)
-				index[c.Client] = at
-				merged.Clients = append(merged.Clients, ClientDeletes{Client: c.Client})
-			}
-			merged.Clients[at].Ranges = append(merged.Clients[at].Ranges, c.Ranges...)
-		}
+func (ds *DeleteSet) sortAndMerge() {
+	for i := range ds.Clients {
+		ds.Clients[i].Ranges = sortAndMergeRanges(ds.Clients[i].Ranges)
 	}
-	for i := range merged.Clients {
-		merged.Clients[i].Ranges = sortAndMergeRanges(merged.Clients[i].Ranges)
-	}
-	return merged
 }
 
 // sortAndMergeRanges sorts by clock and joins ranges that overlap or touch.

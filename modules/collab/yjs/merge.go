@@ -179,19 +179,19 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 		w.write(&cw, 0)
 	}
 
-	sets := make([]DeleteSet, len(readers))
+	// The union of the delete sets, like Yjs's mergeDeleteSets.
+	var b dsBuilder
 	for i := range readers {
 		r := &readers[i]
-		ds, err := readDeleteSet(&r.d, lim)
-		if err != nil {
+		if err := b.read(&r.d, lim); err != nil {
 			return nil, err
 		}
 		if r.d.remaining() != 0 {
 			return nil, errTrailing
 		}
-		sets[i] = ds
 	}
-	ds := mergeDeleteSets(sets)
+	ds := b.ds
+	ds.sortAndMerge()
 	out := make([]byte, 0, w.size()+deleteSetSize(ds))
 	out = w.finish(out)
 	return appendDeleteSet(out, ds), nil
