@@ -141,6 +141,8 @@ var bibEscaper = strings.NewReplacer(
 	`~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`,
 )
 
+var urlBraces = strings.NewReplacer("{", "%7B", "}", "%7D")
+
 // bibEscape makes s safe inside a braced BibTeX value: LaTeX specials are
 // escaped, and line breaks become spaces.
 func bibEscape(s string) string {
@@ -179,9 +181,16 @@ func exportBibTeX(cs []store.Citation) []byte {
 		}
 		field(pub, c.Publisher)
 		field("pages", strings.ReplaceAll(c.Pages, "-", "--"))
-		field("doi", c.Doi)
+		// url and doi are read verbatim by BibTeX tools: escaping would
+		// corrupt them, so only braces (which would end the value) change.
+		verbatim := func(name, value string) {
+			if value != "" {
+				fmt.Fprintf(&b, "  %s = {%s},\n", name, urlBraces.Replace(value))
+			}
+		}
+		verbatim("doi", c.Doi)
 		field("isbn", c.Isbn)
-		field("url", c.Url)
+		verbatim("url", c.Url)
 		field("note", c.Notes)
 		b.WriteString("}\n")
 	}

@@ -52,7 +52,7 @@ func TestNotes(t *testing.T) {
 	if got := titles(res); !slices.Equal(got, []string{"Lighthouse keepers", "Storms"}) || res[0].Rank == nil || *res[0].Rank <= *res[1].Rank {
 		t.Fatalf("search = %v", got)
 	}
-	if got := titles(e.listNotes("?q="+url.QueryEscape(`"fish stew" -cake`))); !slices.Equal(got, []string{"Recipes"}) {
+	if got := titles(e.listNotes("?q=" + url.QueryEscape(`"fish stew" -cake`))); !slices.Equal(got, []string{"Recipes"}) {
 		t.Fatalf("phrase search = %v", got)
 	}
 	if got := titles(e.listNotes("?q=keepers&tag=weather")); !slices.Equal(got, []string{"Storms"}) {
