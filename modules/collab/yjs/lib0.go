@@ -3,6 +3,7 @@ package yjs
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -36,20 +37,34 @@ func (d *decoder) readUint8() (byte, error) {
 // encodings are accepted like lib0 does; values beyond 2^53-1 are rejected.
 func (d *decoder) readVarUint() (uint64, error) {
 	if d.pos+maxVarUintBytes <= len(d.buf) {
-		// Fast path without per-byte bounds checks.
-		buf := d.buf[d.pos : d.pos+maxVarUintBytes]
-		var v uint64
-		for i, b := range buf {
-			v |= uint64(b&0x7f) << (7 * uint(i))
-			if b < 0x80 {
-				d.pos += i + 1
-				if i == maxVarUintBytes-1 && v > maxSafeInteger {
-					return 0, errIntRange
-				}
-				return v, nil
-			}
+		// Fast path: load eight bytes at once, find the terminating byte
+		// (high bit clear) and gather the 7-bit groups before it.
+		x := binary.LittleEndian.Uint64(d.buf[d.pos:])
+		if x&0x80 == 0 {
+			d.pos++
+			return x & 0x7f, nil
 		}
-		return 0, errVarUintTooLong
+		stop := ^x & 0x8080808080808080
+		if stop == 0 {
+			return 0, errVarUintTooLong
+		}
+		end := bits.TrailingZeros64(stop) + 1 // bits up to the terminator
+		d.pos += end / 8
+		if end < 64 {
+			x &= 1<<end - 1
+		}
+		v := x&0x7f |
+			x>>1&(0x7f<<7) |
+			x>>2&(0x7f<<14) |
+			x>>3&(0x7f<<21) |
+			x>>4&(0x7f<<28) |
+			x>>5&(0x7f<<35) |
+			x>>6&(0x7f<<42) |
+			x>>7&(0x7f<<49)
+		if v > maxSafeInteger {
+			return 0, errIntRange
+		}
+		return v, nil
 	}
 	var v uint64
 	var shift uint

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -228,5 +229,37 @@ func TestAnyRejects(t *testing.T) {
 	d := decoder{buf: deep}
 	if _, err := scanAny(&d, 10); !errors.Is(err, ErrLimit) {
 		t.Errorf("deep Any: %v", err)
+	}
+}
+
+// TestVarUintFastPathMatchesSlowPath compares the eight-byte fast path with
+// byte-by-byte decoding on random inputs with every terminator position.
+func TestVarUintFastPathMatchesSlowPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 100000; i++ {
+		buf := make([]byte, 9)
+		for j := range buf {
+			buf[j] = byte(rng.Uint32())
+		}
+		stop := rng.IntN(10)
+		for j := 0; j < stop && j < len(buf); j++ {
+			buf[j] |= 0x80
+		}
+		if stop < len(buf) {
+			buf[stop] &= 0x7f
+		}
+		fast := decoder{buf: buf}
+		v1, err1 := fast.readVarUint()
+		// A decoder whose buffer is cut to the varUint takes the slow path.
+		n := min(stop+1, maxVarUintBytes-1)
+		slow := decoder{buf: buf[:n]}
+		v2, err2 := slow.readVarUint()
+		if stop+1 <= maxVarUintBytes-1 {
+			if v1 != v2 || (err1 == nil) != (err2 == nil) || fast.pos != slow.pos {
+				t.Fatalf("%x: fast %d/%v/%d, slow %d/%v/%d", buf, v1, err1, fast.pos, v2, err2, slow.pos)
+			}
+		} else if stop >= maxVarUintBytes && err1 == nil {
+			t.Fatalf("%x: %d-byte varUint accepted", buf, stop+1)
+		}
 	}
 }
