@@ -44,7 +44,9 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		{"POST", "", func(fixture) any { return map[string]any{"title": "New"} }, RoleEditor, 201},
 		{"POST", "/reorder", nil, RoleEditor, 200},
 		{"GET", "/{c}", nil, RoleViewer, 200},
-		{"PUT", "/{c}", func(fixture) any { return map[string]any{"title": "T", "content": "c", "status": "draft", "version": 1} }, RoleEditor, 200},
+		{"PUT", "/{c}", func(fixture) any {
+			return map[string]any{"title": "T", "content": "c", "status": "draft", "version": 1}
+		}, RoleEditor, 200},
 		{"PATCH", "/{c}", func(fixture) any { return map[string]any{"title": "T", "version": 1} }, RoleEditor, 200},
 		{"DELETE", "/{c}", nil, RoleEditor, 204},
 		{"POST", "/{t}/restore", nil, RoleEditor, 200},

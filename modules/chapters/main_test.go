@@ -45,7 +45,7 @@ func (a dbAccess) Require(ctx context.Context, userID, projectID uuid.UUID, min 
 // env is one test's world: a book with a member of every role, a second
 // book the caller's ids must never reach, and the real router.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	pool     *pgxpool.Pool
 	mod      *Module
 	c        *testkit.Client
@@ -58,7 +58,7 @@ type env struct {
 	stranger testkit.TestUser
 }
 
-func newEnv(t *testing.T, opts ...func(*Deps)) *env {
+func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	t.Helper()
 	pool := testkit.Postgres(t)
 	e := &env{t: t, pool: pool}
