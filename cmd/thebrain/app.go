@@ -143,12 +143,19 @@ func secretKey(cfg config.Config) ([]byte, error) {
 // newHandler wires the modules onto the platform: the only place modules
 // meet each other.
 func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handler {
-	_ = page.NewCodec(b.secret) // shared by the list endpoints of every module
-	var mods []module.Module
+	cursors := page.NewCodec(b.secret) // shared by the list endpoints of every module
+	authMod, err := newAuthModule(cfg, logger, b, cursors)
+	if err != nil {
+		// Keys are validated by config.Load and the data directory already
+		// held the secret key, so this is a broken deployment, not input.
+		panic(fmt.Sprintf("auth module: %v", err))
+	}
+	mods := []module.Module{authMod}
 	return server.NewHandler(server.Options{
 		Logger:         logger,
 		Version:        buildVersion(),
 		Modules:        mods,
+		Verifier:       authMod.Verifier(), // revocation-aware: logout bites on every route at once
 		CORSOrigins:    cfg.CORSOrigins,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		RequestTimeout: cfg.RequestTimeout,

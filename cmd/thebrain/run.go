@@ -39,6 +39,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		mode, rest = args[1], args[2:]
 	case getenv("AWS_LAMBDA_RUNTIME_API") != "":
 		mode = "lambda" // Lambda's bootstrap starts the binary with no arguments
+		if getenv("_HANDLER") == "authorizer" {
+			mode = "authorizer" // the same binary deployed as the TOKEN authorizer
+		}
 	default:
 		return usageError{"no mode given"}
 	}
@@ -52,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintln(stdout, "thebrain", buildVersion())
 		return nil
-	case "serve", "migrate", "lambda":
+	case "serve", "migrate", "lambda", "authorizer":
 	default:
 		return usageError{fmt.Sprintf("unknown mode %q", mode)}
 	}
@@ -74,6 +77,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serveLambda(ctx, cfg, logger)
+	case "authorizer":
+		if err := noFlags("authorizer", rest); err != nil {
+			return err
+		}
+		return serveAuthorizer(ctx, cfg, logger)
 	default: // migrate
 		return migrateCmd(ctx, cfg, logger, rest, stdout)
 	}
@@ -130,6 +138,8 @@ Usage:
   thebrain migrate force V        mark version V as applied without running it (after a manual fix)
   thebrain lambda                 serve API Gateway (REST) events on AWS Lambda
                                   (chosen automatically when AWS_LAMBDA_RUNTIME_API is set)
+  thebrain authorizer             answer API Gateway TOKEN authorizer events (public keys and the
+                                  Redis denylist only; chosen automatically on Lambda when _HANDLER=authorizer)
   thebrain version                print the version
   thebrain help                   print this help
 

@@ -65,8 +65,8 @@ func TestBadInput(t *testing.T) {
 		{"password with control", signup, map[string]string{"email": uniqueEmail("ctl"), "password": goodPassword + "\x1b"}, "", 400, "validation"},
 		{"missing password", signup, map[string]string{"email": uniqueEmail("nopw")}, "", 400, "validation"},
 		{"missing email", login, map[string]string{"password": goodPassword}, "", 400, "validation"},
-		{"malformed refresh token", refresh, map[string]string{"refresh_token": "rt_' OR 1=1 --"}, "", 401, "invalid-refresh-token"},
-		{"unknown refresh token", refresh, map[string]string{"refresh_token": "rt_" + strings.Repeat("A", 43)}, "", 401, "invalid-refresh-token"},
+		{"malformed refresh token", refresh, map[string]string{"refresh_token": "rt_' OR 1=1 --"}, "", 401, "unauthenticated"},
+		{"unknown refresh token", refresh, map[string]string{"refresh_token": "rt_" + strings.Repeat("A", 43)}, "", 401, "unauthenticated"},
 		{"refresh unknown field", refresh, map[string]string{"refresh_token": "x", "user_id": "y"}, "", 400, "validation"},
 	}
 	for _, c := range cases {

@@ -228,12 +228,12 @@ func (m *Module) handleListSessions(w http.ResponseWriter, r *http.Request) erro
 	return httpx.Encode(w, http.StatusOK, out)
 }
 
-// handleRevokeSession handles DELETE /api/v1/auth/sessions/{sessionID}.
+// handleRevokeSession handles DELETE /api/v1/auth/sessions/{session_id}.
 // Another user's session is "not found", like one that does not exist.
 func (m *Module) handleRevokeSession(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, _ := authn.PrincipalFrom(ctx)
-	id, err := httpx.PathUUID(r, "sessionID")
+	id, err := httpx.PathUUID(r, "session_id")
 	if err != nil {
 		return err
 	}

@@ -189,7 +189,7 @@ func (m *Module) Routes(r chi.Router) {
 			r.Post("/logout", httpx.Handle(m.handleLogout))
 			r.Get("/me", httpx.Handle(m.handleMe))
 			r.Get("/sessions", httpx.Handle(m.handleListSessions))
-			r.Delete("/sessions/{sessionID}", httpx.Handle(m.handleRevokeSession))
+			r.Delete("/sessions/{session_id}", httpx.Handle(m.handleRevokeSession))
 			r.Post("/password", httpx.Handle(m.handleChangePassword))
 		})
 	})

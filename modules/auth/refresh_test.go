@@ -39,7 +39,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	var b tokenResponse
 	e.refreshBody(a.RefreshToken).JSON(t, &b)
 	testkit.WantStatus(t, e.c.Get("/api/v1/auth/me", b.AccessToken), http.StatusOK)
-	testkit.WantProblem(t, e.refreshBody(s.RefreshToken), http.StatusUnauthorized, "invalid-refresh-token")
+	testkit.WantProblem(t, e.refreshBody(s.RefreshToken), http.StatusUnauthorized, "unauthenticated")
 	testkit.WantStatus(t, e.c.Get("/api/v1/auth/me", b.AccessToken), http.StatusUnauthorized)
 	testkit.WantStatus(t, e.refreshBody(b.RefreshToken), http.StatusUnauthorized)
 	if n := e.count(`SELECT count(*) FROM auth_events WHERE kind = 'refresh_reused'`); n != 1 {

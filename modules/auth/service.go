@@ -24,7 +24,7 @@ var errBadCredentials = &apperr.Error{Kind: apperr.Unauthenticated, Slug: "inval
 // errEmailTaken is what signup says about an address in use. Signup returns
 // tokens, so it cannot pretend to succeed; the same answer comes after the
 // same hashing work as a success, and the per-IP limit bounds probing.
-var errEmailTaken = &apperr.Error{Kind: apperr.Conflict, Slug: "email-unavailable", Detail: "an account cannot be created with this email",
+var errEmailTaken = &apperr.Error{Kind: apperr.Conflict, Detail: "an account cannot be created with this email",
 	Fields: map[string]string{"email": "cannot be used"}}
 
 // requestMeta is what the audit trail and the sessions list record about a

@@ -33,7 +33,7 @@ const (
 
 // errBadRefresh answers every refresh token that cannot be used, for any
 // reason: unknown, expired, revoked, reused.
-var errBadRefresh = &apperr.Error{Kind: apperr.Unauthenticated, Slug: "invalid-refresh-token", Detail: "the refresh token is invalid or expired; sign in again"}
+var errBadRefresh = &apperr.Error{Kind: apperr.Unauthenticated, Detail: "the refresh token is invalid or expired; sign in again"}
 
 func newRefreshToken() (raw string, hash []byte) {
 	var b [32]byte

@@ -5,9 +5,11 @@ package config
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,6 +41,23 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
+
+	// Auth. JWTKeys sign access tokens (the first) and verify them (all,
+	// for rotation); empty in development generates a key in DataDir.
+	JWTIssuer      string
+	JWTAudience    string
+	JWTKeys        []JWTKey
+	JWTPublicKeys  string // JWKS document for the authorizer; empty derives it from JWTKeys
+	PasswordHash   string // "argon2id" or "bcrypt"
+	TrustedProxies []netip.Prefix
+	AuthOrigins    []string // extra origins allowed on cookie and login calls
+	AuthIPRate     int32    // sign-in attempts per minute per client IP and action
+}
+
+// JWTKey is one Ed25519 signing key: its kid and 32-byte seed.
+type JWTKey struct {
+	ID   string
+	Seed []byte
 }
 
 // Setting describes one environment variable.
@@ -90,6 +109,22 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { return duration(&c.IdleTimeout, v) }},
 	{Name: "THEBRAIN_SHUTDOWN_TIMEOUT", Default: "20s", Help: "grace period for in-flight requests on SIGINT/SIGTERM",
 		parse: func(c *Config, v string) error { return duration(&c.ShutdownTimeout, v) }},
+	{Name: "THEBRAIN_JWT_ISSUER", Default: "https://api.thebrain.app", Help: "iss claim of access tokens",
+		parse: func(c *Config, v string) error { return nonEmpty(&c.JWTIssuer, v) }},
+	{Name: "THEBRAIN_JWT_AUDIENCE", Default: "thebrain-api", Help: "aud claim of access tokens",
+		parse: func(c *Config, v string) error { return nonEmpty(&c.JWTAudience, v) }},
+	{Name: "THEBRAIN_JWT_KEYS", Default: "", Help: "Ed25519 signing keys as kid:base64-seed, comma-separated; the first signs, all verify; empty generates one in the data directory", Secret: true,
+		parse: func(c *Config, v string) error { return jwtKeys(&c.JWTKeys, v) }},
+	{Name: "THEBRAIN_JWT_PUBLIC_KEYS", Default: "", Help: "JWKS document (JSON) the authorizer verifies with; empty derives it from THEBRAIN_JWT_KEYS",
+		parse: func(c *Config, v string) error { return jwksJSON(&c.JWTPublicKeys, v) }},
+	{Name: "THEBRAIN_PASSWORD_HASH", Default: "argon2id", Help: "hash for new passwords: argon2id (OWASP m=19MiB,t=2,p=1) or bcrypt (cost 12); both are always accepted",
+		parse: func(c *Config, v string) error { return oneOf(&c.PasswordHash, v, "argon2id", "bcrypt") }},
+	{Name: "THEBRAIN_TRUSTED_PROXIES", Default: "", Help: "comma-separated CIDRs whose X-Forwarded-For is believed; empty trusts none",
+		parse: func(c *Config, v string) error { return prefixes(&c.TrustedProxies, v) }},
+	{Name: "THEBRAIN_AUTH_ORIGINS", Default: "", Help: "extra exact origins allowed to call login, signup and cookie refresh (CORS origins are allowed too)",
+		parse: func(c *Config, v string) error { return origins(&c.AuthOrigins, v) }},
+	{Name: "THEBRAIN_AUTH_IP_RATE", Default: "30", Help: "signup, login, refresh and password-change attempts per minute per client IP (IPv6 /64)",
+		parse: func(c *Config, v string) error { return intRange(&c.AuthIPRate, v, 1, 1_000_000) }},
 }
 
 // Load reads every setting through getenv (os.Getenv in production, a map
@@ -124,6 +159,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if len(cfg.SecretKey) == 0 {
 			errs = append(errs, errors.New("THEBRAIN_SECRET_KEY: required in production"))
 		}
+		if len(cfg.JWTKeys) == 0 {
+			errs = append(errs, errors.New("THEBRAIN_JWT_KEYS: required in production"))
+		}
 	}
 	return cfg, errors.Join(errs...)
 }
@@ -147,6 +185,14 @@ func (c Config) LogValue() slog.Value {
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("jwt_issuer", c.JWTIssuer),
+		slog.String("jwt_audience", c.JWTAudience),
+		slog.Int("jwt_keys", len(c.JWTKeys)),
+		slog.Bool("jwt_public_keys_set", c.JWTPublicKeys != ""),
+		slog.String("password_hash", c.PasswordHash),
+		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Any("auth_origins", c.AuthOrigins),
+		slog.Int("auth_ip_rate", int(c.AuthIPRate)),
 	}
 	return slog.GroupValue(attrs...)
 }
@@ -292,6 +338,70 @@ func origins(dst *[]string, v string) error {
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("not exact origins (scheme://host[:port], no wildcards): %s", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// jwtKeys parses "kid:base64-seed[,kid:base64-seed…]".
+func jwtKeys(dst *[]JWTKey, v string) error {
+	*dst = nil
+	if v == "" {
+		return nil
+	}
+	seen := map[string]bool{}
+	for i, item := range strings.Split(v, ",") {
+		kid, seed, ok := strings.Cut(strings.TrimSpace(item), ":")
+		if !ok || kid == "" || len(kid) > 128 {
+			return fmt.Errorf("key %d: must be kid:base64-seed", i+1)
+		}
+		b, err := base64.StdEncoding.DecodeString(seed)
+		if err != nil {
+			b, err = base64.RawURLEncoding.DecodeString(seed)
+		}
+		if err != nil || len(b) != 32 {
+			return fmt.Errorf("key %d (%s): the seed must be 32 bytes of base64", i+1, kid)
+		}
+		if seen[kid] {
+			return fmt.Errorf("key %d: duplicate kid %s", i+1, kid)
+		}
+		seen[kid] = true
+		*dst = append(*dst, JWTKey{ID: kid, Seed: b})
+	}
+	return nil
+}
+
+// jwksJSON accepts a JWK set document (checked in full where it is used).
+func jwksJSON(dst *string, v string) error {
+	if v == "" {
+		*dst = ""
+		return nil
+	}
+	var doc struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal([]byte(v), &doc); err != nil || len(doc.Keys) == 0 {
+		return errors.New(`must be a JWKS document: {"keys":[...]}`)
+	}
+	*dst = v
+	return nil
+}
+
+func prefixes(dst *[]netip.Prefix, v string) error {
+	*dst = nil
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			a, aerr := netip.ParseAddr(item)
+			if aerr != nil {
+				return fmt.Errorf("%q is not a CIDR or address", item)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		*dst = append(*dst, p.Masked())
 	}
 	return nil
 }
