@@ -185,7 +185,7 @@ func (r *structReader) readDocContent(c *Content) error {
 	}
 	if opts.tag == anyNull || opts.tag == anyUndefined {
 		// Yjs reads opts.shouldLoad and fails on these.
-		return malformed("sub-document options are %s", map[byte]string{anyNull: "null", anyUndefined: "undefined"}[opts.tag])
+		return malformed("sub-document options are null or undefined")
 	}
 	gc, autoLoad := true, false
 	var meta *anyValue

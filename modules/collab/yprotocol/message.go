@@ -97,6 +97,13 @@ type Message struct {
 	Reason string
 }
 
+// ModifiesDocument reports whether applying m changes the document: sync
+// step 2 and update messages do. A read-only connection drops those, and
+// may still send sync step 1 and awareness.
+func (m Message) ModifiesDocument() bool {
+	return m.Type == MessageSync && m.Sync != SyncStep1
+}
+
 // Decode reads one frame with DefaultLimits.
 func Decode(frame []byte) (Message, error) {
 	return DefaultLimits.Decode(frame)

@@ -46,6 +46,22 @@ func TestDecodeFields(t *testing.T) {
 	}
 }
 
+func TestModifiesDocument(t *testing.T) {
+	for frame, want := range map[string]bool{
+		string(EncodeSyncStep1([]byte{0})):     false,
+		string(EncodeSyncStep2([]byte{0, 0})):  true,
+		string(EncodeUpdate([]byte{0, 0})):     true,
+		string(EncodeAwareness([]byte{0})):     false,
+		string(EncodeQueryAwareness()):         false,
+		string(EncodePermissionDenied("nope")): false,
+	} {
+		m, err := Decode([]byte(frame))
+		if err != nil || m.ModifiesDocument() != want {
+			t.Errorf("%x: modifies = %v (%v), want %v", frame, m.ModifiesDocument(), err, want)
+		}
+	}
+}
+
 func TestDecodeRejects(t *testing.T) {
 	tests := []struct {
 		name  string
