@@ -16,9 +16,13 @@ type goldenFile struct {
 		Out  *string
 		Err  *string
 	}
-	JSON []struct{ In, Out string }
-	Anys []struct{ In, Out string }
-	V2   []string
+	JSON  []struct{ In, Out string }
+	Anys  []struct{ In, Out string }
+	V2    []string
+	Sorts []struct {
+		Input [][3]uint64
+		Perm  []int
+	}
 }
 
 func loadGolden(t testing.TB) goldenFile {
@@ -111,6 +115,29 @@ func TestGoldenAnyCanonical(t *testing.T) {
 		}
 		if got := hex.EncodeToString(appendAnyValue(nil, v)); got != c.Out {
 			t.Errorf("%s: got %s, want %s", c.In, got, c.Out)
+		}
+	}
+}
+
+// TestGoldenV8Sort checks the replay of V8's sort against orders Node
+// produced with Yjs's (inconsistent) merge comparator.
+func TestGoldenV8Sort(t *testing.T) {
+	for _, c := range loadGolden(t).Sorts {
+		arr := make([]*mergeReader, len(c.Input))
+		for i, e := range c.Input {
+			r := &mergeReader{seq: i}
+			r.cur.ID = ID{Client: e[0], Clock: e[1]}
+			if e[2] == 1 {
+				r.cur.Kind = KindItem
+			}
+			arr[i] = r
+		}
+		v8Sort(arr)
+		for i, r := range arr {
+			if r.seq != c.Perm[i] {
+				t.Errorf("n=%d: position %d holds input %d, V8 put %d there", len(arr), i, r.seq, c.Perm[i])
+				break
+			}
 		}
 	}
 }

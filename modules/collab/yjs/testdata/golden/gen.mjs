@@ -177,4 +177,20 @@ const v2 = []
   v2.push(hex(Y.encodeStateAsUpdateV2(d)))
 }
 
-console.log(JSON.stringify({ yjs: '13.6.33', cases, json, anys, v2 }, null, 1))
+// 6. V8's Array.prototype.sort with yjs's merge comparator, which is
+// inconsistent for a GC and an Item at the same client and clock. Elements
+// are [client, clock, isItem]; perm is the resulting order of indices.
+const sorts = []
+{
+  let seed = 7
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
+  for (const n of [2, 3, 5, 8, 13, 31, 63, 64, 65, 100, 127, 200, 257, 400]) {
+    const arr = []
+    for (let i = 0; i < n; i++) arr.push({ i, c: Math.floor(rnd() * 3), k: Math.floor(rnd() * 5), t: rnd() < 0.5 ? 0 : 1 })
+    const input = arr.map(e => [e.c, e.k, e.t])
+    arr.sort((a, b) => a.c === b.c ? (a.k - b.k === 0 ? (a.t === b.t ? 0 : -1) : a.k - b.k) : b.c - a.c)
+    sorts.push({ input, perm: arr.map(e => e.i) })
+  }
+}
+
+console.log(JSON.stringify({ yjs: '13.6.33', cases, json, anys, v2, sorts }))
