@@ -234,6 +234,9 @@ func TestMergeFillsGapsWithSkips(t *testing.T) {
 	if kinds != "ISI" {
 		t.Errorf("struct kinds = %s, want ISI", kinds)
 	}
+	if m, err := ParseUpdateMeta(merged); err != nil || m.Skips != 1 {
+		t.Errorf("meta = %+v, %v; want one Skip", m, err)
+	}
 	sv, _ := EncodeStateVectorFromUpdate(merged)
 	if m, _ := DecodeStateVector(sv); m[u.Structs[0].ID.Client] != 1 {
 		t.Errorf("state vector %v should stop at the Skip", m)

@@ -24,8 +24,9 @@ func FuzzDecodeUpdate(f *testing.F) {
 		u, err := fuzzLimits.DecodeUpdate(data)
 		_, svErr := fuzzLimits.EncodeStateVectorFromUpdate(data)
 		_, diffErr := fuzzLimits.DiffUpdate(data, []byte{0})
-		if (err == nil) != (svErr == nil) || (err == nil) != (diffErr == nil) {
-			t.Fatalf("decode %v, sv %v, diff %v disagree", err, svErr, diffErr)
+		_, metaErr := fuzzLimits.ParseUpdateMeta(data)
+		if (err == nil) != (svErr == nil) || (err == nil) != (diffErr == nil) || (err == nil) != (metaErr == nil) {
+			t.Fatalf("decode %v, sv %v, diff %v, meta %v disagree", err, svErr, diffErr, metaErr)
 		}
 		if err != nil {
 			checkErrorKind(t, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -22,6 +23,10 @@ type goldenFile struct {
 	Sorts []struct {
 		Input [][3]uint64
 		Perm  []int
+	}
+	Metas []struct {
+		Update   string
+		From, To map[string]uint64
 	}
 }
 
@@ -137,6 +142,31 @@ func TestGoldenV8Sort(t *testing.T) {
 			if r.seq != c.Perm[i] {
 				t.Errorf("n=%d: position %d holds input %d, V8 put %d there", len(arr), i, r.seq, c.Perm[i])
 				break
+			}
+		}
+	}
+}
+
+func TestGoldenUpdateMeta(t *testing.T) {
+	for _, c := range loadGolden(t).Metas {
+		m, err := ParseUpdateMeta(unhex(t, c.Update))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, pair := range map[string][2]map[string]uint64{"from": {c.From}, "to": {c.To}} {
+			got := m.From
+			if name == "to" {
+				got = m.To
+			}
+			want := pair[0]
+			if len(got) != len(want) {
+				t.Errorf("%s: got %v, want %v", name, got, want)
+			}
+			for k, v := range want {
+				client, _ := strconv.ParseUint(k, 10, 64)
+				if got[client] != v {
+					t.Errorf("%s[%d] = %d, want %d", name, client, got[client], v)
+				}
 			}
 		}
 	}

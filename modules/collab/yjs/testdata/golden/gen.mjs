@@ -193,4 +193,10 @@ const sorts = []
   }
 }
 
-console.log(JSON.stringify({ yjs: '13.6.33', cases, json, anys, v2, sorts }))
+// 7. parseUpdateMeta of every merge output above.
+const metas = cases.filter(c => c.op === 'merge' && c.out).map(c => {
+  const { from, to } = Y.parseUpdateMeta(Buffer.from(c.out, 'hex'))
+  return { update: c.out, from: Object.fromEntries(from), to: Object.fromEntries(to) }
+})
+
+console.log(JSON.stringify({ yjs: '13.6.33', cases, json, anys, v2, sorts, metas }))
