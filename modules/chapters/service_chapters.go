@@ -198,7 +198,7 @@ func (m *Module) restoreChapter(ctx context.Context, projectID, chapterID uuid.U
 			return err
 		}
 		ch, err := q.GetTrashedChapterForUpdate(ctx, store.GetTrashedChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
-		if db.IsNoRows(err) {
+		if db.IsNoRows(err) || (err == nil && time.Since(*ch.DeletedAt) > TrashRetention) {
 			return apperr.New(apperr.NotFound, "no such chapter in the trash")
 		}
 		if err != nil {

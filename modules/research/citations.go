@@ -324,7 +324,7 @@ func (m *Module) handleRestoreCitation(w http.ResponseWriter, r *http.Request) e
 		if n >= MaxCitationsPerProject {
 			return apperr.Newf(apperr.Conflict, "a project holds at most %d citations", MaxCitationsPerProject)
 		}
-		c, err = q.RestoreCitation(ctx, store.RestoreCitationParams{ID: id, ProjectID: projectID})
+		c, err = q.RestoreCitation(ctx, store.RestoreCitationParams{ID: id, ProjectID: projectID, RetentionSecs: TrashRetention.Seconds()})
 		if db.IsNoRows(err) {
 			return apperr.New(apperr.NotFound, "no such citation in the trash")
 		}

@@ -425,7 +425,7 @@ func (m *Module) handleRestoreNote(w http.ResponseWriter, r *http.Request) error
 		if count >= MaxNotesPerProject {
 			return apperr.Newf(apperr.Conflict, "a project holds at most %d notes", MaxNotesPerProject)
 		}
-		n, err = q.RestoreNote(ctx, store.RestoreNoteParams{ID: noteID, ProjectID: projectID})
+		n, err = q.RestoreNote(ctx, store.RestoreNoteParams{ID: noteID, ProjectID: projectID, RetentionSecs: TrashRetention.Seconds()})
 		if db.IsNoRows(err) {
 			return apperr.New(apperr.NotFound, "no such note in the trash")
 		}

@@ -73,3 +73,11 @@ GROUP BY project_id;
 SELECT EXISTS (
     SELECT 1 FROM chapters WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL
 );
+
+-- name: PurgeTrashedChapters :execrows
+-- Their versions and comments go with them (ON DELETE CASCADE).
+DELETE FROM chapters WHERE id IN (
+    SELECT c.id FROM chapters c
+    WHERE c.deleted_at < now() - make_interval(secs => @retention_secs::float8)
+    LIMIT @batch::int
+);

@@ -63,3 +63,10 @@ WITH RECURSIVE thread AS (
 )
 UPDATE comments SET deleted_at = now()
 WHERE id IN (SELECT thread.id FROM thread) AND deleted_at IS NULL;
+
+-- name: PurgeTrashedComments :execrows
+DELETE FROM comments WHERE id IN (
+    SELECT c.id FROM comments c
+    WHERE c.deleted_at < now() - make_interval(secs => @retention_secs::float8)
+    LIMIT @batch::int
+);

@@ -34,8 +34,16 @@ RETURNING id;
 
 -- name: RestoreCitation :one
 UPDATE citations SET deleted_at = NULL
-WHERE id = $1 AND project_id = $2 AND deleted_at IS NOT NULL
+WHERE id = @id AND project_id = @project_id
+  AND deleted_at > now() - make_interval(secs => @retention_secs::float8)
 RETURNING *;
 
 -- name: CitationExists :one
 SELECT EXISTS (SELECT 1 FROM citations WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL);
+
+-- name: PurgeTrashedCitations :execrows
+DELETE FROM citations WHERE id IN (
+    SELECT c.id FROM citations c
+    WHERE c.deleted_at < now() - make_interval(secs => @retention_secs::float8)
+    LIMIT @batch::int
+);

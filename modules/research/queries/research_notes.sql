@@ -65,8 +65,16 @@ RETURNING id;
 
 -- name: RestoreNote :one
 UPDATE research_notes SET deleted_at = NULL
-WHERE id = $1 AND project_id = $2 AND deleted_at IS NOT NULL
+WHERE id = @id AND project_id = @project_id
+  AND deleted_at > now() - make_interval(secs => @retention_secs::float8)
 RETURNING id, project_id, chapter_id, author_id, title, body, tags, source_url, version, deleted_at, created_at, updated_at;
 
 -- name: NoteExists :one
 SELECT EXISTS (SELECT 1 FROM research_notes WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL);
+
+-- name: PurgeTrashedNotes :execrows
+DELETE FROM research_notes WHERE id IN (
+    SELECT n.id FROM research_notes n
+    WHERE n.deleted_at < now() - make_interval(secs => @retention_secs::float8)
+    LIMIT @batch::int
+);

@@ -297,6 +297,28 @@ func (q *Queries) MoveChaptersAside(ctx context.Context, ids []uuid.UUID) error 
 	return err
 }
 
+const purgeTrashedChapters = `-- name: PurgeTrashedChapters :execrows
+DELETE FROM chapters WHERE id IN (
+    SELECT c.id FROM chapters c
+    WHERE c.deleted_at < now() - make_interval(secs => $1::float8)
+    LIMIT $2::int
+)
+`
+
+type PurgeTrashedChaptersParams struct {
+	RetentionSecs float64
+	Batch         int32
+}
+
+// Their versions and comments go with them (ON DELETE CASCADE).
+func (q *Queries) PurgeTrashedChapters(ctx context.Context, arg PurgeTrashedChaptersParams) (int64, error) {
+	result, err := q.db.Exec(ctx, purgeTrashedChapters, arg.RetentionSecs, arg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const restoreChapter = `-- name: RestoreChapter :one
 UPDATE chapters SET deleted_at = NULL, position = $1
 WHERE id = $2

@@ -310,6 +310,27 @@ func (q *Queries) ListUnresolvedCommentsByChapter(ctx context.Context, arg ListU
 	return items, nil
 }
 
+const purgeTrashedComments = `-- name: PurgeTrashedComments :execrows
+DELETE FROM comments WHERE id IN (
+    SELECT c.id FROM comments c
+    WHERE c.deleted_at < now() - make_interval(secs => $1::float8)
+    LIMIT $2::int
+)
+`
+
+type PurgeTrashedCommentsParams struct {
+	RetentionSecs float64
+	Batch         int32
+}
+
+func (q *Queries) PurgeTrashedComments(ctx context.Context, arg PurgeTrashedCommentsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, purgeTrashedComments, arg.RetentionSecs, arg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setCommentResolved = `-- name: SetCommentResolved :one
 UPDATE comments
 SET resolved = $1,

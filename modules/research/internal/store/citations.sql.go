@@ -221,19 +221,42 @@ func (q *Queries) ListCitationsByProject(ctx context.Context, arg ListCitationsB
 	return items, nil
 }
 
+const purgeTrashedCitations = `-- name: PurgeTrashedCitations :execrows
+DELETE FROM citations WHERE id IN (
+    SELECT c.id FROM citations c
+    WHERE c.deleted_at < now() - make_interval(secs => $1::float8)
+    LIMIT $2::int
+)
+`
+
+type PurgeTrashedCitationsParams struct {
+	RetentionSecs float64
+	Batch         int32
+}
+
+func (q *Queries) PurgeTrashedCitations(ctx context.Context, arg PurgeTrashedCitationsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, purgeTrashedCitations, arg.RetentionSecs, arg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const restoreCitation = `-- name: RestoreCitation :one
 UPDATE citations SET deleted_at = NULL
-WHERE id = $1 AND project_id = $2 AND deleted_at IS NOT NULL
+WHERE id = $1 AND project_id = $2
+  AND deleted_at > now() - make_interval(secs => $3::float8)
 RETURNING id, project_id, type, title, authors, year, publisher, url, doi, isbn, pages, notes, version, deleted_at, created_at, updated_at
 `
 
 type RestoreCitationParams struct {
-	ID        uuid.UUID
-	ProjectID uuid.UUID
+	ID            uuid.UUID
+	ProjectID     uuid.UUID
+	RetentionSecs float64
 }
 
 func (q *Queries) RestoreCitation(ctx context.Context, arg RestoreCitationParams) (Citation, error) {
-	row := q.db.QueryRow(ctx, restoreCitation, arg.ID, arg.ProjectID)
+	row := q.db.QueryRow(ctx, restoreCitation, arg.ID, arg.ProjectID, arg.RetentionSecs)
 	var i Citation
 	err := row.Scan(
 		&i.ID,

@@ -345,15 +345,38 @@ func (q *Queries) NoteExists(ctx context.Context, arg NoteExistsParams) (bool, e
 	return exists, err
 }
 
+const purgeTrashedNotes = `-- name: PurgeTrashedNotes :execrows
+DELETE FROM research_notes WHERE id IN (
+    SELECT n.id FROM research_notes n
+    WHERE n.deleted_at < now() - make_interval(secs => $1::float8)
+    LIMIT $2::int
+)
+`
+
+type PurgeTrashedNotesParams struct {
+	RetentionSecs float64
+	Batch         int32
+}
+
+func (q *Queries) PurgeTrashedNotes(ctx context.Context, arg PurgeTrashedNotesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, purgeTrashedNotes, arg.RetentionSecs, arg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const restoreNote = `-- name: RestoreNote :one
 UPDATE research_notes SET deleted_at = NULL
-WHERE id = $1 AND project_id = $2 AND deleted_at IS NOT NULL
+WHERE id = $1 AND project_id = $2
+  AND deleted_at > now() - make_interval(secs => $3::float8)
 RETURNING id, project_id, chapter_id, author_id, title, body, tags, source_url, version, deleted_at, created_at, updated_at
 `
 
 type RestoreNoteParams struct {
-	ID        uuid.UUID
-	ProjectID uuid.UUID
+	ID            uuid.UUID
+	ProjectID     uuid.UUID
+	RetentionSecs float64
 }
 
 type RestoreNoteRow struct {
@@ -372,7 +395,7 @@ type RestoreNoteRow struct {
 }
 
 func (q *Queries) RestoreNote(ctx context.Context, arg RestoreNoteParams) (RestoreNoteRow, error) {
-	row := q.db.QueryRow(ctx, restoreNote, arg.ID, arg.ProjectID)
+	row := q.db.QueryRow(ctx, restoreNote, arg.ID, arg.ProjectID, arg.RetentionSecs)
 	var i RestoreNoteRow
 	err := row.Scan(
 		&i.ID,
