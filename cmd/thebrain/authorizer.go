@@ -126,7 +126,7 @@ func serveAuthorizer(ctx context.Context, cfg config.Config, logger *slog.Logger
 		return fmt.Errorf("THEBRAIN_REDIS_URL: %w", err)
 	}
 	a := &authorizer{
-		tokens: token.NewVerifier(set, cfg.JWTIssuer, cfg.JWTAudience),
+		tokens: token.NewVerifier(set, cfg.JWTIssuer, cfg.JWTAudience).WithCache(10000),
 		deny:   authn.NewDenylist(rdb, redis.NewKeys(cfg.RedisPrefix)),
 		log:    logger,
 	}

@@ -28,7 +28,7 @@ const (
 )
 
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	c    *testkit.Client
 	m    *Module
 	pool *pgxpool.Pool
@@ -40,7 +40,7 @@ type env struct {
 
 // newEnv builds the real router with the auth module and its verifier, on
 // a private PostgreSQL schema and Redis namespace.
-func newEnv(t *testing.T, mutate ...func(*Options)) *env {
+func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	t.Helper()
 	pool := testkit.Postgres(t)
 	rdb, keys := testkit.Redis(t)

@@ -69,6 +69,10 @@ const (
 	refreshGrace    = 10 * time.Second
 	// maxBody caps every auth body before anything is hashed.
 	maxBody = 16 << 10
+	// verifiedTokenCache is how many verified access tokens the verifier
+	// remembers (about 0.5 KiB each) so a signature is checked once per
+	// token, not once per request.
+	verifiedTokenCache = 20000
 )
 
 // Deps are the module's dependencies.
@@ -159,7 +163,7 @@ func New(d Deps) (*Module, error) {
 	mac.Write([]byte("thebrain auth: refresh grace replies"))
 	m := &Module{
 		log: d.Log, pool: d.DB, q: store.New(d.DB), rdb: d.Redis, keys: d.Keys, cursors: d.Cursors,
-		issuer: iss.WithClock(o.Now), tokens: token.NewVerifier(set, d.Issuer, d.Audience).WithClock(o.Now),
+		issuer: iss.WithClock(o.Now), tokens: token.NewVerifier(set, d.Issuer, d.Audience).WithClock(o.Now).WithCache(verifiedTokenCache),
 		jwks: jwks, deny: authn.NewDenylist(d.Redis, d.Keys), hash: h, limit: newLimiter(d.Redis, d.Keys, o),
 		ips: clientIPs{trusted: o.TrustedProxies}, origins: map[string]bool{}, graceKey: mac.Sum(nil), now: o.Now,
 	}

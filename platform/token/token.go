@@ -157,6 +157,7 @@ type Verifier struct {
 	issuer   string
 	audience string
 	now      func() time.Time
+	cache    *verifiedCache // nil: verify every time
 }
 
 // NewVerifier returns a verifier trusting every key in set (several during
@@ -181,6 +182,9 @@ func (f clockFunc) Now() time.Time { return f() }
 func (v *Verifier) Verify(ctx context.Context, raw string) (Claims, error) {
 	if len(raw) == 0 || len(raw) > MaxLen {
 		return Claims{}, ErrInvalid
+	}
+	if c, hit, err := v.cachedVerify(raw); hit {
+		return c, err
 	}
 	// The type lives in the protected header, which jwt.Parse does not
 	// check; read it first from the compact form without trusting anything
@@ -214,7 +218,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Claims, error) {
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	return claimsOf(tok)
+	c, err := claimsOf(tok)
+	if err == nil && v.cache != nil {
+		nbf, _ := tok.NotBefore()
+		v.cache.put(raw, cached{claims: c, notBefore: nbf})
+	}
+	return c, err
 }
 
 func claimsOf(tok jwt.Token) (Claims, error) {

@@ -1,0 +1,54 @@
+package token
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// TestVerifierCache: a remembered token still expires on time, a changed
+// token is verified from scratch, and the cache stays bounded.
+func TestVerifierCache(t *testing.T) {
+	t.Parallel()
+	k, _ := GenerateKey()
+	iss, _ := NewIssuer(k, "iss", "aud")
+	set, _ := PublicSet(k)
+	var offset atomic.Int64
+	v := NewVerifier(set, "iss", "aud").WithClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }).WithCache(16)
+	ctx := context.Background()
+	raw, _, _ := iss.Issue(uuid.New(), uuid.New())
+
+	cases := []struct {
+		name   string
+		token  string
+		offset time.Duration
+		ok     bool
+	}{
+		{"first verification", raw, 0, true},
+		{"cache hit", raw, 0, true},
+		{"cache hit within skew after expiry", raw, Lifetime + Skew/2, true},
+		{"cache hit after expiry and skew", raw, Lifetime + Skew + time.Second, false},
+		{"changed signature", raw[:len(raw)-2] + "AA", 0, false},
+		{"before not-before", raw, -time.Minute, false},
+	}
+	for _, c := range cases {
+		offset.Store(int64(c.offset))
+		_, err := v.Verify(ctx, c.token)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err = %v, want ok=%v", c.name, err, c.ok)
+		}
+	}
+	offset.Store(0)
+	for range 100 {
+		tok, _, _ := iss.Issue(uuid.New(), uuid.New())
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(v.cache.entries); n > 16 {
+		t.Fatalf("cache holds %d entries, max 16", n)
+	}
+}
