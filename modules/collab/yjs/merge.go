@@ -124,16 +124,13 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 	}
 	nextSeq := -1
 
-	var w lazyWriter
-	w.body = make([]byte, 0, total(updates))
-	var cw Struct // the struct being written, valid when haveCW
-	haveCW := false
+	var m merger
+	m.w.body = make([]byte, 0, totalLen(updates))
 
 	for len(h) > 0 {
 		dec := h[0]
 		ties.remove(&dec.cur)
-		firstClient := dec.cur.ID.Client
-		if err := mergeStep(dec, &w, &cw, &haveCW, firstClient); err != nil {
+		if err := m.step(dec); err != nil {
 			return nil, err
 		}
 		if dec.ok {
@@ -175,8 +172,8 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 			h.down(0)
 		}
 	}
-	if haveCW {
-		w.write(&cw, 0)
+	if m.haveCW {
+		m.w.write(&m.cw, 0)
 	}
 
 	// The union of the delete sets, like Yjs's mergeDeleteSets.
@@ -192,15 +189,25 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 	}
 	ds := b.ds
 	ds.sortAndMerge()
-	out := make([]byte, 0, w.size()+deleteSetSize(ds))
-	out = w.finish(out)
+	out := make([]byte, 0, m.w.size()+deleteSetSize(ds))
+	out = m.w.finish(out)
 	return appendDeleteSet(out, ds), nil
 }
 
-// mergeStep is one round of Yjs's merge loop on the reader with the
-// highest priority.
-func mergeStep(dec *mergeReader, w *lazyWriter, cw *Struct, haveCW *bool, firstClient uint64) error {
-	if *haveCW {
+// merger holds the output side of a merge: the writer and the struct
+// currently being extended, which is written once the next one is known.
+type merger struct {
+	w      lazyWriter
+	cw     Struct
+	haveCW bool
+}
+
+// step is one round of Yjs's merge loop on the reader with the highest
+// priority.
+func (m *merger) step(dec *mergeReader) error {
+	w, cw := &m.w, &m.cw
+	firstClient := dec.cur.ID.Client
+	if m.haveCW {
 		curr := &dec.cur
 		iterated := false
 		// Skip what was already written. Higher clients come first, so a
@@ -256,7 +263,7 @@ func mergeStep(dec *mergeReader, w *lazyWriter, cw *Struct, haveCW *bool, firstC
 		}
 	} else {
 		*cw = dec.cur
-		*haveCW = true
+		m.haveCW = true
 		if err := dec.next(); err != nil {
 			return err
 		}
@@ -283,7 +290,7 @@ func mergeWith(left, right *Struct) bool {
 	return true
 }
 
-func total(updates [][]byte) int {
+func totalLen(updates [][]byte) int {
 	n := 0
 	for _, u := range updates {
 		n += len(u)
