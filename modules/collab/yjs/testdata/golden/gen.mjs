@@ -56,6 +56,37 @@ const updatesOf = (doc) => { const list = []; doc.on('update', u => list.push(u)
   add('text: merge GC state with incremental updates', 'merge', [Y.encodeStateAsUpdate(gcDoc), ...all])
 }
 
+// 1b. Many small updates against a garbage-collected state: GC/Item ties at
+// the same position make yjs's sort comparator inconsistent, with more than
+// 64 inputs so that V8 merges runs.
+{
+  let seed = 11
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
+  const a = new Y.Doc(); a.clientID = 5005
+  const b = new Y.Doc(); b.clientID = 6006
+  const ups = []
+  a.on('update', u => { ups.push(u); Y.applyUpdate(b, u) })
+  b.on('update', u => { ups.push(u); Y.applyUpdate(a, u) })
+  for (let i = 0; i < 90; i++) {
+    const d = rnd() < 0.5 ? a : b
+    const arr = d.getArray('paras')
+    const r = rnd()
+    if (arr.length > 2 && r < 0.25) arr.delete(Math.floor(rnd() * arr.length), 1) // children become GC
+    else if (arr.length > 0 && r < 0.6) {
+      const t = arr.get(Math.floor(rnd() * arr.length))
+      t.insert(Math.floor(rnd() * (t.length + 1)), 'xy😀z'.slice(0, 1 + Math.floor(rnd() * 4)))
+    } else {
+      const t = new Y.Text(); arr.insert(Math.floor(rnd() * (arr.length + 1)), [t]); t.insert(0, 'p' + i)
+    }
+  }
+  const gcState = Y.encodeStateAsUpdate(a)
+  const shuffled = [...ups]
+  for (let i = shuffled.length - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]] }
+  add('ties: GC state first, then shuffled updates', 'merge', [gcState, ...shuffled])
+  add('ties: shuffled updates with the GC state in the middle', 'merge', [...shuffled.slice(0, 40), gcState, ...shuffled.slice(40)])
+  add('ties: a few updates, then the GC state', 'merge', [...shuffled.slice(0, 20), gcState, gcState])
+}
+
 // 2. XML (prosemirror-like), maps with every Any kind, binary, embeds, subdocs.
 {
   const d = new Y.Doc(); d.clientID = 3003
