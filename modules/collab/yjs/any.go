@@ -191,7 +191,7 @@ func (s *anyScanner) scanObject(n uint64, depth int) error {
 					keys = append(keys, key)
 				} else {
 					if seen == nil {
-						seen = make(map[string]struct{}, n)
+						seen = make(map[string]struct{}, min(n, 1024))
 					}
 					if _, dup := seen[string(key)]; dup {
 						s.canonical = false

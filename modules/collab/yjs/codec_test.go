@@ -126,6 +126,7 @@ func TestLimits(t *testing.T) {
 		{"size", Limits{MaxUpdateSize: len(doc) - 1}},
 		{"structs", Limits{MaxStructs: 10}},
 		{"delete ranges", Limits{MaxDeleteRanges: 2}},
+		{"clients", Limits{MaxClients: 1}},
 	}
 	for _, tt := range tight {
 		if _, err := tt.lim.EncodeStateVectorFromUpdate(doc); !errors.Is(err, ErrLimit) {
@@ -137,6 +138,9 @@ func TestLimits(t *testing.T) {
 		if _, err := tt.lim.MergeUpdates([][]byte{doc, {0, 0}}); !errors.Is(err, ErrLimit) {
 			t.Errorf("%s: merge err = %v", tt.name, err)
 		}
+	}
+	if _, err := (Limits{MaxClients: 1}).DecodeStateVector([]byte{2, 1, 1, 2, 2}); !errors.Is(err, ErrLimit) {
+		t.Errorf("state vector over MaxClients: %v", err)
 	}
 	// Depth applies to Any content.
 	deep := append([]byte{1, 1, 1, 0, 8, 1, 1, 'r', 1}, bytes.Repeat([]byte{anyArray, 1}, 20)...)

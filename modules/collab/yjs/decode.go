@@ -16,7 +16,10 @@ func DecodeUpdate(update []byte) (*Update, error) {
 }
 
 // DecodeUpdate decodes and validates a V1 update. The returned structs
-// reference update's memory.
+// reference update's memory. Unlike the streaming functions (MergeUpdates,
+// DiffUpdate, EncodeStateVectorFromUpdate), it materializes every struct,
+// about 200 bytes each, so callers decoding untrusted input should set a
+// MaxStructs that fits their memory budget.
 func (l Limits) DecodeUpdate(update []byte) (*Update, error) {
 	l = l.withDefaults()
 	if err := l.checkSize(len(update)); err != nil {

@@ -76,6 +76,9 @@ func (b *dsBuilder) read(d *decoder, lim *Limits) error {
 	if n > uint64(d.remaining())/2 {
 		return errTruncated
 	}
+	if n > uint64(lim.MaxClients) {
+		return overLimit("%d delete set clients exceed %d", n, lim.MaxClients)
+	}
 	total := 0
 	for i := uint64(0); i < n; i++ {
 		client, err := d.readVarUint()
@@ -121,6 +124,9 @@ func skipDeleteSet(d *decoder, lim *Limits) error {
 	}
 	if n > uint64(d.remaining())/2 {
 		return errTruncated
+	}
+	if n > uint64(lim.MaxClients) {
+		return overLimit("%d delete set clients exceed %d", n, lim.MaxClients)
 	}
 	total := uint64(0)
 	for i := uint64(0); i < n; i++ {

@@ -223,7 +223,10 @@ func (l Limits) DecodeStateVector(sv []byte) (map[uint64]uint64, error) {
 	if n > uint64(d.remaining())/2 {
 		return nil, errTruncated
 	}
-	m := make(map[uint64]uint64, n)
+	if n > uint64(l.MaxClients) {
+		return nil, overLimit("%d state vector entries exceed %d", n, l.MaxClients)
+	}
+	m := make(map[uint64]uint64, min(n, 1024))
 	for i := uint64(0); i < n; i++ {
 		client, err := d.readVarUint()
 		if err != nil {

@@ -11,6 +11,9 @@ type Limits struct {
 	MaxStructs int
 	// MaxDeleteRanges is the largest number of ranges one delete set may hold.
 	MaxDeleteRanges int
+	// MaxClients is the largest number of clients one update (client
+	// groups, delete set) or state vector may name.
+	MaxClients int
 	// MaxDepth is the deepest nesting of arrays and objects inside lib0 Any
 	// and JSON values.
 	MaxDepth int
@@ -21,8 +24,9 @@ type Limits struct {
 // update far away from exhausting memory.
 var DefaultLimits = Limits{
 	MaxUpdateSize:   64 << 20,
-	MaxStructs:      8 << 20,
-	MaxDeleteRanges: 8 << 20,
+	MaxStructs:      4 << 20,
+	MaxDeleteRanges: 4 << 20,
+	MaxClients:      1 << 18,
 	MaxDepth:        128,
 }
 
@@ -36,6 +40,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDeleteRanges <= 0 {
 		l.MaxDeleteRanges = DefaultLimits.MaxDeleteRanges
+	}
+	if l.MaxClients <= 0 {
+		l.MaxClients = DefaultLimits.MaxClients
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultLimits.MaxDepth

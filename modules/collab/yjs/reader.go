@@ -32,6 +32,9 @@ func (r *structReader) init(update []byte, lim *Limits, filterSkips bool) error 
 	if n > uint64(r.d.remaining())/3 {
 		return errTruncated
 	}
+	if n > uint64(lim.MaxClients) {
+		return overLimit("%d client groups exceed %d", n, lim.MaxClients)
+	}
 	r.groupsLeft = n
 	return r.next()
 }
