@@ -73,7 +73,7 @@ func decodeAnyValue(d *decoder, depth, maxDepth int) (anyValue, error) {
 		if n > uint64(d.remaining()) {
 			return anyValue{}, errTruncated
 		}
-		v := anyValue{tag: anyArray, elems: make([]anyValue, 0, n)}
+		v := anyValue{tag: anyArray, elems: make([]anyValue, 0, min(n, 64))}
 		for i := uint64(0); i < n; i++ {
 			e, err := decodeAnyValue(d, depth+1, maxDepth)
 			if err != nil {

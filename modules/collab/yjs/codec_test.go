@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 )
 
 // goldenUpdates returns every update input and output of the golden file.
@@ -266,5 +267,34 @@ func TestSplitSurrogatePair(t *testing.T) {
 	}
 	if _, err := spliceStruct(&Struct{Kind: KindItem, Length: 1, Content: Content{Ref: RefBinary}}, 1); err == nil {
 		t.Error("split binary content")
+	}
+}
+
+// TestMergeManyTiesStaysFast merges thousands of inputs that all start at
+// the same position, half with a GC and half with an Item there, which
+// forces the V8 sort replay on every step.
+func TestMergeManyTiesStaysFast(t *testing.T) {
+	gc := Update{Structs: []Struct{{Kind: KindGC, ID: ID{7, 0}, Length: 2}}}
+	item := Update{Structs: []Struct{{Kind: KindItem, ID: ID{7, 0}, Length: 1,
+		Parent: ParentRoot, ParentName: []byte("t"), Content: Content{Ref: RefString, Data: []byte("x")}}}}
+	var in [][]byte
+	for i := 0; i < 3000; i++ {
+		if i%2 == 0 {
+			in = append(in, gc.Encode())
+		} else {
+			in = append(in, item.Encode())
+		}
+	}
+	start := time.Now()
+	out, err := MergeUpdates(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("merge took %v", d)
+	}
+	u, err := DecodeUpdate(out)
+	if err != nil || len(u.Structs) == 0 || u.Structs[len(u.Structs)-1].End() != 2 {
+		t.Errorf("merged %x: %v", out, err)
 	}
 }

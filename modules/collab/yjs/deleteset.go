@@ -99,7 +99,7 @@ func (b *dsBuilder) read(d *decoder, lim *Limits) error {
 			continue
 		}
 		c := &b.ds.Clients[b.clientAt(client)]
-		c.Ranges = slices.Grow(c.Ranges, int(count))
+		c.Ranges = slices.Grow(c.Ranges, int(min(count, 4096)))
 		for j := uint64(0); j < count; j++ {
 			clock, err := d.readVarUint()
 			if err != nil {

@@ -20,6 +20,12 @@ type mergeReader struct {
 // a GC and an Item for the same range may differ from Yjs).
 const maxReplayInputs = 4096
 
+// replayBudget bounds the total work of replayed sorts in one merge (the
+// sum of the array lengths sorted), about a quarter second of CPU. Ties
+// in real merges are short-lived; input built to keep them alive across a
+// long run of steps would otherwise cost inputs × structs.
+const replayBudget = 1 << 25
+
 // mergeHeap orders readers by current struct: client descending, clock
 // ascending, then seq ascending. Yjs re-sorts its reader array with a stable
 // sort before every step, and only the first reader moves between steps; a
@@ -116,8 +122,10 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 	// consistent, and holds Yjs's array order verbatim (arrayMode) while
 	// it is not.
 	arrayMode := false
+	budget := replayBudget
 	if ties.conflicts > 0 && len(h) <= maxReplayInputs {
 		v8Sort(h)
+		budget -= len(h)
 		arrayMode = true
 	} else {
 		h.init()
@@ -138,7 +146,8 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 		}
 		// Only the first reader changed; put it where Yjs's sort would.
 		switch {
-		case ties.conflicts > 0 && len(h) <= maxReplayInputs:
+		case ties.conflicts > 0 && len(h) <= maxReplayInputs && budget > 0:
+			budget -= len(h)
 			if !arrayMode {
 				// Yjs's array is the heap order, with dec still first.
 				rest := h[1:]
