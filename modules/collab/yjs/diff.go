@@ -38,7 +38,13 @@ func diffUpdate(update []byte, sv map[uint64]uint64, lim *Limits) ([]byte, error
 		return nil, err
 	}
 	var w lazyWriter
-	w.body = make([]byte, 0, len(update))
+	// A peer that knows nothing gets everything; others usually miss
+	// little, so their buffer starts small and grows if needed.
+	if len(sv) == 0 {
+		w.body = make([]byte, 0, len(update))
+	} else {
+		w.body = make([]byte, 0, min(len(update), 64<<10))
+	}
 	for r.ok {
 		client := r.cur.ID.Client
 		known := sv[client]
