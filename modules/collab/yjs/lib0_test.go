@@ -263,3 +263,40 @@ func TestVarUintFastPathMatchesSlowPath(t *testing.T) {
 		}
 	}
 }
+
+// TestAnyEveryTagRoundTrips writes one canonical value per Any tag and
+// checks that it scans as canonical and re-encodes to the same bytes.
+func TestAnyEveryTagRoundTrips(t *testing.T) {
+	values := map[string][]byte{
+		"undefined": {anyUndefined},
+		"null":      {anyNull},
+		"integer":   append([]byte{anyInteger}, appendVarInt(nil, 1234567, true)...),
+		"neg zero":  {anyInteger, 0x40},
+		"float32":   appendFloat32([]byte{anyFloat32}, 1.25),
+		"float64":   appendFloat64([]byte{anyFloat64}, 0.1),
+		"bigint":    {anyBigInt, 0x80, 0, 0, 0, 0, 0, 0, 1},
+		"false":     {anyFalse},
+		"true":      {anyTrue},
+		"string":    appendVarBytes([]byte{anyString}, []byte("ü😀")),
+		"object":    {anyObject, 2, 1, '0', anyNull, 1, 'k', anyArray, 1, anyTrue},
+		"array":     {anyArray, 2, anyFalse, anyBytes, 2, 9, 9},
+		"bytes":     {anyBytes, 3, 1, 2, 3},
+	}
+	for name, b := range values {
+		d := decoder{buf: b}
+		canonical, err := scanAny(&d, 8)
+		if err != nil || !canonical || d.remaining() != 0 {
+			t.Errorf("%s %x: canonical=%v err=%v left=%d", name, b, canonical, err, d.remaining())
+			continue
+		}
+		d = decoder{buf: b}
+		v, err := decodeAnyValue(&d, 0, 8)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got := appendAnyValue(nil, v); !bytes.Equal(got, b) {
+			t.Errorf("%s: re-encoded %x, want %x", name, got, b)
+		}
+	}
+}
