@@ -83,15 +83,43 @@ func runNode(ctx context.Context, script string, args ...string) ([]byte, error)
 	return stdout.Bytes(), nil
 }
 
-// guard turns a panic in the codec into an error, so one bad case does not
-// hide the results of all others.
-func guard(fn func() ([]byte, error)) (out []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, firstLines(string(debug.Stack()), 14))
-		}
+// callTimeout bounds one codec call in the differential tests; the inputs
+// are small, so this only trips on a hang (an endless loop on some input).
+const callTimeout = 20 * time.Second
+
+// guard runs one codec call and turns a panic into an error starting with
+// "panic:", and a call that does not return within callTimeout into an
+// error starting with "hang:", so one bad case does not hide the results of
+// all others (a hung call keeps its goroutine, but the test goes on).
+func guard(fn func() ([]byte, error)) ([]byte, error) {
+	type result struct {
+		out []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ch <- result{nil, fmt.Errorf("panic: %v\n%s", r, firstLines(string(debug.Stack()), 14))}
+			}
+		}()
+		out, err := fn()
+		ch <- result{out, err}
 	}()
-	return fn()
+	timer := time.NewTimer(callTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-ch:
+		return r.out, r.err
+	case <-timer.C:
+		return nil, fmt.Errorf("hang: no result after %s", callTimeout)
+	}
+}
+
+// crashed reports whether a guard error is a panic or a hang rather than
+// an ordinary error returned by the codec.
+func crashed(err error) bool {
+	return err != nil && (strings.HasPrefix(err.Error(), "panic:") || strings.HasPrefix(err.Error(), "hang:"))
 }
 
 func firstLines(s string, n int) string {

@@ -31,7 +31,9 @@ import (
 //
 // Half of the traces come from a fixed seed, half from a rotating one that
 // is logged (and can be set with YJS_DIFF_SEED). YJS_DIFF_TRACES sets the
-// total number of traces (default 2000).
+// total number of traces (default 2000); YJS_DIFF_TRACE=<seed>/<index> runs
+// a single trace. The inputs and outputs of the first mismatch of each kind
+// are written to testdata/node/.failures/.
 
 const (
 	fixedSeed        = "20261125"
@@ -115,6 +117,7 @@ type checkFailure struct {
 type goSideFailure struct {
 	seed, desc, detail string
 	trace, index       int
+	input              []byte // the malformed input, written to .failures when listed
 }
 
 func TestDifferentialAgainstYjs(t *testing.T) {
@@ -132,14 +135,22 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 	if rotating == "" {
 		rotating = strconv.FormatInt(time.Now().UnixNano()%1_000_000_007, 10)
 	}
-	t.Logf("fixed seed %s, rotating seed %s (reproduce with YJS_DIFF_SEED=%s), %d traces", fixedSeed, rotating, rotating, total)
-
-	runs := []struct {
-		seed   string
-		traces int
-	}{
-		{fixedSeed, total - total/2},
-		{rotating, total / 2},
+	type run struct {
+		seed         string
+		from, traces int
+	}
+	runs := []run{{fixedSeed, 0, total - total/2}, {rotating, 0, total / 2}}
+	if only := os.Getenv("YJS_DIFF_TRACE"); only != "" {
+		// One trace, to reproduce a failure: YJS_DIFF_TRACE=<seed>/<trace>.
+		seed, idx, ok := strings.Cut(only, "/")
+		i, err := strconv.Atoi(idx)
+		if !ok || err != nil || i < 0 {
+			t.Fatalf("YJS_DIFF_TRACE=%q: want <seed>/<trace index>", only)
+		}
+		runs = []run{{seed, i, 1}}
+		t.Logf("only trace %d of seed %s", i, seed)
+	} else {
+		t.Logf("fixed seed %s, rotating seed %s (reproduce with YJS_DIFF_SEED=%s), %d traces", fixedSeed, rotating, rotating, total)
 	}
 	dir := t.TempDir()
 	failDir := absPath(t, filepath.Join(nodeDir, ".failures"))
@@ -165,7 +176,7 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 			o := &outcomes[i]
 			cases := filepath.Join(dir, "cases-"+r.seed+".ndjson")
 			results := filepath.Join(dir, "results-"+r.seed+".ndjson")
-			if _, o.err = runNode(ctx, "gen.mjs", "--seed", r.seed, "--traces", strconv.Itoa(r.traces), "--out", cases); o.err != nil {
+			if _, o.err = runNode(ctx, "gen.mjs", "--seed", r.seed, "--from", strconv.Itoa(r.from), "--traces", strconv.Itoa(r.traces), "--out", cases); o.err != nil {
 				return
 			}
 			if o.goSide, o.goChecks, o.err = runGoSide(cases, results); o.err != nil {
@@ -241,6 +252,12 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 		if f.index >= 0 {
 			where += fmt.Sprintf(" case %d", f.index)
 		}
+		if f.input != nil {
+			name := filepath.Join(failDir, fmt.Sprintf("malformed-seed%s-trace%d-%d.bin", f.seed, f.trace, i))
+			if err := os.MkdirAll(failDir, 0o755); err == nil && os.WriteFile(name, f.input, 0o644) == nil {
+				f.detail += "\n    input: " + name
+			}
+		}
 		t.Errorf("%s (%s): %s", where, f.desc, f.detail)
 	}
 	if sum.Mismatches > 0 {
@@ -257,8 +274,8 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 				continue
 			}
 			listed[f.Kind] = true
-			fmt.Fprintf(&b, "\n[%d] seed %s trace %d case %d: %s: %s\n    trace: %s\n    %s\n    repro: (cd %s && %s)\n",
-				len(listed), f.Seed, f.Trace, f.Case, f.Op, f.Desc, f.TraceDesc, truncate(f.Detail, 1200), nodeDir, f.Repro)
+			fmt.Fprintf(&b, "\n[%d] seed %s trace %d case %d: %s: %s\n    trace: %s\n    %s\n    rerun: YJS_DIFF_TRACE=%s/%d go test -run TestDifferentialAgainstYjs ./modules/collab/yjs/\n    cases: (cd %s && %s)\n",
+				len(listed), f.Seed, f.Trace, f.Case, f.Op, f.Desc, f.TraceDesc, truncate(f.Detail, 1200), f.Seed, f.Trace, nodeDir, f.Repro)
 			if f.Files != "" {
 				fmt.Fprintf(&b, "    inputs and outputs: %s\n", f.Files)
 			}
@@ -360,7 +377,7 @@ func runCase(blobs [][]byte, c diffCase) ([]byte, error) {
 
 // checkMalformed feeds truncated and corrupted copies of a trace's updates
 // and state vectors to every function. The codec may accept or reject them
-// (yjs itself accepts some), but it must not panic.
+// (yjs itself accepts some), but it must neither panic nor hang.
 func checkMalformed(tr diffTrace) []goSideFailure {
 	var out []goSideFailure
 	rng := rand.New(rand.NewPCG(uint64(tr.Trace), 0x5eed))
@@ -396,11 +413,12 @@ func checkMalformed(tr diffTrace) []goSideFailure {
 			{"DecodeStateVector", func() ([]byte, error) { _, err := yjs.DecodeStateVector(bad); return nil, err }},
 		}
 		for _, c := range calls {
-			if _, err := guard(c.fn); err != nil && strings.HasPrefix(err.Error(), "panic:") {
+			if _, err := guard(c.fn); crashed(err) {
 				out = append(out, goSideFailure{
 					seed: tr.Seed, trace: tr.Trace, index: -1,
 					desc:   c.name + " on a malformed input (" + how + ")",
-					detail: fmt.Sprintf("%v\n    input (base64): %s", err, base64.StdEncoding.EncodeToString(bad)),
+					detail: err.Error(),
+					input:  bad,
 				})
 			}
 		}
@@ -489,8 +507,8 @@ func TestDifferentialRejectsV2(t *testing.T) {
 				got, err := guard(func() ([]byte, error) { return fn.call(slices.Clone(c.V2), c.SV) })
 				if err == nil {
 					t.Errorf("V2 update accepted (%d bytes in, %d bytes out); want an error", len(c.V2), len(got))
-				} else if strings.HasPrefix(err.Error(), "panic:") {
-					t.Errorf("V2 update made the codec panic: %v", err)
+				} else if crashed(err) {
+					t.Errorf("V2 update made the codec crash: %v", err)
 				}
 			})
 		}
