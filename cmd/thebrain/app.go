@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/localpg"
@@ -150,7 +152,12 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handle
 		// held the secret key, so this is a broken deployment, not input.
 		panic(fmt.Sprintf("auth module: %v", err))
 	}
-	mods := []module.Module{authMod}
+	// Projects shows word counts kept by chapters, and chapters asks projects
+	// for access, so projects gets a counter that is pointed at chapters once
+	// chapters exists (words.src = chaptersMod).
+	words := &lazyWordCounter{}
+	projectsMod := projects.New(projects.Deps{Log: logger, DB: b.pool, Pages: cursors, Words: words, Users: authMod})
+	mods := []module.Module{authMod, projectsMod}
 	return server.NewHandler(server.Options{
 		Logger:         logger,
 		Version:        buildVersion(),
@@ -165,4 +172,15 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handle
 			"redis":    func(ctx context.Context) error { return b.redis.Ping(ctx).Err() },
 		},
 	})
+}
+
+// lazyWordCounter lets projects be built before chapters: until src is set
+// every project shows word_count 0.
+type lazyWordCounter struct{ src projects.WordCounter }
+
+func (l *lazyWordCounter) WordCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
+	if l.src == nil {
+		return nil, nil
+	}
+	return l.src.WordCounts(ctx, ids)
 }
