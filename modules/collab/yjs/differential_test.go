@@ -162,6 +162,7 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 
 	// Each seed is one pipeline; the two run side by side (one per core).
 	type outcome struct {
+		timing   string
 		summary  checkSummary
 		goSide   []goSideFailure
 		goChecks int
@@ -174,18 +175,26 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			o := &outcomes[i]
+			start := time.Now()
+			lap := func(what string) {
+				o.timing += fmt.Sprintf(" %s %.1fs", what, time.Since(start).Seconds())
+				start = time.Now()
+			}
 			cases := filepath.Join(dir, "cases-"+r.seed+".ndjson")
 			results := filepath.Join(dir, "results-"+r.seed+".ndjson")
 			if _, o.err = runNode(ctx, "gen.mjs", "--seed", r.seed, "--from", strconv.Itoa(r.from), "--traces", strconv.Itoa(r.traces), "--out", cases); o.err != nil {
 				return
 			}
+			lap("generate")
 			if o.goSide, o.goChecks, o.err = runGoSide(cases, results); o.err != nil {
 				return
 			}
+			lap("go")
 			var out []byte
 			if out, o.err = runNode(ctx, "check.mjs", "--cases", cases, "--results", results, "--dump", failDir, "--max", strconv.Itoa(maxListedFailure)); o.err != nil {
 				return
 			}
+			lap("check")
 			o.err = json.Unmarshal(out, &o.summary)
 		}()
 	}
@@ -201,6 +210,7 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 		if o.err != nil {
 			t.Fatalf("seed %s: %v", runs[i].seed, o.err)
 		}
+		t.Logf("seed %s:%s", runs[i].seed, o.timing)
 		s := o.summary
 		sum.Cases += s.Cases
 		sum.ByteIdentical += s.ByteIdentical
