@@ -15,7 +15,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/chapters"
 	"github.com/thebrain/thebrain/modules/projects"
+	"github.com/thebrain/thebrain/modules/research"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/localpg"
@@ -157,7 +159,10 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handle
 	// chapters exists (words.src = chaptersMod).
 	words := &lazyWordCounter{}
 	projectsMod := projects.New(projects.Deps{Log: logger, DB: b.pool, Pages: cursors, Words: words, Users: authMod})
-	mods := []module.Module{authMod, projectsMod}
+	chaptersMod := chapters.New(chapters.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Cursors: cursors})
+	words.src = chaptersMod
+	researchMod := research.New(research.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Chapters: chaptersMod, Cursors: cursors})
+	mods := []module.Module{authMod, projectsMod, chaptersMod, researchMod}
 	return server.NewHandler(server.Options{
 		Logger:         logger,
 		Version:        buildVersion(),
