@@ -37,7 +37,7 @@ type anyScanner struct {
 	canonical bool
 }
 
-// skipVarUint reads a varUint and clears canonical if it was not minimal.
+// readVarUint reads a varUint and clears canonical if it was not minimal.
 func (s *anyScanner) readVarUint() (uint64, error) {
 	start := s.d.pos
 	v, err := s.d.readVarUint()
