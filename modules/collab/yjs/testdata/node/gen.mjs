@@ -365,7 +365,9 @@ function genTrace (seed, index) {
   const rng = new Rng(seed + '/' + index)
   const size = rng.weighted({ small: 70, medium: 25, large: 5 })
   const steps = size === 'small' ? rng.range(6, 40) : size === 'medium' ? rng.range(40, 150) : rng.range(150, 400)
-  const nClients = rng.range(2, 5)
+  // A few traces have many clients: many client groups per update, and
+  // long reader lists in merges.
+  const nClients = rng.bool(0.04) ? rng.range(8, 25) : rng.range(2, 5)
   const gcMode = rng.weighted({ gc: 45, nogc: 35, mixed: 20 })
   const roots = []
   while (roots.length === 0) {
