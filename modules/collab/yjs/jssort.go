@@ -40,6 +40,16 @@ func v8Sort(a []*mergeReader) {
 		return
 	}
 	if len(a) >= 64 {
+		// The port follows V8 index for index; should an inconsistent
+		// comparator ever drive it out of bounds, fall back to a stable
+		// sort of the original order rather than failing the merge.
+		saved := slices.Clone(a)
+		defer func() {
+			if recover() != nil {
+				copy(a, saved)
+				slices.SortStableFunc(a, jsCompareKeys)
+			}
+		}()
 		timSort(a)
 		return
 	}
@@ -96,4 +106,12 @@ func binaryInsertionSort(a []*mergeReader, lo, start, hi int) {
 		copy(a[left+1:start+1], a[left:start])
 		a[left] = pivot
 	}
+}
+
+// jsCompareKeys orders by client descending, then clock ascending.
+func jsCompareKeys(a, b *mergeReader) int {
+	if a.cur.ID.Client != b.cur.ID.Client {
+		return cmp.Compare(b.cur.ID.Client, a.cur.ID.Client)
+	}
+	return cmp.Compare(a.cur.ID.Clock, b.cur.ID.Clock)
 }
