@@ -57,7 +57,9 @@ func (m *Module) handleListChapters(w http.ResponseWriter, r *http.Request) erro
 	switch inc := r.URL.Query()["include"]; {
 	case len(inc) == 0:
 	case len(inc) == 1 && inc[0] == "content":
-		withContent = true
+		// Chapters can be 2 MiB each: pages with content are capped so one
+		// response stays bounded (the cursor carries on from there).
+		withContent, pr.Limit = true, min(pr.Limit, MaxContentPage)
 	default:
 		return apperr.Field("include", "the only value is content")
 	}

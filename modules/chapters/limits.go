@@ -12,6 +12,8 @@ const (
 	// (up to 6 bytes per control character is not worth allowing) and the
 	// other fields. Content over MaxChapterContent is refused after decoding.
 	maxChapterBody = MaxChapterContent + MaxChapterContent/2 + 64<<10
+	// MaxContentPage caps ?limit= of a chapter list with ?include=content.
+	MaxContentPage = 20
 	// MaxChaptersPerProject counts live chapters; the trash does not count.
 	MaxChaptersPerProject = 1000
 	// MaxVersionLabel is in characters.

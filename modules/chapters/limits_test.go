@@ -33,3 +33,19 @@ func TestLimits(t *testing.T) {
 		testkit.WantProblem(t, e.c.Send(http.MethodPost, e.commentsPath(ch.ID), e.comm.Token, map[string]any{"body": "one too many"}), http.StatusConflict, "conflict")
 	})
 }
+
+func TestContentPagesAreCapped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.exec(`INSERT INTO chapters (project_id, title, position, content) SELECT $1, 'c', g, 'words' FROM generate_series(0, 24) g`, e.project)
+	resp := e.c.Get(e.chaptersPath(e.project)+"?include=content&limit=200", e.viewer.Token)
+	testkit.WantStatus(t, resp, http.StatusOK)
+	var p struct {
+		Items      []chapterResponse `json:"items"`
+		NextCursor string            `json:"next_cursor"`
+	}
+	resp.JSON(t, &p)
+	if len(p.Items) != MaxContentPage || p.NextCursor == "" {
+		t.Fatalf("%d items, cursor %q; want %d and a cursor", len(p.Items), p.NextCursor, MaxContentPage)
+	}
+}
