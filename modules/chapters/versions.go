@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -71,6 +72,8 @@ func (r *createVersionRequest) Validate() error {
 		return apperr.Field("label", "must not be empty when given (leave it out for no label)")
 	case n > MaxVersionLabel:
 		return apperr.Field("label", "must be at most 200 characters")
+	case strings.ContainsFunc(l, unicode.IsControl):
+		return apperr.Field("label", "must be one line without control characters")
 	}
 	r.Label = &l
 	return nil

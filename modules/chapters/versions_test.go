@@ -155,5 +155,6 @@ func TestVersionsPaginateAndStayInTheirChapter(t *testing.T) {
 	testkit.WantProblem(t, e.c.Send(http.MethodPost, e.chapterPath(e.project, ch.ID)+"/versions/"+otherVersions[0].ID.String()+"/restore", e.owner.Token, nil), http.StatusNotFound, "not-found")
 	testkit.WantProblem(t, e.c.Get(e.chapterPath(e.project, ch.ID)+"/versions/nope", e.owner.Token), http.StatusBadRequest, "validation")
 	testkit.WantProblem(t, e.c.Send(http.MethodPost, e.chapterPath(e.project, ch.ID)+"/versions", e.owner.Token, map[string]any{"label": ""}), http.StatusBadRequest, "validation")
+	testkit.WantProblem(t, e.c.Send(http.MethodPost, e.chapterPath(e.project, ch.ID)+"/versions", e.owner.Token, `{"label":"a\u0000b"}`), http.StatusBadRequest, "validation")
 	testkit.WantProblem(t, e.c.Get(e.chapterPath(e.project, ch.ID)+"/versions?cursor=x.y", e.owner.Token), http.StatusBadRequest, "invalid-cursor")
 }

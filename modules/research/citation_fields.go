@@ -11,7 +11,7 @@ var citationTypes = []string{"book", "article", "chapter", "website", "thesis", 
 
 // reDOI is the DOI syntax: the 10. directory prefix, a registrant code and a
 // non-empty suffix.
-var reDOI = regexp.MustCompile(`^10\.\d{4,9}/\S+$`)
+var reDOI = regexp.MustCompile(`^10\.\d{4,9}/[^\s\x00-\x1f\x7f]+$`)
 
 // normalizeDOI strips the resolver prefixes people paste along with a DOI.
 func normalizeDOI(s string) string {

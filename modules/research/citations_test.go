@@ -70,6 +70,9 @@ func TestCitationValidation(t *testing.T) {
 		{"too many authors", map[string]any{"title": "x", "authors": make([]string, MaxAuthors+1)}, "authors"},
 		{"title too long", map[string]any{"title": strings.Repeat("t", MaxCitationTitle+1)}, "title"},
 		{"unknown field", map[string]any{"title": "x", "journal": "J"}, "journal"},
+		{"doi with NUL", map[string]any{"title": "x", "doi": "10.1234/a\u0000b"}, "doi"},
+		{"title with NUL", map[string]any{"title": "a\u0000b"}, "title"},
+		{"notes with NUL", map[string]any{"title": "x", "notes": "a\u0000b"}, "notes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
