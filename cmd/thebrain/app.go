@@ -158,7 +158,9 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handle
 	// for access, so projects gets a counter that is pointed at chapters once
 	// chapters exists (words.src = chaptersMod).
 	words := &lazyWordCounter{}
-	projectsMod := projects.New(projects.Deps{Log: logger, DB: b.pool, Pages: cursors, Words: words, Users: authMod})
+	projectsMod := projects.New(projects.Deps{
+		Log: logger, DB: b.pool, Pages: cursors, Words: words, Users: authMod, Redis: b.redis, Keys: b.keys,
+	})
 	chaptersMod := chapters.New(chapters.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Cursors: cursors})
 	words.src = chaptersMod
 	researchMod := research.New(research.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Chapters: chaptersMod, Cursors: cursors})

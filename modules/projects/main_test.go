@@ -98,12 +98,22 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, func(*projects.Deps) {})
+}
+
+// newEnvWith is newEnv with deps adjusted by tweak before the module is
+// built. The member-add limit is high unless a test lowers it.
+func newEnvWith(t *testing.T, tweak func(*projects.Deps)) *env {
+	t.Helper()
 	pool := testkit.Postgres(t)
+	rdb, keys := testkit.Redis(t)
 	words := &wordCounter{pool: pool}
-	mod := projects.New(projects.Deps{
+	deps := projects.Deps{
 		Log: testkit.Logger(t), DB: pool, Pages: page.NewCodec([]byte("projects-test-secret-0123456789abcdef")),
-		Words: words, Users: userDirectory{pool},
-	})
+		Words: words, Users: userDirectory{pool}, Redis: rdb, Keys: keys, MemberAddsPerHour: 100_000,
+	}
+	tweak(&deps)
+	mod := projects.New(deps)
 	h := server.NewHandler(server.Options{
 		Logger: testkit.Logger(t), Modules: []module.Module{mod}, Verifier: testkit.Verifier(t),
 	})

@@ -96,6 +96,9 @@ func (m *Module) addMember(ctx context.Context, userID, projectID uuid.UUID, ema
 	if m.users == nil {
 		return memberResponse{}, apperr.New(apperr.Unavailable, "adding members is not available right now")
 	}
+	if err := m.adds.allow(ctx, userID); err != nil {
+		return memberResponse{}, err
+	}
 	prof, err := m.users.LookupEmail(ctx, strings.TrimSpace(email))
 	if err != nil {
 		if apperr.Is(err, apperr.NotFound) {

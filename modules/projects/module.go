@@ -7,7 +7,8 @@
 // reads chapters or users: word counts come through WordCounter and names and
 // emails through UserDirectory, both wired in cmd/thebrain.
 //
-// Background work: PurgeTrash deletes trash older than TrashRetention; the
+// Redis: a per-owner rate limit on adding members (each add looks an email
+// up). Background work: PurgeTrash deletes trash older than TrashRetention; the
 // composition root runs it (a command or a periodic task), the module starts
 // no goroutines of its own.
 package projects
@@ -24,6 +25,7 @@ import (
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/redis"
 )
 
 // WordCounter reports how many words each project's live chapters hold.
@@ -56,7 +58,18 @@ type Deps struct {
 	// module works before the chapters module is wired.
 	Words WordCounter
 	Users UserDirectory
+	// Redis holds the rate limit on member additions; nil disables it
+	// (tests that do not exercise it).
+	Redis *redis.Client
+	Keys  redis.Keys
+	// MemberAddsPerHour caps how many member additions (each one an email
+	// lookup) an owner may attempt per hour; 0 means DefaultMemberAddsPerHour.
+	MemberAddsPerHour int
 }
+
+// DefaultMemberAddsPerHour is generous for building a team and slow for
+// anyone trying emails to learn which have accounts.
+const DefaultMemberAddsPerHour = 30
 
 // Module is the projects module.
 type Module struct {
@@ -67,6 +80,7 @@ type Module struct {
 	words  WordCounter
 	users  UserDirectory
 	access *Access
+	adds   *addLimiter
 }
 
 // New builds the module.
@@ -79,6 +93,7 @@ func New(d Deps) *Module {
 	return &Module{
 		log: log, db: d.DB, q: q, pages: d.Pages, words: d.Words, users: d.Users,
 		access: &Access{q: q},
+		adds:   newAddLimiter(d.Redis, d.Keys, d.MemberAddsPerHour),
 	}
 }
 
