@@ -41,20 +41,14 @@ const (
 	argonKeyLen  = 32
 )
 
-// hashNice is the nice value of the hashing threads: low enough that the
-// scheduler prefers every other request of the process.
-const hashNice = 10
-
-// hasher hashes and verifies passwords in a bounded pool of worker threads:
-// at most len(workers) hashes run at once, on OS threads of lowered
-// priority, so a login storm queues logins instead of taking the CPU from
-// the rest of the API.
+// hasher hashes and verifies passwords in a bounded pool: at most `slots`
+// hashes run at once, so a login storm queues logins instead of taking every
+// CPU from the rest of the API.
 type hasher struct {
 	algo   string // "argon2id" or "bcrypt"
 	argon  Argon2Params
 	bcrypt int
 	slots  chan struct{}
-	jobs   chan func()
 	dummy  string // a hash with the current parameters, for unknown users
 	calls  atomic.Int64
 }
@@ -65,10 +59,7 @@ func newHasher(algo string, argon Argon2Params, bcryptCost, workers int) (*hashe
 	if workers <= 0 {
 		workers = max(1, runtime.GOMAXPROCS(0)-1)
 	}
-	h := &hasher{algo: algo, argon: argon, bcrypt: bcryptCost, slots: make(chan struct{}, workers), jobs: make(chan func())}
-	for range workers {
-		go h.work()
-	}
+	h := &hasher{algo: algo, argon: argon, bcrypt: bcryptCost, slots: make(chan struct{}, workers)}
 	switch algo {
 	case "argon2id":
 		if argon.Memory < 8 || argon.Time < 1 || argon.Threads < 1 {
@@ -91,17 +82,6 @@ func newHasher(algo string, argon Argon2Params, bcryptCost, workers int) (*hashe
 	return h, nil
 }
 
-// work runs hashes on one OS thread of lowered priority for the life of
-// the process (a thread is never handed back to other goroutines with its
-// priority lowered).
-func (h *hasher) work() {
-	runtime.LockOSThread()
-	lowerThreadPriority()
-	for job := range h.jobs {
-		job()
-	}
-}
-
 // acquire takes a pool slot, or gives up when ctx ends (the request's
 // deadline bounds the queue).
 func (h *hasher) acquire(ctx context.Context) error {
@@ -115,25 +95,13 @@ func (h *hasher) acquire(ctx context.Context) error {
 
 func (h *hasher) release() { <-h.slots }
 
-// run executes fn on a pool thread while holding a slot. The slot count
-// equals the thread count, so a slot holder always finds a free worker.
-func (h *hasher) run(ctx context.Context, fn func()) error {
+// Hash returns the encoded hash of password with the configured algorithm.
+func (h *hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
-		return err
+		return "", err
 	}
 	defer h.release()
-	done := make(chan struct{})
-	h.jobs <- func() { fn(); close(done) }
-	<-done
-	return nil
-}
-
-// Hash returns the encoded hash of password with the configured algorithm.
-func (h *hasher) Hash(ctx context.Context, password string) (enc string, err error) {
-	if rerr := h.run(ctx, func() { enc, err = h.hashNow([]byte(password)) }); rerr != nil {
-		return "", rerr
-	}
-	return enc, err
+	return h.hashNow([]byte(password))
 }
 
 func (h *hasher) hashNow(pw []byte) (string, error) {
@@ -157,13 +125,10 @@ func (h *hasher) hashNow(pw []byte) (string, error) {
 // unusable encoded hash is checked against the dummy so the time spent is
 // the same as for a real account.
 func (h *hasher) Verify(ctx context.Context, encoded, password string) (ok, rehash bool, err error) {
-	if rerr := h.run(ctx, func() { ok, rehash, err = h.verifyNow(encoded, password) }); rerr != nil {
-		return false, false, rerr
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
 	}
-	return ok, rehash, err
-}
-
-func (h *hasher) verifyNow(encoded, password string) (ok, rehash bool, err error) {
+	defer h.release()
 	h.calls.Add(1)
 	real := true
 	if !strings.HasPrefix(encoded, "$argon2id$") && !strings.HasPrefix(encoded, "$2") {
