@@ -161,7 +161,7 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handle
 	projectsMod := projects.New(projects.Deps{
 		Log: logger, DB: b.pool, Pages: cursors, Words: words, Users: authMod, Redis: b.redis, Keys: b.keys,
 	})
-	chaptersMod := chapters.New(chapters.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Cursors: cursors})
+	chaptersMod := chapters.New(chapters.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Users: authMod, Cursors: cursors})
 	words.src = chaptersMod
 	researchMod := research.New(research.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Chapters: chaptersMod, Cursors: cursors})
 	mods := []module.Module{authMod, projectsMod, chaptersMod, researchMod}

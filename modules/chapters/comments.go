@@ -30,6 +30,7 @@ type commentResponse struct {
 	ParentID   *uuid.UUID      `json:"parent_id"`
 	Depth      int16           `json:"depth"`
 	AuthorID   *uuid.UUID      `json:"author_id"`
+	AuthorName *string         `json:"author_name"`
 	Body       string          `json:"body"`
 	Anchor     json.RawMessage `json:"anchor"`
 	Resolved   bool            `json:"resolved"`
@@ -163,7 +164,17 @@ func (m *Module) handleListComments(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return httpx.Encode(w, http.StatusOK, page.Build(m.cursors, scope, rows, pr.Limit, toCommentResponse,
+	ids := make([]*uuid.UUID, len(rows))
+	for i, c := range rows {
+		ids[i] = c.AuthorID
+	}
+	names := m.authorNames(ctx, ids...)
+	conv := func(c store.Comment) commentResponse {
+		out := toCommentResponse(c)
+		out.AuthorName = nameOf(names, c.AuthorID)
+		return out
+	}
+	return httpx.Encode(w, http.StatusOK, page.Build(m.cursors, scope, rows, pr.Limit, conv,
 		func(c store.Comment) any { return map[string]any{"t": c.CreatedAt, "id": c.ID} }))
 }
 
@@ -230,7 +241,7 @@ func (m *Module) handleCreateComment(w http.ResponseWriter, r *http.Request) err
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+c.ID.String())
 	setETag(w, c.Version)
-	return httpx.Encode(w, http.StatusCreated, toCommentResponse(c))
+	return httpx.Encode(w, http.StatusCreated, m.commentWithName(ctx, c))
 }
 
 // commentIn resolves a comment of the chapter in the path.
@@ -257,7 +268,7 @@ func (m *Module) handleGetComment(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	setETag(w, c.Version)
-	return httpx.Encode(w, http.StatusOK, toCommentResponse(c))
+	return httpx.Encode(w, http.StatusOK, m.commentWithName(r.Context(), c))
 }
 
 // changeComment locks a comment of the chapter, checks the precondition and
@@ -320,7 +331,7 @@ func (m *Module) handlePatchComment(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	setETag(w, c.Version)
-	return httpx.Encode(w, http.StatusOK, toCommentResponse(c))
+	return httpx.Encode(w, http.StatusOK, m.commentWithName(r.Context(), c))
 }
 
 // handleDeleteComment handles DELETE .../comments/{comment_id}: its author
@@ -381,5 +392,12 @@ func (m *Module) setResolved(w http.ResponseWriter, r *http.Request, resolved bo
 		return err
 	}
 	setETag(w, c.Version)
-	return httpx.Encode(w, http.StatusOK, toCommentResponse(c))
+	return httpx.Encode(w, http.StatusOK, m.commentWithName(r.Context(), c))
+}
+
+// commentWithName renders one comment with its author's name.
+func (m *Module) commentWithName(ctx context.Context, c store.Comment) commentResponse {
+	out := toCommentResponse(c)
+	out.AuthorName = nameOf(m.authorNames(ctx, c.AuthorID), c.AuthorID)
+	return out
 }

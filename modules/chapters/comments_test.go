@@ -37,7 +37,7 @@ func TestCommentThreads(t *testing.T) {
 	ch := e.createChapter("One", "text")
 	other := e.createChapter("Two", "text")
 	root := e.comment(ch.ID, e.comm.Token, map[string]any{"body": " Why this word? ", "anchor": map[string]any{"from": 3, "to": 9}})
-	if root.Body != "Why this word?" || root.Depth != 0 || string(root.Anchor) != `{"to":9,"from":3}` || *root.AuthorID != e.comm.ID {
+	if root.Body != "Why this word?" || root.Depth != 0 || string(root.Anchor) != `{"to":9,"from":3}` || *root.AuthorID != e.comm.ID || root.AuthorName == nil || *root.AuthorName != "commenter" {
 		t.Fatalf("root = %+v anchor %s", root, root.Anchor)
 	}
 	// Replies nest up to MaxCommentDepth.
@@ -135,7 +135,7 @@ func TestDeletingACommentTakesItsReplies(t *testing.T) {
 	e.comment(ch.ID, e.owner.Token, map[string]any{"body": "reply to reply", "parent_id": reply.ID})
 	keep := e.comment(ch.ID, e.owner.Token, map[string]any{"body": "separate"})
 	testkit.WantStatus(t, e.c.Send(http.MethodDelete, e.commentsPath(ch.ID)+"/"+root.ID.String(), e.comm.Token, nil), http.StatusNoContent)
-	if got := e.listComments(ch.ID, ""); len(got) != 1 || got[0].ID != keep.ID {
+	if got := e.listComments(ch.ID, ""); len(got) != 1 || got[0].ID != keep.ID || *got[0].AuthorName != "owner" {
 		t.Fatalf("after deleting the thread: %+v", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/server"
@@ -40,6 +41,27 @@ func (a dbAccess) Require(ctx context.Context, userID, projectID uuid.UUID, min 
 		return *role, apperr.New(apperr.Forbidden, "your role in this project does not allow this")
 	}
 	return *role, nil
+}
+
+// dbNames is the UserNames contract over the real users table, as the auth
+// module implements it (live users only).
+type dbNames struct{ pool *pgxpool.Pool }
+
+func (n dbNames) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]authn.UserProfile, error) {
+	rows, err := n.pool.Query(ctx, `SELECT id, email, full_name FROM users WHERE id = ANY($1) AND deleted_at IS NULL AND disabled_at IS NULL`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[uuid.UUID]authn.UserProfile{}
+	for rows.Next() {
+		var p authn.UserProfile
+		if err := rows.Scan(&p.ID, &p.Email, &p.FullName); err != nil {
+			return nil, err
+		}
+		out[p.ID] = p
+	}
+	return out, rows.Err()
 }
 
 // env is one test's world: a book with a member of every role, a second
@@ -72,7 +94,7 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	for u, role := range map[uuid.UUID]string{e.editor.ID: RoleEditor, e.comm.ID: RoleCommenter, e.viewer.ID: RoleViewer} {
 		e.exec(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)`, e.project, u, role)
 	}
-	d := Deps{Log: testkit.Logger(t), DB: pool, Projects: dbAccess{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))}
+	d := Deps{Log: testkit.Logger(t), DB: pool, Projects: dbAccess{pool}, Users: dbNames{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))}
 	for _, o := range opts {
 		o(&d)
 	}

@@ -49,6 +49,8 @@ type Deps struct {
 	Projects ProjectAccess
 	// Cursors signs pagination cursors; shared by every module.
 	Cursors *page.Codec
+	// Users, when set, adds author names to versions and comments.
+	Users UserNames
 	// SnapshotInterval overrides the default SnapshotInterval (tests).
 	SnapshotInterval time.Duration
 }
@@ -60,6 +62,7 @@ type Module struct {
 	q        *store.Queries
 	projects ProjectAccess
 	cursors  *page.Codec
+	users    UserNames
 
 	snapshotInterval time.Duration
 }
@@ -70,7 +73,11 @@ func New(d Deps) *Module {
 	if iv == 0 {
 		iv = SnapshotInterval
 	}
-	return &Module{log: d.Log, pool: d.DB, q: store.New(d.DB), projects: d.Projects, cursors: d.Cursors, snapshotInterval: iv}
+	log := d.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Module{log: log, pool: d.DB, q: store.New(d.DB), projects: d.Projects, cursors: d.Cursors, users: d.Users, snapshotInterval: iv}
 }
 
 // Name implements module.Module.

@@ -35,6 +35,7 @@ type versionResponse struct {
 	Label          *string    `json:"label"`
 	Reason         string     `json:"reason"`
 	AuthorID       *uuid.UUID `json:"author_id"`
+	AuthorName     *string    `json:"author_name"`
 	RestoredFrom   *uuid.UUID `json:"restored_from"`
 	ChapterVersion *int32     `json:"chapter_version"`
 	CreatedAt      time.Time  `json:"created_at"`
@@ -104,7 +105,17 @@ func (m *Module) handleListVersions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return httpx.Encode(w, http.StatusOK, page.Build(m.cursors, scope, rows, pr.Limit, toVersionListItem,
+	ids := make([]*uuid.UUID, len(rows))
+	for i, v := range rows {
+		ids[i] = v.AuthorID
+	}
+	names := m.authorNames(r.Context(), ids...)
+	conv := func(v store.ListVersionsByChapterRow) versionResponse {
+		out := toVersionListItem(v)
+		out.AuthorName = nameOf(names, v.AuthorID)
+		return out
+	}
+	return httpx.Encode(w, http.StatusOK, page.Build(m.cursors, scope, rows, pr.Limit, conv,
 		func(v store.ListVersionsByChapterRow) any { return map[string]int32{"n": v.Number} }))
 }
 
@@ -125,7 +136,13 @@ func (m *Module) handleGetVersion(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return httpx.Encode(w, http.StatusOK, toVersionResponse(v))
+	return httpx.Encode(w, http.StatusOK, m.withName(r.Context(), toVersionResponse(v)))
+}
+
+// withName adds the author's name to one version.
+func (m *Module) withName(ctx context.Context, v versionResponse) versionResponse {
+	v.AuthorName = nameOf(m.authorNames(ctx, v.AuthorID), v.AuthorID)
+	return v
 }
 
 // handleCreateVersion handles POST .../chapters/{chapter_id}/versions: it
@@ -160,7 +177,7 @@ func (m *Module) handleCreateVersion(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+v.ID.String())
-	return httpx.Encode(w, http.StatusCreated, toVersionResponse(v))
+	return httpx.Encode(w, http.StatusCreated, m.withName(ctx, toVersionResponse(v)))
 }
 
 // restoreResponse is the answer to a version restore: the chapter as it now
@@ -194,7 +211,7 @@ func (m *Module) handleRestoreVersion(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	setETag(w, ch.Version)
-	return httpx.Encode(w, http.StatusCreated, restoreResponse{Chapter: toChapterResponse(ch), Version: toVersionResponse(v)})
+	return httpx.Encode(w, http.StatusCreated, restoreResponse{Chapter: toChapterResponse(ch), Version: m.withName(ctx, toVersionResponse(v))})
 }
 
 func (m *Module) restoreVersion(ctx context.Context, projectID, chapterID, versionID, userID uuid.UUID, want int32) (ch store.Chapter, v store.Version, err error) {

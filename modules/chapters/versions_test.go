@@ -36,7 +36,7 @@ func TestVersionsAreRecordedAndRestored(t *testing.T) {
 	// Every change is "long after" the previous snapshot.
 	e := newEnv(t, func(d *Deps) { d.SnapshotInterval = time.Nanosecond })
 	ch := e.createChapter("One", "first draft")
-	if vs := e.versions(ch.ID); len(vs) != 1 || vs[0].Reason != "autosave" || vs[0].Number != 1 || *vs[0].AuthorID != e.owner.ID {
+	if vs := e.versions(ch.ID); len(vs) != 1 || vs[0].Reason != "autosave" || vs[0].Number != 1 || *vs[0].AuthorID != e.owner.ID || vs[0].AuthorName == nil || *vs[0].AuthorName != "owner" {
 		t.Fatalf("after create: %+v", vs)
 	}
 	// The first edit finds the created text already recorded; the second
@@ -56,7 +56,7 @@ func TestVersionsAreRecordedAndRestored(t *testing.T) {
 	testkit.WantStatus(t, resp, http.StatusCreated)
 	var manual versionResponse
 	resp.JSON(t, &manual)
-	if manual.Reason != "manual" || *manual.Label != "Before the rewrite" || *manual.Content != "third draft" || manual.Number != 3 {
+	if manual.AuthorName == nil || *manual.AuthorName != "editor" || manual.Reason != "manual" || *manual.Label != "Before the rewrite" || *manual.Content != "third draft" || manual.Number != 3 {
 		t.Fatalf("manual = %+v", manual)
 	}
 	first := vs[1]
