@@ -3,6 +3,7 @@ package chapters
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -179,4 +180,35 @@ func TestCommentsPaginate(t *testing.T) {
 	var p page.Page[commentResponse]
 	resp.JSON(t, &p)
 	testkit.WantProblem(t, e.c.Get(e.commentsPath(ch.ID)+"?cursor="+p.NextCursor, e.viewer.Token), http.StatusBadRequest, "invalid-cursor")
+}
+
+// TestOverlappingThreadDeletes deletes a thread and one of its replies at
+// the same time: both answer 204 or 404, never a deadlock's 500.
+func TestOverlappingThreadDeletes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ch := e.createChapter("One", "text")
+	for round := range 5 {
+		root := e.comment(ch.ID, e.owner.Token, map[string]any{"body": "root"})
+		mid := e.comment(ch.ID, e.owner.Token, map[string]any{"body": "mid", "parent_id": root.ID})
+		for range 3 {
+			e.comment(ch.ID, e.owner.Token, map[string]any{"body": "leaf", "parent_id": mid.ID})
+		}
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for i, id := range []uuid.UUID{root.ID, mid.ID} {
+			wg.Go(func() {
+				codes[i] = e.c.Send(http.MethodDelete, e.commentsPath(ch.ID)+"/"+id.String(), e.owner.Token, nil).StatusCode
+			})
+		}
+		wg.Wait()
+		for _, c := range codes {
+			if c != http.StatusNoContent && c != http.StatusNotFound {
+				t.Fatalf("round %d: statuses %v", round, codes)
+			}
+		}
+		if got := e.listComments(ch.ID, ""); len(got) != 0 {
+			t.Fatalf("round %d: %d comments left", round, len(got))
+		}
+	}
 }

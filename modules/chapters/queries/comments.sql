@@ -55,14 +55,18 @@ RETURNING *;
 
 -- name: TrashCommentThread :exec
 -- A deleted comment takes its replies with it: a reply without its parent
--- has no context.
+-- has no context. The thread is locked in id order (replies, being UUIDv7,
+-- sort after their parents), so two overlapping thread deletions queue
+-- instead of deadlocking.
 WITH RECURSIVE thread AS (
     SELECT c.id FROM comments c WHERE c.id = @id
     UNION ALL
     SELECT r.id FROM comments r JOIN thread t ON r.parent_id = t.id WHERE r.deleted_at IS NULL
+), locked AS (
+    SELECT l.id FROM comments l WHERE l.id IN (SELECT thread.id FROM thread) ORDER BY l.id FOR UPDATE
 )
 UPDATE comments SET deleted_at = now()
-WHERE id IN (SELECT thread.id FROM thread) AND deleted_at IS NULL;
+WHERE id IN (SELECT locked.id FROM locked) AND deleted_at IS NULL;
 
 -- name: PurgeTrashedComments :execrows
 DELETE FROM comments WHERE id IN (

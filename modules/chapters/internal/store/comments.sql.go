@@ -375,13 +375,17 @@ WITH RECURSIVE thread AS (
     SELECT c.id FROM comments c WHERE c.id = $1
     UNION ALL
     SELECT r.id FROM comments r JOIN thread t ON r.parent_id = t.id WHERE r.deleted_at IS NULL
+), locked AS (
+    SELECT l.id FROM comments l WHERE l.id IN (SELECT thread.id FROM thread) ORDER BY l.id FOR UPDATE
 )
 UPDATE comments SET deleted_at = now()
-WHERE id IN (SELECT thread.id FROM thread) AND deleted_at IS NULL
+WHERE id IN (SELECT locked.id FROM locked) AND deleted_at IS NULL
 `
 
 // A deleted comment takes its replies with it: a reply without its parent
-// has no context.
+// has no context. The thread is locked in id order (replies, being UUIDv7,
+// sort after their parents), so two overlapping thread deletions queue
+// instead of deadlocking.
 func (q *Queries) TrashCommentThread(ctx context.Context, id uuid.UUID) error {
 	_, err := q.db.Exec(ctx, trashCommentThread, id)
 	return err
