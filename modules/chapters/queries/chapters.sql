@@ -80,4 +80,5 @@ DELETE FROM chapters WHERE id IN (
     SELECT c.id FROM chapters c
     WHERE c.deleted_at < now() - make_interval(secs => @retention_secs::float8)
     LIMIT @batch::int
+    FOR UPDATE SKIP LOCKED
 );

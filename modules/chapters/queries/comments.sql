@@ -73,4 +73,5 @@ DELETE FROM comments WHERE id IN (
     SELECT c.id FROM comments c
     WHERE c.deleted_at < now() - make_interval(secs => @retention_secs::float8)
     LIMIT @batch::int
+    FOR UPDATE SKIP LOCKED
 );

@@ -46,4 +46,5 @@ DELETE FROM citations WHERE id IN (
     SELECT c.id FROM citations c
     WHERE c.deleted_at < now() - make_interval(secs => @retention_secs::float8)
     LIMIT @batch::int
+    FOR UPDATE SKIP LOCKED
 );

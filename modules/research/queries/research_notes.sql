@@ -77,4 +77,5 @@ DELETE FROM research_notes WHERE id IN (
     SELECT n.id FROM research_notes n
     WHERE n.deleted_at < now() - make_interval(secs => @retention_secs::float8)
     LIMIT @batch::int
+    FOR UPDATE SKIP LOCKED
 );

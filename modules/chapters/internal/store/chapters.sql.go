@@ -302,6 +302,7 @@ DELETE FROM chapters WHERE id IN (
     SELECT c.id FROM chapters c
     WHERE c.deleted_at < now() - make_interval(secs => $1::float8)
     LIMIT $2::int
+    FOR UPDATE SKIP LOCKED
 )
 `
 

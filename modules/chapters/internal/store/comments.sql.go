@@ -315,6 +315,7 @@ DELETE FROM comments WHERE id IN (
     SELECT c.id FROM comments c
     WHERE c.deleted_at < now() - make_interval(secs => $1::float8)
     LIMIT $2::int
+    FOR UPDATE SKIP LOCKED
 )
 `
 

@@ -226,6 +226,7 @@ DELETE FROM citations WHERE id IN (
     SELECT c.id FROM citations c
     WHERE c.deleted_at < now() - make_interval(secs => $1::float8)
     LIMIT $2::int
+    FOR UPDATE SKIP LOCKED
 )
 `
 

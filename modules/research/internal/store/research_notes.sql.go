@@ -350,6 +350,7 @@ DELETE FROM research_notes WHERE id IN (
     SELECT n.id FROM research_notes n
     WHERE n.deleted_at < now() - make_interval(secs => $1::float8)
     LIMIT $2::int
+    FOR UPDATE SKIP LOCKED
 )
 `
 
