@@ -81,6 +81,12 @@ func ExplainQueries(ctx context.Context, pool *pgxpool.Pool, userID, projectID u
 		{"access check", func() {
 			_, _ = q.GetProjectRole(ctx, store.GetProjectRoleParams{UserID: userID, ID: projectID})
 		}},
+		{"count owned projects", func() {
+			_, _ = q.CountProjectsByOwner(ctx, userID)
+		}},
+		{"count members", func() {
+			_, _ = q.CountMembersByProject(ctx, projectID)
+		}},
 		{"purge", func() {
 			_, _ = q.PurgeTrashedProjects(ctx, store.PurgeTrashedProjectsParams{RetentionSecs: retentionSecs, Batch: purgeBatch})
 		}},

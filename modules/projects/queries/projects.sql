@@ -8,7 +8,10 @@ SELECT pg_advisory_xact_lock(hashtextextended('projects:owner:' || sqlc.arg(owne
 
 -- name: CountProjectsByOwner :one
 -- Counts the trash too: restoring must never push an owner over the limit.
-SELECT count(*) FROM projects WHERE owner_id = @owner_id;
+-- Two counts, because each half has its own partial index
+-- (projects_owner_updated_idx, projects_owner_trash_idx).
+SELECT ((SELECT count(*) FROM projects l WHERE l.owner_id = @owner_id::uuid AND l.deleted_at IS NULL)
+      + (SELECT count(*) FROM projects t WHERE t.owner_id = @owner_id::uuid AND t.deleted_at IS NOT NULL))::bigint AS total;
 
 -- name: CreateProject :one
 INSERT INTO projects (id, owner_id, title, description, genre, target_word_count)
