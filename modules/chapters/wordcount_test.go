@@ -1,6 +1,9 @@
 package chapters
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCountWords(t *testing.T) {
 	t.Parallel()
@@ -37,6 +40,13 @@ func TestCountWords(t *testing.T) {
 		{"leading hyphen is a dash", "word - word -- word", 3},
 		{"trailing apostrophe", "the dogs' bones", 3},
 		{"thai run counts once", "สวัสดีครับ ผม", 2},
+		{"less-than in prose", "if a < b and c > d", 6},
+		{"ampersand in prose", "Tom & Jerry", 2},
+		{"entity is not a word", "one&nbsp;two &#8212; three", 3},
+		{"html comment over lines", "before <!-- a\nhidden note --> after", 2},
+		{"www url", "go to www.example.com now", 3},
+		{"unclosed link target stays prose", "see [this](and that\nnext line", 6},
+		{"bracket text without target", "[aside] words", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,5 +55,16 @@ func TestCountWords(t *testing.T) {
 				t.Errorf("CountWords(%q) = %d, want %d", tt.text, got, tt.want)
 			}
 		})
+	}
+}
+
+// BenchmarkCountWords counts a 2 MiB chapter of mixed Markdown, the largest
+// content a save can carry.
+func BenchmarkCountWords(b *testing.B) {
+	para := "# Chapter\n\nThe keeper's *lamp* burned — see [notes](https://example.org/x). 灯台守は夜通し起きていた。 Он ждал.\n\n"
+	text := strings.Repeat(para, MaxChapterContent/len(para))
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		CountWords(text)
 	}
 }
