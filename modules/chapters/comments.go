@@ -73,11 +73,13 @@ func (r *createCommentRequest) Validate() error {
 	return apperr.Validation(p)
 }
 
-// patchCommentRequest edits a comment's text or anchor.
+// patchCommentRequest edits a comment's text or anchor; "anchor": null
+// removes the anchor.
 type patchCommentRequest struct {
-	Body    *string         `json:"body"`
-	Anchor  json.RawMessage `json:"anchor"`
-	Version *int32          `json:"version"`
+	Body      *string         `json:"body"`
+	Anchor    json.RawMessage `json:"anchor"`
+	Version   *int32          `json:"version"`
+	anchorSet bool
 }
 
 func (r *patchCommentRequest) Validate() error {
@@ -88,6 +90,7 @@ func (r *patchCommentRequest) Validate() error {
 		checkCommentBody(p, b)
 	}
 	if r.Anchor != nil {
+		r.anchorSet = true
 		r.Anchor = checkAnchor(p, r.Anchor)
 	}
 	return apperr.Validation(p)
@@ -322,7 +325,7 @@ func (m *Module) handlePatchComment(w http.ResponseWriter, r *http.Request) erro
 		if req.Body != nil {
 			body = *req.Body
 		}
-		if req.Anchor != nil {
+		if req.anchorSet {
 			anchor = req.Anchor
 		}
 		return q.UpdateComment(ctx, store.UpdateCommentParams{ID: c.ID, Body: body, Anchor: anchor})

@@ -111,6 +111,19 @@ func TestCommentThreads(t *testing.T) {
 		if got.Body != "typo fixed?" || got.Version != 4 || resp.Header.Get("ETag") != `"4"` {
 			t.Fatalf("edited = %+v", got)
 		}
+		// An anchor can be set and removed again.
+		resp = e.c.Send(http.MethodPatch, cpath, e.comm.Token, map[string]any{"anchor": map[string]int{"at": 4}, "version": 4})
+		testkit.WantStatus(t, resp, http.StatusOK)
+		resp.JSON(t, &got)
+		if string(got.Anchor) != `{"at":4}` || got.Body != "typo fixed?" {
+			t.Fatalf("anchored = %+v, anchor %s", got, got.Anchor)
+		}
+		resp = e.c.Send(http.MethodPatch, cpath, e.comm.Token, map[string]any{"anchor": nil, "version": 5})
+		testkit.WantStatus(t, resp, http.StatusOK)
+		resp.JSON(t, &got)
+		if string(got.Anchor) != "null" || got.Version != 6 {
+			t.Fatalf("unanchored = %+v, anchor %s", got, got.Anchor)
+		}
 		// Another commenter may not delete it; the owner may.
 		testkit.WantProblem(t, e.c.Send(http.MethodDelete, cpath, e.editor.Token, nil), http.StatusForbidden, "forbidden")
 		testkit.WantStatus(t, e.c.Send(http.MethodDelete, cpath, e.owner.Token, nil), http.StatusNoContent)
