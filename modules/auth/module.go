@@ -46,6 +46,10 @@ type Options struct {
 	BcryptCost int
 	// HashWorkers bounds concurrent hashes (default GOMAXPROCS-1, min 1).
 	HashWorkers int
+	// HashDuty is the share of time each pool slot may spend hashing
+	// (0 < d <= 1, default 0.5): after a hash of duration t the slot rests
+	// t*(1-d)/d, which caps the CPU a never-ending login storm can take.
+	HashDuty float64
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// AllowedOrigins may call the cookie-based endpoints (besides the API's
@@ -147,6 +151,13 @@ func New(d Deps) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case o.HashDuty == 0:
+		o.HashDuty = 0.5
+	case o.HashDuty < 0 || o.HashDuty > 1:
+		return nil, errors.New("auth: HashDuty must be in (0, 1]")
+	}
+	h.rest = (1 - o.HashDuty) / o.HashDuty
 	iss, err := token.NewIssuer(d.SigningKeys[0], d.Issuer, d.Audience)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -49,6 +50,9 @@ type hasher struct {
 	argon  Argon2Params
 	bcrypt int
 	slots  chan struct{}
+	// rest is how long a slot stays taken after each hash, as a fraction
+	// of the hash's own time: 1 means a slot hashes at most half the time.
+	rest float64
 	dummy  string // a hash with the current parameters, for unknown users
 	calls  atomic.Int64
 }
@@ -93,14 +97,24 @@ func (h *hasher) acquire(ctx context.Context) error {
 	}
 }
 
-func (h *hasher) release() { <-h.slots }
+// release frees the slot after the rest its hash earned, so the pool's CPU
+// share is bounded even when logins never stop. The caller's answer is not
+// delayed: the rest is taken in the background.
+func (h *hasher) release(started time.Time) {
+	if h.rest <= 0 {
+		<-h.slots
+		return
+	}
+	pause := time.Duration(float64(time.Since(started)) * h.rest)
+	time.AfterFunc(pause, func() { <-h.slots })
+}
 
 // Hash returns the encoded hash of password with the configured algorithm.
 func (h *hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.release(time.Now())
 	return h.hashNow([]byte(password))
 }
 
@@ -128,7 +142,7 @@ func (h *hasher) Verify(ctx context.Context, encoded, password string) (ok, reha
 	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
-	defer h.release()
+	defer h.release(time.Now())
 	h.calls.Add(1)
 	real := true
 	if !strings.HasPrefix(encoded, "$argon2id$") && !strings.HasPrefix(encoded, "$2") {

@@ -76,7 +76,7 @@ func TestHashPoolBounded(t *testing.T) {
 	if _, err := h.Hash(ctx, goodPassword); !apperr.Is(err, apperr.Unavailable) {
 		t.Fatalf("hash with a full pool = %v, want Unavailable", err)
 	}
-	h.release()
+	h.release(time.Now())
 	if _, err := h.Hash(context.Background(), goodPassword); err != nil {
 		t.Fatal(err)
 	}
