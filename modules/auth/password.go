@@ -52,9 +52,9 @@ type hasher struct {
 	slots  chan struct{}
 	// rest is how long a slot stays taken after each hash, as a fraction
 	// of the hash's own time: 1 means a slot hashes at most half the time.
-	rest float64
-	dummy  string // a hash with the current parameters, for unknown users
-	calls  atomic.Int64
+	rest  float64
+	dummy string // a hash with the current parameters, for unknown users
+	calls atomic.Int64
 }
 
 // newHasher returns a hasher for algo with a pool of workers slots (0 picks
