@@ -176,3 +176,31 @@ func TestAuthorizerKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthorizerMode: the mode is reachable by name and, on Lambda, by the
+// handler name; it refuses to start without public keys.
+func TestAuthorizerMode(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(n string) string { return m[n] } }
+	var out strings.Builder
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"extra argument", []string{"thebrain", "authorizer", "now"}, nil, "authorizer takes no arguments"},
+		{"by name, no keys", []string{"thebrain", "authorizer"}, map[string]string{}, "THEBRAIN_JWT_PUBLIC_KEYS"},
+		{"by Lambda handler, no keys", []string{"thebrain"}, map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:1", "_HANDLER": "authorizer"}, "THEBRAIN_JWT_PUBLIC_KEYS"},
+	}
+	for _, c := range cases {
+		err := run(context.Background(), c.args, env(c.env), &out, &out)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want it to mention %q", c.name, err, c.want)
+		}
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"thebrain", "help"}, env(nil), &out, &out); err != nil || !strings.Contains(out.String(), "thebrain authorizer") {
+		t.Fatalf("help: %v\n%s", err, out.String())
+	}
+}

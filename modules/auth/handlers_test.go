@@ -112,6 +112,16 @@ func TestLoginIndistinguishable(t *testing.T) {
 			t.Fatalf("header %s: %q vs %q", k, unknown.Header.Get(k), wrong.Header.Get(k))
 		}
 	}
+	// Both failures are audited, the known account by id, without secrets.
+	if n := e.count(`SELECT count(*) FROM auth_events WHERE kind = 'login_failed' AND user_id IS NULL AND email_canonical LIKE 'nobody.%'`); n != 1 {
+		t.Fatalf("login_failed for the unknown email = %d", n)
+	}
+	if n := e.count(`SELECT count(*) FROM auth_events e JOIN users u ON u.id = e.user_id WHERE e.kind = 'login_failed' AND u.email = $1`, email); n != 1 {
+		t.Fatalf("login_failed for the account = %d", n)
+	}
+	if n := e.count(`SELECT count(*) FROM auth_events WHERE detail LIKE '%' || $1 || '%'`, goodPassword); n != 0 {
+		t.Fatal("a password reached the audit trail")
+	}
 }
 
 func TestLogoutScopes(t *testing.T) {

@@ -2,12 +2,17 @@ package auth
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/thebrain/thebrain/platform/module"
+	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/server"
 	"github.com/thebrain/thebrain/platform/testkit"
+	"github.com/thebrain/thebrain/platform/token"
 )
 
 func TestRefreshRotationAndReuse(t *testing.T) {
@@ -146,4 +151,64 @@ func TestRefreshCookieCSRF(t *testing.T) {
 	r := e.c.Do(testkit.Request{Method: http.MethodPost, Path: "/api/v1/auth/login", Header: http.Header{"Origin": {"https://evil.example"}},
 		Body: map[string]string{"email": "a@example.com", "password": goodPassword}})
 	testkit.WantProblem(t, r, http.StatusForbidden, "forbidden")
+}
+
+// TestSessionLifetimes: a session dies 7 days after its last refresh and 30
+// days after sign-in, however often it is refreshed.
+func TestSessionLifetimes(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	e := newEnv(t, func(o *Options) { o.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) } })
+	day := 24 * time.Hour
+
+	idle := e.signup(uniqueEmail("idle"))
+	offset.Store(int64(7*day + time.Minute))
+	testkit.WantProblem(t, e.refreshBody(idle.RefreshToken), http.StatusUnauthorized, "unauthenticated")
+
+	offset.Store(0)
+	s := e.signup(uniqueEmail("absolute"))
+	rt := s.RefreshToken
+	for i := 1; i <= 4; i++ { // refreshed every 6 days: never idle
+		offset.Store(int64(time.Duration(i) * 6 * day))
+		r := e.refreshBody(rt)
+		testkit.WantStatus(t, r, http.StatusOK)
+		var tr tokenResponse
+		r.JSON(t, &tr)
+		rt = tr.RefreshToken
+		if c := r.Header.Get("Set-Cookie"); !strings.Contains(c, "Max-Age=") {
+			t.Fatalf("cookie %q", c)
+		}
+	}
+	offset.Store(int64(30*day + time.Minute))
+	testkit.WantProblem(t, e.refreshBody(rt), http.StatusUnauthorized, "unauthenticated")
+}
+
+// TestKeyRotation: tokens signed by the previous key keep working while it
+// is still in the set, so a rotation signs nobody out.
+func TestKeyRotation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.signup(uniqueEmail("rotate")) // signed with e.key
+	next, err := token.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte(strings.Repeat("s", 32))
+	m, err := New(Deps{Log: testkit.Logger(t), DB: e.pool, Redis: e.rdb, Keys: e.keys, Cursors: page.NewCodec(secret), Secret: secret,
+		SigningKeys: []token.Key{next, e.key}, Issuer: testIssuer, Audience: testAudience, Options: Options{Argon2: &cheapArgon}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testkit.Server(t, server.NewHandler(server.Options{Logger: testkit.Logger(t), Modules: []module.Module{m}, Verifier: m.Verifier()}))
+	testkit.WantStatus(t, c.Get("/api/v1/auth/me", s.AccessToken), http.StatusOK)
+	r := c.Send(http.MethodPost, "/api/v1/auth/refresh", "", map[string]string{"refresh_token": s.RefreshToken})
+	testkit.WantStatus(t, r, http.StatusOK)
+	var tr tokenResponse
+	r.JSON(t, &tr)
+	if !strings.Contains(string(c.Get("/.well-known/jwks.json", "").Body), next.ID) {
+		t.Fatal("new key missing from the JWKS")
+	}
+	// The new token is signed by the new key: the old-only deployment refuses it.
+	testkit.WantStatus(t, c.Get("/api/v1/auth/me", tr.AccessToken), http.StatusOK)
+	testkit.WantStatus(t, e.c.Get("/api/v1/auth/me", tr.AccessToken), http.StatusUnauthorized)
 }
