@@ -99,7 +99,7 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { return secretKey(&c.SecretKey, v) }},
 	{Name: "THEBRAIN_CORS_ORIGINS", Default: "", Help: "comma-separated exact origins allowed by CORS, e.g. https://app.example.com",
 		parse: func(c *Config, v string) error { return origins(&c.CORSOrigins, v) }},
-	{Name: "THEBRAIN_MAX_BODY_BYTES", Default: "1048576", Help: "default request body cap in bytes",
+	{Name: "THEBRAIN_MAX_BODY_BYTES", Default: "4194304", Help: "server-wide request body cap in bytes (routes cap lower: 1 MiB by default, chapter content 3 MiB)",
 		parse: func(c *Config, v string) error { return intRange(&c.MaxBodyBytes, v, 1024, 1<<30) }},
 	{Name: "THEBRAIN_REQUEST_TIMEOUT", Default: "30s", Help: "deadline of one API request",
 		parse: func(c *Config, v string) error { return duration(&c.RequestTimeout, v) }},

@@ -18,7 +18,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != ":8080" || cfg.DataDir != "./.thebrain" || cfg.DatabaseURL != "" || cfg.RedisURL != "" ||
-		cfg.RequestTimeout != 30*time.Second || cfg.MaxBodyBytes != 1<<20 || !cfg.AutoMigrate || cfg.LogLevel != slog.LevelInfo {
+		cfg.RequestTimeout != 30*time.Second || cfg.MaxBodyBytes != 4<<20 || !cfg.AutoMigrate || cfg.LogLevel != slog.LevelInfo {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 )
 
 // Options tune the pool.
@@ -43,6 +44,12 @@ func Open(ctx context.Context, url string, o Options) (*pgxpool.Pool, error) {
 		name = "thebrain"
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = name
+	// google/uuid values would otherwise go through their string form
+	// (driver.Valuer): binary encoding is ~20x cheaper per parameter.
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		pgxuuid.Register(conn.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)

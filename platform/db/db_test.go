@@ -114,3 +114,38 @@ func TestInSerializableTxRetries(t *testing.T) {
 		t.Fatalf("err=%v calls=%d, want a retry then success", err, calls)
 	}
 }
+
+// TestUUIDRoundTrip: UUIDs, nullable UUIDs and UUID arrays go through the
+// binary codec Open registers, both ways.
+func TestUUIDRoundTrip(t *testing.T) {
+	t.Parallel()
+	pool := testkit.Postgres(t)
+	ctx := context.Background()
+	id := uuid.Must(uuid.NewV7())
+	var got uuid.UUID
+	var null *uuid.UUID
+	var text string
+	if err := pool.QueryRow(ctx, `SELECT $1::uuid, $2::uuid, $1::uuid::text`, id, (*uuid.UUID)(nil)).Scan(&got, &null, &text); err != nil {
+		t.Fatal(err)
+	}
+	if got != id || null != nil || text != id.String() {
+		t.Fatalf("got %s %v %s, want %s nil", got, null, text, id)
+	}
+	var ids []uuid.UUID
+	if err := pool.QueryRow(ctx, `SELECT $1::uuid[]`, []uuid.UUID{id, uuid.Nil}).Scan(&ids); err != nil || len(ids) != 2 || ids[0] != id {
+		t.Fatalf("array %v %v", ids, err)
+	}
+}
+
+func BenchmarkUUIDParameter(b *testing.B) {
+	pool := testkit.Postgres(b)
+	ctx := context.Background()
+	id := uuid.Must(uuid.NewV7())
+	b.ReportAllocs()
+	for b.Loop() {
+		var got uuid.UUID
+		if err := pool.QueryRow(ctx, `SELECT $1::uuid`, id).Scan(&got); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
