@@ -14,7 +14,7 @@
 import * as Y from 'yjs'
 import fs from 'node:fs'
 import path from 'node:path'
-import { readNDJSON, unb64, parseArgs, canonicalUpdate, docState, firstDiff, svToObject } from './lib.mjs'
+import { readNDJSON, unb64, parseArgs, canonicalUpdate, docState, firstDiff, svToObject, v1UpdateLength, stateVectorLength } from './lib.mjs'
 
 const args = parseArgs(process.argv.slice(2))
 const maxList = Number(args.max ?? 20)
@@ -119,6 +119,18 @@ for await (const t of readNDJSON(args.cases)) {
       summary.byteIdentical++; st.byteIdentical++
       summary.semanticEqual++; st.semanticEqual++
       summary.structEqual++; st.structEqual++
+      return
+    }
+    // yjs ignores bytes after the end, so check the exact length first.
+    let len
+    try {
+      len = c.op === 'sv' ? stateVectorLength(got) : v1UpdateLength(got)
+    } catch (e) {
+      fail(`the Go ${c.op === 'sv' ? 'state vector' : 'update'} is malformed: ${e.message}`, got)
+      return
+    }
+    if (len !== got.length) {
+      fail(`the Go ${c.op === 'sv' ? 'state vector' : 'update'} has ${got.length - len} trailing bytes`, got)
       return
     }
     if (c.op === 'sv') {

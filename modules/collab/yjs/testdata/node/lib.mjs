@@ -3,6 +3,7 @@
 // two V1 updates (canonical struct form, document content, state vector,
 // delete set, pending structs).
 import * as Y from 'yjs'
+import * as decoding from 'lib0/decoding'
 import fs from 'node:fs'
 import readline from 'node:readline'
 
@@ -329,4 +330,59 @@ export function firstDiff (a, b) {
     }
   }
   return null
+}
+
+// ---------------------------------------------------------------- exact length
+
+// v1UpdateLength walks a V1 update the way yjs reads it and returns the
+// number of bytes it spans. yjs ignores bytes after the delete set, so a
+// result with trailing bytes would otherwise compare equal.
+export function v1UpdateLength (update) {
+  const d = decoding.createDecoder(update)
+  const uint = () => decoding.readVarUint(d)
+  const str = () => decoding.readVarString(d)
+  for (let nc = uint(); nc > 0; nc--) {
+    let ns = uint()
+    uint() // client
+    uint() // clock
+    for (; ns > 0; ns--) {
+      const info = decoding.readUint8(d)
+      const ref = info & 0x1f
+      if (ref === 0 || ref === 10) { uint(); continue }
+      if (info & 0x80) { uint(); uint() }
+      if (info & 0x40) { uint(); uint() }
+      if ((info & 0xc0) === 0) {
+        if (uint() === 1) str(); else { uint(); uint() }
+        if (info & 0x20) str()
+      }
+      switch (ref) {
+        case 1: uint(); break
+        case 2: for (let n = uint(); n > 0; n--) str(); break
+        case 3: decoding.readVarUint8Array(d); break
+        case 4: case 5: str(); break
+        case 6: str(); str(); break
+        case 7: { const t = uint(); if (t === 3 || t === 5) str(); break }
+        case 8: for (let n = uint(); n > 0; n--) decoding.readAny(d); break
+        case 9: str(); decoding.readAny(d); break
+        default: throw new Error('unknown content ref ' + ref)
+      }
+    }
+  }
+  for (let nc = uint(); nc > 0; nc--) {
+    uint()
+    for (let nr = uint(); nr > 0; nr--) { uint(); uint() }
+  }
+  if (d.pos > update.length) throw new Error('update ends early')
+  return d.pos
+}
+
+// stateVectorLength returns the number of bytes a V1 state vector spans.
+export function stateVectorLength (sv) {
+  const d = decoding.createDecoder(sv)
+  for (let n = decoding.readVarUint(d); n > 0; n--) {
+    decoding.readVarUint(d)
+    decoding.readVarUint(d)
+  }
+  if (d.pos > sv.length) throw new Error('state vector ends early')
+  return d.pos
 }

@@ -6,8 +6,9 @@
 // mode yjs: recompute every result with yjs (all byte-identical).
 // mode reorder: merge the inputs in reverse order (same meaning, often other
 // bytes), so the semantic comparison is exercised.
-// mode corrupt: drop one input of every merge and clear the first state
-// vector entry, so the checker must report mismatches.
+// mode corrupt: drop one input of every merge, clear the first state
+// vector entry and append a byte to every diff, so the checker must report
+// mismatches.
 import * as Y from 'yjs'
 import fs from 'node:fs'
 import { readNDJSON, unb64, b64, parseArgs } from './lib.mjs'
@@ -35,7 +36,10 @@ for await (const t of readNDJSON(args.cases)) {
         }
         return { o: b64(sv) }
       }
-      case 'diff': return { o: b64(Y.diffUpdate(blob(c.in[0]), blob(c.sv))) }
+      case 'diff': {
+        const d = Y.diffUpdate(blob(c.in[0]), blob(c.sv))
+        return { o: b64(mode === 'corrupt' ? new Uint8Array([...d, 0]) : d) }
+      }
       default: return {}
     }
   }
