@@ -103,6 +103,7 @@ func BenchmarkMeUnderLoginStorm(b *testing.B) {
 	}{
 		{"owasp", OWASPArgon2, 0},         // the default: slots hash at most half the time
 		{"owasp-no-rest", OWASPArgon2, 1}, // the pool bound alone
+		{"owasp-quarter", OWASPArgon2, 0.25},
 		{"cheap-hash", cheapArgon, 0},
 	} {
 		b.Run(c.name, func(b *testing.B) { meUnderLoginStorm(b, c.params, c.duty) })
