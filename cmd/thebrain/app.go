@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/auth"
 	"github.com/thebrain/thebrain/modules/chapters"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/modules/research"
@@ -144,19 +145,24 @@ func secretKey(cfg config.Config) ([]byte, error) {
 	return key, nil
 }
 
-// newHandler wires the modules onto the platform: the only place modules
-// meet each other.
-func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handler {
+// app is every module, wired: the only place modules meet each other.
+type app struct {
+	auth     *auth.Module
+	projects *projects.Module
+	chapters *chapters.Module
+	research *research.Module
+}
+
+// wire builds the modules on b.
+func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	cursors := page.NewCodec(b.secret) // shared by the list endpoints of every module
 	authMod, err := newAuthModule(cfg, logger, b, cursors)
 	if err != nil {
-		// Keys are validated by config.Load and the data directory already
-		// held the secret key, so this is a broken deployment, not input.
-		panic(fmt.Sprintf("auth module: %v", err))
+		return nil, fmt.Errorf("auth: %w", err)
 	}
 	// Projects shows word counts kept by chapters, and chapters asks projects
 	// for access, so projects gets a counter that is pointed at chapters once
-	// chapters exists (words.src = chaptersMod).
+	// chapters exists.
 	words := &lazyWordCounter{}
 	projectsMod := projects.New(projects.Deps{
 		Log: logger, DB: b.pool, Pages: cursors, Words: words, Users: authMod, Redis: b.redis, Keys: b.keys,
@@ -164,12 +170,20 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handle
 	chaptersMod := chapters.New(chapters.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Users: authMod, Cursors: cursors})
 	words.src = chaptersMod
 	researchMod := research.New(research.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Chapters: chaptersMod, Cursors: cursors})
-	mods := []module.Module{authMod, projectsMod, chaptersMod, researchMod}
+	return &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod}, nil
+}
+
+// newHandler serves every module's routes on the platform's router.
+func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handler, error) {
+	a, err := wire(cfg, logger, b)
+	if err != nil {
+		return nil, err
+	}
 	return server.NewHandler(server.Options{
 		Logger:         logger,
 		Version:        buildVersion(),
-		Modules:        mods,
-		Verifier:       authMod.Verifier(), // revocation-aware: logout bites on every route at once
+		Modules:        []module.Module{a.auth, a.projects, a.chapters, a.research},
+		Verifier:       a.auth.Verifier(), // revocation-aware: logout bites on every route at once
 		CORSOrigins:    cfg.CORSOrigins,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		RequestTimeout: cfg.RequestTimeout,
@@ -178,7 +192,7 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) http.Handle
 			"database": func(ctx context.Context) error { return b.pool.Ping(ctx) },
 			"redis":    func(ctx context.Context) error { return b.redis.Ping(ctx).Err() },
 		},
-	})
+	}), nil
 }
 
 // lazyWordCounter lets projects be built before chapters: until src is set

@@ -22,7 +22,12 @@ func serveLambda(ctx context.Context, cfg config.Config, logger *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	adapter := httpadapter.New(lambdaRequestID(newHandler(cfg, logger, b)))
+	h, err := newHandler(cfg, logger, b)
+	if err != nil {
+		b.Close()
+		return err
+	}
+	adapter := httpadapter.New(lambdaRequestID(h))
 	lambda.StartWithOptions(adapter.ProxyWithContext, lambda.WithContext(ctx), lambda.WithEnableSIGTERM(b.Close))
 	return nil
 }

@@ -104,5 +104,9 @@ func testHandler(t *testing.T) http.Handler {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	return newHandler(cfg, testkit.Logger(t), b)
+	h, err := newHandler(cfg, testkit.Logger(t), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintln(stdout, "thebrain", buildVersion())
 		return nil
-	case "serve", "migrate", "lambda", "authorizer":
+	case "serve", "migrate", "lambda", "authorizer", "purge":
 	default:
 		return usageError{fmt.Sprintf("unknown mode %q", mode)}
 	}
@@ -82,6 +82,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serveAuthorizer(ctx, cfg, logger)
+	case "purge":
+		if err := noFlags("purge", rest); err != nil {
+			return err
+		}
+		return purge(ctx, cfg, logger, stdout)
 	default: // migrate
 		return migrateCmd(ctx, cfg, logger, rest, stdout)
 	}
@@ -140,6 +145,8 @@ Usage:
                                   (chosen automatically when AWS_LAMBDA_RUNTIME_API is set)
   thebrain authorizer             answer API Gateway TOKEN authorizer events (public keys and the
                                   Redis denylist only; chosen automatically on Lambda when _HANDLER=authorizer)
+  thebrain purge                  delete for good what has been in a trash for more than 30 days
+                                  (run it daily; safe to run from several places at once)
   thebrain version                print the version
   thebrain help                   print this help
 

@@ -23,12 +23,16 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	defer b.Close() // after the server has drained: in-flight requests still use the pools
 
+	h, err := newHandler(cfg, logger, b)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("THEBRAIN_HTTP_ADDR: %w", err)
 	}
 	logger.InfoContext(ctx, "listening", slog.String("addr", ln.Addr().String()), slog.Duration("startup", time.Since(start)))
-	return serveHTTP(ctx, ln, newHandler(cfg, logger, b), cfg, logger)
+	return serveHTTP(ctx, ln, h, cfg, logger)
 }
 
 // serveHTTP serves h on ln until ctx is done, then stops accepting and
