@@ -212,3 +212,22 @@ func TestKeyRotation(t *testing.T) {
 	testkit.WantStatus(t, c.Get("/api/v1/auth/me", tr.AccessToken), http.StatusOK)
 	testkit.WantStatus(t, e.c.Get("/api/v1/auth/me", tr.AccessToken), http.StatusUnauthorized)
 }
+
+// TestGraceReplyTampered: a damaged grace reply in Redis is never served;
+// the replay then counts as reuse and ends the session (no 500).
+func TestGraceReplyTampered(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.signup(uniqueEmail("tamper"))
+	var a tokenResponse
+	e.refreshBody(s.RefreshToken).JSON(t, &a)
+	key := e.m.graceKeyOf(mustHash(t, s.RefreshToken))
+	sealed, err := e.rdb.Get(t.Context(), key).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed[len(sealed)-1] ^= 1
+	e.rdb.Set(t.Context(), key, sealed, time.Minute)
+	testkit.WantProblem(t, e.refreshBody(s.RefreshToken), http.StatusUnauthorized, "unauthenticated")
+	testkit.WantStatus(t, e.c.Get("/api/v1/auth/me", a.AccessToken), http.StatusUnauthorized)
+}

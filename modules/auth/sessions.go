@@ -268,7 +268,11 @@ func (m *Module) replay(ctx context.Context, hash []byte, meta requestMeta) (tok
 		err = json.Unmarshal(plain, &g)
 	}
 	if err != nil {
-		return tokenResponse{}, false, fmt.Errorf("grace reply: %w", err)
+		// Not ours or damaged: it cannot be replayed, so the token counts
+		// as used (reuse rules apply).
+		m.log.WarnContext(ctx, "unreadable refresh grace reply", slog.String("error", err.Error()))
+		m.rdb.Del(context.WithoutCancel(ctx), m.graceKeyOf(hash))
+		return tokenResponse{}, false, nil
 	}
 	childHash, _ := refreshHash(g.Resp.RefreshToken)
 	child, err := m.q.GetRefreshTokenByHash(ctx, childHash)
