@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -112,9 +113,14 @@ func guard(fn func() ([]byte, error)) ([]byte, error) {
 	case r := <-ch:
 		return r.out, r.err
 	case <-timer.C:
-		return nil, fmt.Errorf("hang: no result after %s", callTimeout)
+		return nil, fmt.Errorf("%w: no result after %s", errHang, callTimeout)
 	}
 }
+
+// errHang marks a codec call that did not return. The spinning goroutine
+// cannot be stopped, so the test reports the first hang and stops calling
+// the codec rather than piling up more of them.
+var errHang = errors.New("hang")
 
 // crashed reports whether a guard error is a panic or a hang rather than
 // an ordinary error returned by the codec.

@@ -318,8 +318,16 @@ func runGoSide(casesPath, resultsPath string) ([]goSideFailure, int, error) {
 				return nil, 0, fmt.Errorf("decode case file: %w", err)
 			}
 			res := diffResultLine{Trace: tr.Trace, R: make([]diffResult, len(tr.Cases))}
-			failures = append(failures, checkMalformed(tr)...)
+			malformed := checkMalformed(tr)
+			failures = append(failures, malformed...)
 			checks++
+			for _, f := range malformed {
+				if strings.HasPrefix(f.detail, "hang") {
+					out.Close()
+					return failures, checks, fmt.Errorf("seed %s trace %d: %s hung (%s); input (base64) %s",
+						tr.Seed, tr.Trace, f.desc, f.detail, base64.StdEncoding.EncodeToString(f.input))
+				}
+			}
 			for i, c := range tr.Cases {
 				if c.Op == "decsv" {
 					checks++
@@ -329,6 +337,11 @@ func runGoSide(casesPath, resultsPath string) ([]goSideFailure, int, error) {
 					continue
 				}
 				o, err := runCase(tr.Blobs, c)
+				if errors.Is(err, errHang) {
+					out.Close()
+					return failures, checks, fmt.Errorf("seed %s trace %d case %d (%s: %s): the codec call hung; rerun with YJS_DIFF_TRACE=%s/%d",
+						tr.Seed, tr.Trace, i, c.Op, c.Desc, tr.Seed, tr.Trace)
+				}
 				if err != nil {
 					res.R[i].E = err.Error()
 				} else {
