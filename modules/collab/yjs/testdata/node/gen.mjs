@@ -352,8 +352,10 @@ function clientIDs (rng, n) {
   const mode = rng.weighted({ random: 82, small: 8, huge: 4, mixed: 3, edge: 3 })
   const edges = [0, 1, 127, 128, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 53 - 1]
   while (ids.size < n) {
-    if (mode === 'small') ids.add(rng.int(6))
-    else if (mode === 'edge') ids.add(rng.pick(edges))
+    // The small and edge pools hold 6 and 10 ids: once a trace has more
+    // clients than that, the rest are random (or this loop never ends).
+    if (mode === 'small' && ids.size < 6) ids.add(rng.int(6))
+    else if (mode === 'edge' && ids.size < edges.length) ids.add(rng.pick(edges))
     else if (mode === 'huge') ids.add(2 ** 32 + rng.u32() * 1000 + rng.int(1000))
     else if (mode === 'mixed') ids.add(rng.bool() ? rng.int(300) : rng.u32())
     else ids.add(rng.u32())
