@@ -41,10 +41,11 @@ func diffUpdate(update []byte, sv map[uint64]uint64, lim *Limits) ([]byte, error
 	// A peer that knows nothing gets everything; others usually miss
 	// little, so their buffer starts small and grows if needed.
 	if len(sv) == 0 {
-		w.body = make([]byte, 0, len(update))
+		w.reserve(len(update))
 	} else {
-		w.body = make([]byte, 0, min(len(update), 64<<10))
+		w.reserve(min(len(update), 64<<10))
 	}
+	defer w.release()
 	for r.ok {
 		client := r.cur.ID.Client
 		known := sv[client]

@@ -37,35 +37,24 @@ func (d *decoder) readUint8() (byte, error) {
 // encodings are accepted like lib0 does; values beyond 2^53-1 are rejected.
 func (d *decoder) readVarUint() (uint64, error) {
 	if d.pos+maxVarUintBytes <= len(d.buf) {
-		// Fast path: load eight bytes at once, find the terminating byte
-		// (high bit clear) and gather the 7-bit groups before it.
+		// Fast path: decode from eight bytes at once.
 		x := binary.LittleEndian.Uint64(d.buf[d.pos:])
 		if x&0x80 == 0 {
 			d.pos++
 			return x & 0x7f, nil
 		}
-		stop := ^x & 0x8080808080808080
-		if stop == 0 {
-			return 0, errVarUintTooLong
+		v, n, ok := gatherVarUint(x)
+		if ok {
+			d.pos += n
+			return v, nil
 		}
-		end := bits.TrailingZeros64(stop) + 1 // bits up to the terminator
-		d.pos += end / 8
-		if end < 64 {
-			x &= 1<<end - 1
-		}
-		v := x&0x7f |
-			x>>1&(0x7f<<7) |
-			x>>2&(0x7f<<14) |
-			x>>3&(0x7f<<21) |
-			x>>4&(0x7f<<28) |
-			x>>5&(0x7f<<35) |
-			x>>6&(0x7f<<42) |
-			x>>7&(0x7f<<49)
-		if v > maxSafeInteger {
-			return 0, errIntRange
-		}
-		return v, nil
 	}
+	return d.readVarUintSlow()
+}
+
+// readVarUintSlow decodes byte by byte near the end of the input, and
+// reports the errors the fast path leaves to it.
+func (d *decoder) readVarUintSlow() (uint64, error) {
 	var v uint64
 	var shift uint
 	for i := 0; i < maxVarUintBytes; i++ {
@@ -84,6 +73,21 @@ func (d *decoder) readVarUint() (uint64, error) {
 		shift += 7
 	}
 	return 0, errVarUintTooLong
+}
+
+// gatherVarUint decodes a varUint from the eight bytes x (little endian).
+// ok is false when the value needs more than eight bytes or exceeds 2^53-1;
+// callers then take the careful path, which reports the error.
+func gatherVarUint(x uint64) (v uint64, n int, ok bool) {
+	stop := ^x & 0x8080808080808080
+	end := bits.TrailingZeros64(stop) + 1 // bits up to the terminator
+	x &= 1<<end - 1                       // (a shift by 64 or more gives 0)
+	// Squeeze out the continuation bits: 7-bit groups into 14-bit, 28-bit
+	// and finally 56-bit lanes.
+	x = x&0x007f007f007f007f | x&0x7f007f007f007f00>>1
+	x = x&0x00003fff00003fff | x&0x3fff00003fff0000>>2
+	x = x&0x000000000fffffff | x&0x0fffffff00000000>>4
+	return x, end / 8, stop != 0 && x <= maxSafeInteger
 }
 
 // readVarInt reads lib0's signed varInt. The first byte carries a continuation

@@ -133,7 +133,8 @@ func mergeUpdates(updates [][]byte, lim *Limits) ([]byte, error) {
 	nextSeq := -1
 
 	var m merger
-	m.w.body = make([]byte, 0, totalLen(updates))
+	m.w.reserve(totalLen(updates))
+	defer m.w.release()
 
 	for len(h) > 0 {
 		dec := h[0]

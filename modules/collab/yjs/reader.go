@@ -1,5 +1,7 @@
 package yjs
 
+import "encoding/binary"
+
 // structReader decodes the structs of a V1 update one at a time, like Yjs's
 // LazyStructReader. Nothing is copied: byte slices in cur point into the
 // update unless a value had to be rewritten into canonical form.
@@ -20,6 +22,12 @@ type structReader struct {
 
 	// scratch is reused for canonical forms that turn out equal to the input.
 	scratch []byte
+
+	// The client of the last ID read, with its encoded bytes, for readID.
+	idClient      uint64
+	idClientLen   int
+	idClientMask  uint64
+	idClientBytes uint64
 }
 
 func (r *structReader) init(update []byte, lim *Limits, filterSkips bool) error {
@@ -92,6 +100,29 @@ func (r *structReader) read() error {
 }
 
 func (r *structReader) readID() (ID, error) {
+	// IDs are the most frequent field; decode both halves in one go when
+	// sixteen bytes are available.
+	if d := &r.d; d.pos+2*maxVarUintBytes <= len(d.buf) {
+		x := binary.LittleEndian.Uint64(d.buf[d.pos:])
+		// Origins mostly name a few clients; recognising the bytes of the
+		// last one seen is cheaper than decoding them again.
+		client, n1, ok1 := r.idClient, r.idClientLen, true
+		if x&r.idClientMask != r.idClientBytes || n1 == 0 {
+			client, n1, ok1 = gatherVarUint(x)
+			if ok1 {
+				r.idClient, r.idClientLen = client, n1
+				r.idClientMask = 1<<(8*n1) - 1
+				r.idClientBytes = x & r.idClientMask
+			}
+		}
+		if ok1 {
+			clock, n2, ok2 := gatherVarUint(binary.LittleEndian.Uint64(d.buf[d.pos+n1:]))
+			if ok2 {
+				d.pos += n1 + n2
+				return ID{client, clock}, nil
+			}
+		}
+	}
 	client, err := r.d.readVarUint()
 	if err != nil {
 		return ID{}, err
