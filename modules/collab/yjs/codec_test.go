@@ -298,3 +298,26 @@ func TestMergeManyTiesStaysFast(t *testing.T) {
 		t.Errorf("merged %x: %v", out, err)
 	}
 }
+
+// TestResultsDoNotShareBuffers guards the buffer pool: a result must stay
+// intact while later calls reuse pooled memory.
+func TestResultsDoNotShareBuffers(t *testing.T) {
+	a := synthKeystrokes(200, 21)
+	b := synthKeystrokes(200, 22)
+	first, err := MergeUpdates(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := bytes.Clone(first)
+	for i := 0; i < 5; i++ {
+		if _, err := MergeUpdates(b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DiffUpdate(first, []byte{0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(first, keep) {
+		t.Error("an earlier result changed")
+	}
+}
