@@ -181,7 +181,7 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 			}
 			cases := filepath.Join(dir, fmt.Sprintf("cases-%d.ndjson", i))
 			results := filepath.Join(dir, fmt.Sprintf("results-%d.ndjson", i))
-			if _, o.err = runNode(ctx, "gen.mjs", "--seed", r.seed, "--from", strconv.Itoa(r.from), "--traces", strconv.Itoa(r.traces), "--out", cases); o.err != nil {
+			if o.err = generateCases(ctx, r.seed, r.from, r.traces, cases); o.err != nil {
 				return
 			}
 			lap("generate")
@@ -290,6 +290,56 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 			}
 		}
 		t.Error(b.String())
+	}
+}
+
+// genStall is how long the generator may go without finishing a trace
+// before the test stops it (one trace takes well under a second).
+const genStall = 2 * time.Minute
+
+// generateCases runs gen.mjs and stops it, naming the trace, when its output
+// stops growing: a generator bug must fail the test, not hang it.
+func generateCases(ctx context.Context, seed string, from, traces int, out string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	stalled := make(chan int64, 1)
+	go func() {
+		var last int64 = -1
+		lastChange := time.Now()
+		tick := time.NewTicker(2 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				var size int64
+				if fi, err := os.Stat(out); err == nil {
+					size = fi.Size()
+				}
+				if size != last {
+					last, lastChange = size, time.Now()
+				} else if time.Since(lastChange) > genStall {
+					stalled <- size
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	_, err := runNode(ctx, "gen.mjs", "--seed", seed, "--from", strconv.Itoa(from), "--traces", strconv.Itoa(traces), "--out", out)
+	close(done)
+	select {
+	case size := <-stalled:
+		n := 0
+		if b, rerr := os.ReadFile(out); rerr == nil {
+			n = bytes.Count(b, []byte("\n"))
+		}
+		return fmt.Errorf("gen.mjs stalled for %s at trace %d of seed %s (%d bytes written); reproduce with: (cd %s && node gen.mjs --seed %s --from %d --traces 1)",
+			genStall, from+n, seed, size, nodeDir, seed, from+n)
+	default:
+		return err
 	}
 }
 

@@ -76,6 +76,9 @@ function boundaries (ytext) {
   return b
 }
 
+// Mark sets are copied before use (mark()): yjs adds keys to the attribute
+// objects it is given, which would make one trace depend on the ones
+// generated before it.
 const QUILL_MARKS = [{ bold: true }, { italic: true }, { color: '#c00' }, { link: 'https://example.com/a' }, { bold: true, italic: true }]
 const QUILL_UNMARKS = [{ bold: null }, { italic: null }, { color: null, link: null }]
 const PM_MARKS = [{ bold: {} }, { italic: {} }, { code: {} }, { link: { href: 'https://example.com/p', target: '_blank' } }, { bold: {}, italic: {} }]
@@ -84,6 +87,8 @@ const PM_UNMARKS = [{ bold: null }, { italic: null }, { link: null, code: null }
 // pasteWeight is set per trace: a few traces paste a lot, so that clocks
 // pass 2^14 (three-byte varUints) and strings run to several KB.
 let pasteWeight = 1.5
+
+const mark = (rng, list) => structuredClone(rng.pick(list))
 
 function textOp (rng, ytext, pm) {
   const marks = pm ? PM_MARKS : QUILL_MARKS
@@ -99,13 +104,13 @@ function textOp (rng, ytext, pm) {
   switch (kind) {
     case 'insert': ytext.insert(pos, randStr(rng, 8)); return
     // A paste: long strings make multi-byte lengths and clocks above 2^14.
-    case 'paste': ytext.insert(pos, randStr(rng, 3000), rng.bool(0.3) ? rng.pick(marks) : undefined); return
-    case 'insertFmt': ytext.insert(pos, randStr(rng, 8), rng.pick(marks)); return
-    case 'embed': ytext.insertEmbed(pos, { image: 'https://example.com/i/' + rng.int(100) }, rng.bool(0.3) ? rng.pick(marks) : undefined); return
+    case 'paste': ytext.insert(pos, randStr(rng, 3000), rng.bool(0.3) ? mark(rng, marks) : undefined); return
+    case 'insertFmt': ytext.insert(pos, randStr(rng, 8), mark(rng, marks)); return
+    case 'embed': ytext.insertEmbed(pos, { image: 'https://example.com/i/' + rng.int(100) }, rng.bool(0.3) ? mark(rng, marks) : undefined); return
     case 'delta': {
       const ops = []
       if (pos > 0) ops.push({ retain: pos })
-      ops.push({ insert: randStr(rng, 5), attributes: rng.pick(marks) })
+      ops.push({ insert: randStr(rng, 5), attributes: mark(rng, marks) })
       const rest = b[b.length - 1] - pos
       if (rest > 0) {
         const after = b.filter(x => x > pos)
@@ -119,16 +124,16 @@ function textOp (rng, ytext, pm) {
   const [at, len] = span()
   switch (kind) {
     case 'del': case 'delRange': ytext.delete(at, len); return
-    case 'format': ytext.format(at, len, rng.pick(marks)); return
-    case 'unformat': ytext.format(at, len, rng.pick(unmarks))
+    case 'format': ytext.format(at, len, mark(rng, marks)); return
+    case 'unformat': ytext.format(at, len, mark(rng, unmarks))
   }
 }
 
 // ---------------------------------------------------------------- XML (TipTap / y-prosemirror shapes)
 
 function fillText (rng, xt) {
-  xt.insert(0, randStr(rng, 10), rng.bool(0.3) ? rng.pick(PM_MARKS) : {})
-  if (rng.bool(0.3)) xt.insert(xt.length, randStr(rng, 6), rng.pick(PM_MARKS))
+  xt.insert(0, randStr(rng, 10), rng.bool(0.3) ? mark(rng, PM_MARKS) : {})
+  if (rng.bool(0.3)) xt.insert(xt.length, randStr(rng, 6), mark(rng, PM_MARKS))
 }
 
 // insertBlock inserts a random block node into parent at index (all inside
