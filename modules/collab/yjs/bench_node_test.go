@@ -208,42 +208,51 @@ func TestPerfVsYjs(t *testing.T) {
 		return
 	}
 	in := loadBenchInputs(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	dir := benchDir(t)
-	if _, err := runNode(ctx, "bench.mjs", "--dir", dir, "--time"); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "node.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nb nodeBench
-	if err := json.Unmarshal(raw, &nb); err != nil {
-		t.Fatal(err)
-	}
+	loadBefore := loadAvg()
 
-	var rows strings.Builder
-	minSpeedup := 0.0
-	for _, c := range benchCases(in) {
-		node, ok := nb.Results[c.name]
-		if !ok {
-			t.Fatalf("node.json has no result for %s", c.name)
-		}
-		out, err := c.run()
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		sum := sha256.Sum256(out)
-		same := "yes"
-		if hex.EncodeToString(sum[:]) != node.OutSHA256 {
-			same = fmt.Sprintf("no (%d vs %d bytes)", len(out), node.OutBytes)
-		}
-		// Best of 3, like the yjs side: the machine may be shared.
-		var r testing.BenchmarkResult
-		goNs := 0.0
-		for range 3 {
-			ri := testing.Benchmark(func(b *testing.B) {
+	// Rounds alternate between yjs and Go for each operation, and each side
+	// keeps its fastest round: on a shared machine both then see the same
+	// background load, and the ratio stays meaningful.
+	const rounds = 5
+	type side struct {
+		ns     float64
+		result testing.BenchmarkResult
+	}
+	cases := benchCases(in)
+	goBest := make([]side, len(cases))
+	yjsBest := make([]float64, len(cases))
+	var nb nodeBench
+	var differ []string // operations whose Go output is not byte-identical
+	for round := range rounds {
+		for i, c := range cases {
+			raw, err := runNode(ctx, "bench.mjs", "--dir", dir, "--time", "--op", c.name, "--rounds", "1", "--mintime-ms", "1000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(raw, &nb); err != nil {
+				t.Fatal(err)
+			}
+			node, ok := nb.Results[c.name]
+			if !ok {
+				t.Fatalf("bench.mjs has no result for %s", c.name)
+			}
+			if ns := float64(node.NsPerOp); yjsBest[i] == 0 || ns < yjsBest[i] {
+				yjsBest[i] = ns
+			}
+			if round == 0 {
+				out, err := c.run()
+				if err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+				if sum := sha256.Sum256(out); hex.EncodeToString(sum[:]) != node.OutSHA256 {
+					t.Logf("%s: the Go output (%d bytes) differs from yjs's (%d bytes)", c.name, len(out), node.OutBytes)
+					differ = append(differ, c.name)
+				}
+			}
+			r := testing.Benchmark(func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					if _, err := c.run(); err != nil {
@@ -251,20 +260,31 @@ func TestPerfVsYjs(t *testing.T) {
 					}
 				}
 			})
-			if ri.N == 0 {
+			if r.N == 0 {
 				t.Fatalf("%s: the Go benchmark failed", c.name)
 			}
-			if ns := float64(ri.T.Nanoseconds()) / float64(ri.N); goNs == 0 || ns < goNs {
-				goNs, r = ns, ri
+			if ns := float64(r.T.Nanoseconds()) / float64(r.N); goBest[i].ns == 0 || ns < goBest[i].ns {
+				goBest[i] = side{ns, r}
 			}
 		}
-		speedup := float64(node.NsPerOp) / goNs
+	}
+
+	var rows strings.Builder
+	minSpeedup := 0.0
+	for i, c := range cases {
+		goNs, r, yjsNs := goBest[i].ns, goBest[i].result, yjsBest[i]
+		speedup := yjsNs / goNs
 		if minSpeedup == 0 || speedup < minSpeedup {
 			minSpeedup = speedup
 		}
-		fmt.Fprintf(&rows, "| %s | %s | %s | %s | %d | %s | **%.1fx** | %s |\n",
-			c.name, c.input, fmtNs(float64(node.NsPerOp)), fmtNs(goNs), r.AllocsPerOp(), fmtBytes(r.AllocedBytesPerOp()), speedup, same)
-		t.Logf("%-20s yjs %12s  go %12s  %6d allocs/op  %5.1fx  same bytes: %s", c.name, fmtNs(float64(node.NsPerOp)), fmtNs(goNs), r.AllocsPerOp(), speedup, same)
+		fmt.Fprintf(&rows, "| %s | %s | %s | %s | %d | %s | **%.1fx** |\n",
+			c.name, c.input, fmtNs(yjsNs), fmtNs(goNs), r.AllocsPerOp(), fmtBytes(r.AllocedBytesPerOp()), speedup)
+		t.Logf("%-20s yjs %12s  go %12s  %6d allocs/op  %5.1fx", c.name, fmtNs(yjsNs), fmtNs(goNs), r.AllocsPerOp(), speedup)
+	}
+	loadAfter := loadAvg()
+	sameNote := "The Go outputs are byte-identical to yjs's for all four operations."
+	if len(differ) > 0 {
+		sameNote = "The Go outputs differ in bytes from yjs's for: " + strings.Join(differ, ", ") + "."
 	}
 
 	verdict := fmt.Sprintf("The target (Go at least 5x faster than yjs on every operation) is **met**: the smallest speed-up is %.1fx.", minSpeedup)
@@ -279,10 +299,12 @@ func TestPerfVsYjs(t *testing.T) {
 	fmt.Fprintf(&sec, "%d live characters; the server snapshot is the log folded with `mergeUpdates` every 100\n", in.info.LiveChars)
 	fmt.Fprintf(&sec, "updates (no GC): %d bytes (%d bytes once GC'd by a Y.Doc).\n\n", in.info.DocBytes, in.info.GCDocBytes)
 	fmt.Fprintf(&sec, "Measured %s on %s, %d cores (%s/%s), Go %s, Node %s.\n", time.Now().UTC().Format("2006-01-02"), cpuModel(nb.CPU), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), nb.Node)
-	fmt.Fprintf(&sec, "Both sides: best of 3 rounds (yjs: after a warm-up, rounds of at least 1 s; Go: `testing.Benchmark`),\n")
-	fmt.Fprintf(&sec, "because the machine is shared with other work; each side runs alone.\n\n")
-	fmt.Fprintf(&sec, "| operation | input | yjs / op | Go / op | Go allocs/op | Go alloc/op | speed-up | same bytes as yjs |\n")
-	fmt.Fprintf(&sec, "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	fmt.Fprintf(&sec, "Method: %d rounds that alternate yjs (a fresh Node process, warm-up, then calls for at least 1 s)\n", rounds)
+	fmt.Fprintf(&sec, "and Go (`testing.Benchmark`) per operation; each side keeps its fastest round. The machine is\n")
+	fmt.Fprintf(&sec, "shared with other work (1-minute load average %s before, %s after), so absolute times are noisy;\n", loadBefore, loadAfter)
+	fmt.Fprintf(&sec, "the alternation keeps the ratio fair. %s\n\n", sameNote)
+	fmt.Fprintf(&sec, "| operation | input | yjs / op | Go / op | Go allocs/op | Go alloc/op | speed-up |\n")
+	fmt.Fprintf(&sec, "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
 	sec.WriteString(rows.String())
 	fmt.Fprintf(&sec, "\n%s\n\n", verdict)
 	fmt.Fprintf(&sec, "Reproduce: `YJS_PERF=1 go test -run TestPerfVsYjs -v ./modules/collab/yjs/` (rewrites this\n")
@@ -346,6 +368,19 @@ func writePerfSection(path, section string) error {
 		out = strings.TrimRight(doc, "\n") + "\n\n" + section
 	}
 	return os.WriteFile(path, []byte(out), 0o644)
+}
+
+// loadAvg is the 1-minute load average, or "?" where /proc is missing.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func cpuModel(fallback string) string {

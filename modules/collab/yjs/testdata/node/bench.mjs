@@ -1,11 +1,13 @@
 // bench.mjs generates the benchmark inputs shared by the Go benchmarks
 // (BenchmarkVsYjs in bench_node_test.go) and times yjs on them.
 //
-//   node bench.mjs --dir DIR [--gen] [--time] [--mintime-ms 3000]
+//   node bench.mjs --dir DIR [--gen] [--time] [--op NAME] [--rounds 3] [--mintime-ms 3000]
 //
 // --gen writes the inputs into DIR (deterministic: fixed seed and client
-// ids), --time times yjs on them and writes DIR/node.json. Without either
-// flag both are done.
+// ids), --time times yjs on them and writes DIR/node.json (with --op, only
+// that operation, and the JSON goes to stdout instead). Without either flag
+// both are done. TestPerfVsYjs calls "--time --op NAME --rounds 1" between
+// Go rounds, so that both sides see the same load on a shared machine.
 //
 // The workload follows docs/collab.md §2.9: two authors type into a
 // TipTap-like XmlFragment, one keystroke per update, with 20 % random
@@ -34,6 +36,8 @@ if (!dir) {
 const doGen = args.gen === 'true' || (args.gen === undefined && args.time === undefined)
 const doTime = args.time === 'true' || (args.gen === undefined && args.time === undefined)
 const minTimeMs = Number(args['mintime-ms'] ?? 3000)
+const rounds = Number(args.rounds ?? 3)
+const onlyOp = args.op ?? null
 
 const TYPED_CHARS = 30000
 
@@ -141,7 +145,7 @@ function generate () {
   console.error(`bench: ${n} updates, ${info.live_chars} live chars, document ${doc.length} bytes`)
 }
 
-// time calls fn after a warm-up in 3 rounds of at least minTimeMs/3 each
+// time calls fn after a warm-up in rounds of at least minTimeMs/rounds each
 // and reports the fastest round, which is the least disturbed by other load
 // on the machine.
 function time (name, fn) {
@@ -151,16 +155,16 @@ function time (name, fn) {
   while (performance.now() < warmUntil || warm < 3) { out = fn(); warm++ }
   let best = Infinity
   let total = 0
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < rounds; round++) {
     let iters = 0
     const start = process.hrtime.bigint()
-    const deadline = performance.now() + minTimeMs / 3
+    const deadline = performance.now() + minTimeMs / rounds
     while (performance.now() < deadline || iters < 3) { out = fn(); iters++ }
     best = Math.min(best, Number(process.hrtime.bigint() - start) / iters)
     total += iters
   }
   const sha = crypto.createHash('sha256').update(out).digest('hex')
-  console.error(`bench: ${name}: ${(best / 1e6).toFixed(3)} ms/op (best of 3 rounds, ${total} iterations), ${out.length} bytes out`)
+  console.error(`bench: ${name}: ${(best / 1e6).toFixed(3)} ms/op (best of ${rounds} rounds, ${total} iterations), ${out.length} bytes out`)
   return { ns_per_op: Math.round(best), iterations: total, out_bytes: out.length, out_sha256: sha }
 }
 
@@ -171,19 +175,26 @@ function timeAll () {
   const doc = new Uint8Array(fs.readFileSync(path.join(dir, 'doc.bin')))
   const sv = new Uint8Array(fs.readFileSync(path.join(dir, 'sv-missing-1000.bin')))
   const require = createRequire(import.meta.url)
+  const ops = {
+    MergeKeystrokes5000: () => Y.mergeUpdates(keystrokes),
+    Fold100IntoDoc: () => Y.mergeUpdates([foldDoc, ...foldUpdates]),
+    StateVectorOfDoc: () => Y.encodeStateVectorFromUpdate(doc),
+    DiffMissing1000: () => Y.diffUpdate(doc, sv)
+  }
+  if (onlyOp !== null && !(onlyOp in ops)) throw new Error('unknown --op ' + onlyOp)
+  const results = {}
+  for (const [name, fn] of Object.entries(ops)) {
+    if (onlyOp === null || onlyOp === name) results[name] = time(name, fn)
+  }
   const result = {
     node: process.version,
     yjs: require('yjs/package.json').version,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
-    results: {
-      MergeKeystrokes5000: time('MergeKeystrokes5000', () => Y.mergeUpdates(keystrokes)),
-      Fold100IntoDoc: time('Fold100IntoDoc', () => Y.mergeUpdates([foldDoc, ...foldUpdates])),
-      StateVectorOfDoc: time('StateVectorOfDoc', () => Y.encodeStateVectorFromUpdate(doc)),
-      DiffMissing1000: time('DiffMissing1000', () => Y.diffUpdate(doc, sv))
-    }
+    results
   }
-  fs.writeFileSync(path.join(dir, 'node.json'), JSON.stringify(result, null, 2) + '\n')
+  if (onlyOp !== null) process.stdout.write(JSON.stringify(result) + '\n')
+  else fs.writeFileSync(path.join(dir, 'node.json'), JSON.stringify(result, null, 2) + '\n')
 }
 
 if (doGen) generate()
