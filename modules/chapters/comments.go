@@ -243,7 +243,7 @@ func (m *Module) handleCreateComment(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+c.ID.String())
-	setETag(w, c.Version)
+	httpx.SetETag(w, c.Version)
 	return httpx.Encode(w, http.StatusCreated, m.commentWithName(ctx, c))
 }
 
@@ -270,7 +270,7 @@ func (m *Module) handleGetComment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	setETag(w, c.Version)
+	httpx.SetETag(w, c.Version)
 	return httpx.Encode(w, http.StatusOK, m.commentWithName(r.Context(), c))
 }
 
@@ -288,7 +288,7 @@ func (m *Module) changeComment(ctx context.Context, chapterID, commentID uuid.UU
 			return fmt.Errorf("lock comment: %w", err)
 		}
 		if want != 0 && c.Version != want {
-			return errStale
+			return apperr.ErrStale
 		}
 		out, err = fn(q, c)
 		return err
@@ -311,7 +311,7 @@ func (m *Module) handlePatchComment(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	want, err := requirePrecondition(r, req.Version)
+	want, err := httpx.RequireVersion(r, req.Version)
 	if err != nil {
 		return err
 	}
@@ -333,7 +333,7 @@ func (m *Module) handlePatchComment(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	setETag(w, c.Version)
+	httpx.SetETag(w, c.Version)
 	return httpx.Encode(w, http.StatusOK, m.commentWithName(r.Context(), c))
 }
 
@@ -344,7 +344,7 @@ func (m *Module) handleDeleteComment(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	want, _, err := precondition(r, nil)
+	want, err := httpx.OptionalVersion(r)
 	if err != nil {
 		return err
 	}
@@ -379,7 +379,7 @@ func (m *Module) setResolved(w http.ResponseWriter, r *http.Request, resolved bo
 	if err != nil {
 		return err
 	}
-	want, _, err := precondition(r, nil)
+	want, err := httpx.OptionalVersion(r)
 	if err != nil {
 		return err
 	}
@@ -394,7 +394,7 @@ func (m *Module) setResolved(w http.ResponseWriter, r *http.Request, resolved bo
 	if err != nil {
 		return err
 	}
-	setETag(w, c.Version)
+	httpx.SetETag(w, c.Version)
 	return httpx.Encode(w, http.StatusOK, m.commentWithName(r.Context(), c))
 }
 

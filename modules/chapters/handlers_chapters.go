@@ -104,7 +104,7 @@ func (m *Module) handleCreateChapter(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+ch.ID.String())
-	setETag(w, ch.Version)
+	httpx.SetETag(w, ch.Version)
 	return httpx.Encode(w, http.StatusCreated, toChapterResponse(ch))
 }
 
@@ -122,7 +122,7 @@ func (m *Module) handleGetChapter(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	setETag(w, ch.Version)
+	httpx.SetETag(w, ch.Version)
 	return httpx.Encode(w, http.StatusOK, toChapterResponse(ch))
 }
 
@@ -163,7 +163,7 @@ func (m *Module) writeChapter(w http.ResponseWriter, r *http.Request, decode fun
 	if err != nil {
 		return err
 	}
-	want, err := requirePrecondition(r, req.Version)
+	want, err := httpx.RequireVersion(r, req.Version)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (m *Module) writeChapter(w http.ResponseWriter, r *http.Request, decode fun
 	if err != nil {
 		return err
 	}
-	setETag(w, ch.Version)
+	httpx.SetETag(w, ch.Version)
 	return httpx.Encode(w, http.StatusOK, toChapterResponse(ch))
 }
 
@@ -187,7 +187,7 @@ func (m *Module) handleDeleteChapter(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	want, _, err := precondition(r, nil)
+	want, err := httpx.OptionalVersion(r)
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (m *Module) handleRestoreChapter(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	setETag(w, ch.Version)
+	httpx.SetETag(w, ch.Version)
 	return httpx.Encode(w, http.StatusOK, toChapterResponse(ch))
 }
 

@@ -82,7 +82,7 @@ func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID
 			return fmt.Errorf("lock chapter: %w", err)
 		}
 		if want != 0 && ch.Version != want {
-			return errStale
+			return apperr.ErrStale
 		}
 		next := store.UpdateChapterParams{
 			ID: ch.ID, Title: ch.Title, Content: ch.Content, Status: ch.Status, WordCount: ch.WordCount, AuthorID: &userID,
@@ -173,7 +173,7 @@ func (m *Module) trashChapter(ctx context.Context, projectID, chapterID uuid.UUI
 			return fmt.Errorf("lock chapter: %w", err)
 		}
 		if want != 0 && ch.Version != want {
-			return errStale
+			return apperr.ErrStale
 		}
 		if err := q.TrashChapter(ctx, ch.ID); err != nil {
 			return fmt.Errorf("trash chapter: %w", err)

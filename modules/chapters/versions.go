@@ -201,7 +201,7 @@ func (m *Module) handleRestoreVersion(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	want, _, err := precondition(r, nil)
+	want, err := httpx.OptionalVersion(r)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (m *Module) handleRestoreVersion(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	setETag(w, ch.Version)
+	httpx.SetETag(w, ch.Version)
 	return httpx.Encode(w, http.StatusCreated, restoreResponse{Chapter: toChapterResponse(ch), Version: m.withName(ctx, toVersionResponse(v))})
 }
 
@@ -225,7 +225,7 @@ func (m *Module) restoreVersion(ctx context.Context, projectID, chapterID, versi
 			return fmt.Errorf("lock chapter: %w", err)
 		}
 		if want != 0 && cur.Version != want {
-			return errStale
+			return apperr.ErrStale
 		}
 		old, err := q.GetVersion(ctx, store.GetVersionParams{ID: versionID, ChapterID: chapterID})
 		if db.IsNoRows(err) {

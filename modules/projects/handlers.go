@@ -36,7 +36,7 @@ func (m *Module) handleCreateProject(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/projects/"+p.ID.String())
-	setETag(w, p.Version)
+	httpx.SetETag(w, p.Version)
 	return httpx.Encode(w, http.StatusCreated, p)
 }
 
@@ -51,7 +51,7 @@ func (m *Module) handleGetProject(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	setETag(w, p.Version)
+	httpx.SetETag(w, p.Version)
 	return httpx.Encode(w, http.StatusOK, p)
 }
 
@@ -63,16 +63,15 @@ func (m *Module) handleReplaceProject(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	pre, err := parseIfMatch(r)
-	if err != nil {
-		return err
-	}
 	req, err := httpx.Decode[replaceProjectRequest](w, r, httpx.MaxBytes(maxBody))
 	if err != nil {
 		return err
 	}
-	pre = pre.withVersion(req.Version)
-	if err := pre.require(); err != nil {
+	pre, err := httpx.ParsePrecondition(r, req.Version)
+	if err != nil {
+		return err
+	}
+	if err := pre.Require(); err != nil {
 		return err
 	}
 	f := toFields(req.Title, req.Description, req.Genre, req.TargetWordCount)
@@ -80,7 +79,7 @@ func (m *Module) handleReplaceProject(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	setETag(w, p.Version)
+	httpx.SetETag(w, p.Version)
 	return httpx.Encode(w, http.StatusOK, p)
 }
 
@@ -92,23 +91,22 @@ func (m *Module) handlePatchProject(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	pre, err := parseIfMatch(r)
-	if err != nil {
-		return err
-	}
 	req, err := httpx.Decode[patchProjectRequest](w, r, httpx.MaxBytes(maxBody))
 	if err != nil {
 		return err
 	}
-	pre = pre.withVersion(present(req.Version))
-	if err := pre.require(); err != nil {
+	pre, err := httpx.ParsePrecondition(r, present(req.Version))
+	if err != nil {
+		return err
+	}
+	if err := pre.Require(); err != nil {
 		return err
 	}
 	p, err := m.updateProject(ctx, authn.UserID(ctx), id, pre, req.apply)
 	if err != nil {
 		return err
 	}
-	setETag(w, p.Version)
+	httpx.SetETag(w, p.Version)
 	return httpx.Encode(w, http.StatusOK, p)
 }
 
@@ -120,7 +118,7 @@ func (m *Module) handleDeleteProject(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	pre, err := parseIfMatch(r)
+	pre, err := httpx.ParsePrecondition[int64](r, nil)
 	if err != nil {
 		return err
 	}
@@ -141,7 +139,7 @@ func (m *Module) handleRestoreProject(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	setETag(w, p.Version)
+	httpx.SetETag(w, p.Version)
 	return httpx.Encode(w, http.StatusOK, p)
 }
 

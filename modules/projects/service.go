@@ -11,6 +11,7 @@ import (
 	"github.com/thebrain/thebrain/modules/projects/internal/store"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/page"
 )
 
@@ -181,7 +182,7 @@ func lockProject(ctx context.Context, q *store.Queries, userID, id uuid.UUID, wi
 
 // updateProject applies change to the project's editable fields when the
 // caller is at least an editor and pre holds for the current version.
-func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre precondition, change func(projectFields) projectFields) (projectResponse, error) {
+func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre httpx.Precondition, change func(projectFields) projectFields) (projectResponse, error) {
 	var p store.Project
 	var role string
 	err := db.InTx(ctx, m.db, func(tx pgx.Tx) error {
@@ -194,7 +195,7 @@ func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre pr
 		if !atLeast(role, RoleEditor) {
 			return forbidden(RoleEditor)
 		}
-		if err := pre.check(cur.Version); err != nil {
+		if err := pre.Check(cur.Version); err != nil {
 			return err
 		}
 		f := change(projectFields{Title: cur.Title, Description: cur.Description, Genre: cur.Genre, TargetWordCount: cur.TargetWordCount})
@@ -217,7 +218,7 @@ func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre pr
 }
 
 // trashProject moves the project to the trash; only its owner may.
-func (m *Module) trashProject(ctx context.Context, userID, id uuid.UUID, pre precondition) error {
+func (m *Module) trashProject(ctx context.Context, userID, id uuid.UUID, pre httpx.Precondition) error {
 	return db.InTx(ctx, m.db, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		cur, err := lockProject(ctx, q, userID, id, false)
@@ -227,7 +228,7 @@ func (m *Module) trashProject(ctx context.Context, userID, id uuid.UUID, pre pre
 		if cur.Role != RoleOwner {
 			return apperr.New(apperr.Forbidden, "only the owner can delete a project")
 		}
-		if err := pre.check(cur.Version); err != nil {
+		if err := pre.Check(cur.Version); err != nil {
 			return err
 		}
 		if err := q.TrashProject(ctx, id); err != nil {

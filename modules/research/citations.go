@@ -181,7 +181,7 @@ func (m *Module) handleCreateCitation(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+c.ID.String())
-	setETag(w, c.Version)
+	httpx.SetETag(w, c.Version)
 	return httpx.Encode(w, http.StatusCreated, toCitationResponse(c))
 }
 
@@ -202,7 +202,7 @@ func (m *Module) handleGetCitation(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	setETag(w, c.Version)
+	httpx.SetETag(w, c.Version)
 	return httpx.Encode(w, http.StatusOK, toCitationResponse(c))
 }
 
@@ -232,7 +232,7 @@ func (m *Module) writeCitation(w http.ResponseWriter, r *http.Request, partial b
 	if !partial && req.Title == nil {
 		return apperr.Field("title", "required: PUT replaces the whole citation (use PATCH to change some fields)")
 	}
-	want, err := requirePrecondition(r, req.Version)
+	want, err := httpx.RequireVersion(r, req.Version)
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func (m *Module) writeCitation(w http.ResponseWriter, r *http.Request, partial b
 			return err
 		}
 		if want != 0 && c.Version != want {
-			return errStale
+			return apperr.ErrStale
 		}
 		out, err = q.UpdateCitation(ctx, store.UpdateCitationParams{
 			ID: c.ID, Type: f.Type, Title: f.Title, Authors: f.Authors, Year: f.Year, Publisher: f.Publisher,
@@ -267,7 +267,7 @@ func (m *Module) writeCitation(w http.ResponseWriter, r *http.Request, partial b
 	if err != nil {
 		return err
 	}
-	setETag(w, out.Version)
+	httpx.SetETag(w, out.Version)
 	return httpx.Encode(w, http.StatusOK, toCitationResponse(out))
 }
 
@@ -281,7 +281,7 @@ func (m *Module) handleDeleteCitation(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	want, _, err := precondition(r, nil)
+	want, err := httpx.OptionalVersion(r)
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (m *Module) handleDeleteCitation(w http.ResponseWriter, r *http.Request) er
 	if db.IsNoRows(err) {
 		exists, xerr := m.q.CitationExists(ctx, store.CitationExistsParams{ID: id, ProjectID: projectID})
 		if xerr == nil && exists {
-			return errStale
+			return apperr.ErrStale
 		}
 		return errCitationNotFound
 	}
@@ -333,6 +333,6 @@ func (m *Module) handleRestoreCitation(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	setETag(w, c.Version)
+	httpx.SetETag(w, c.Version)
 	return httpx.Encode(w, http.StatusOK, toCitationResponse(c))
 }

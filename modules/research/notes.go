@@ -168,7 +168,7 @@ func (m *Module) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+n.ID.String())
-	setETag(w, n.Version)
+	httpx.SetETag(w, n.Version)
 	return httpx.Encode(w, http.StatusCreated, toNoteResponse(note(n)))
 }
 
@@ -196,7 +196,7 @@ func (m *Module) handleGetNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setETag(w, n.Version)
+	httpx.SetETag(w, n.Version)
 	return httpx.Encode(w, http.StatusOK, toNoteResponse(n))
 }
 
@@ -224,7 +224,7 @@ func (m *Module) writeNote(w http.ResponseWriter, r *http.Request, partial bool)
 	if err != nil {
 		return err
 	}
-	want, err := requirePrecondition(r, req.Version)
+	want, err := httpx.RequireVersion(r, req.Version)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func (m *Module) writeNote(w http.ResponseWriter, r *http.Request, partial bool)
 			return fmt.Errorf("lock note: %w", err)
 		}
 		if want != 0 && n.Version != want {
-			return errStale
+			return apperr.ErrStale
 		}
 		next := store.UpdateNoteParams{ID: n.ID, Title: n.Title, Body: n.Body, Tags: n.Tags, SourceUrl: n.SourceUrl, ChapterID: n.ChapterID}
 		if !partial {
@@ -270,7 +270,7 @@ func (m *Module) writeNote(w http.ResponseWriter, r *http.Request, partial bool)
 	if err != nil {
 		return err
 	}
-	setETag(w, out.Version)
+	httpx.SetETag(w, out.Version)
 	return httpx.Encode(w, http.StatusOK, toNoteResponse(note(out)))
 }
 
@@ -284,7 +284,7 @@ func (m *Module) handleDeleteNote(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	want, _, err := precondition(r, nil)
+	want, err := httpx.OptionalVersion(r)
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func (m *Module) handleDeleteNote(w http.ResponseWriter, r *http.Request) error 
 	if db.IsNoRows(err) {
 		exists, xerr := m.q.NoteExists(ctx, store.NoteExistsParams{ID: noteID, ProjectID: projectID})
 		if xerr == nil && exists {
-			return errStale
+			return apperr.ErrStale
 		}
 		return errNoteNotFound
 	}
@@ -336,6 +336,6 @@ func (m *Module) handleRestoreNote(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	setETag(w, n.Version)
+	httpx.SetETag(w, n.Version)
 	return httpx.Encode(w, http.StatusOK, toNoteResponse(note(n)))
 }

@@ -148,6 +148,10 @@ func Wrap(k Kind, detail string, err error) *Error {
 	return &Error{Kind: k, Detail: detail, Err: err}
 }
 
+// ErrStale is the answer to a write against a version that is no longer
+// current (optimistic concurrency): 412, nothing changed.
+var ErrStale = New(PreconditionFailed, "the resource has changed since you read it; fetch it again and reapply your change")
+
 // Validation returns an Invalid error listing every field problem, or nil
 // when there are none, so callers can write `return apperr.Validation(p)`.
 func Validation(fields map[string]string) error {
