@@ -47,7 +47,7 @@ function randAny (rng, depth = 0, allowTop = false) {
     case 'neg': return -rng.int(100000)
     case 'big': return rng.pick([2 ** 31, 2 ** 31 + 7, 2 ** 32 + 1, 2 ** 53 - 1, -(2 ** 40)])
     case 'float': return rng.pick([1.5, -0.25, 3.141592653589793, 1e-7, 1e300, 0.1])
-    case 'str': return rng.bool(0.2) ? '' : randStr(rng, 6)
+    case 'str': return rng.bool(0.2) ? '' : randStr(rng, rng.bool(0.03) ? 200 : 6)
     case 'bool': return rng.bool()
     case 'nul': return null
     case 'undef': return undefined
@@ -278,7 +278,7 @@ function mapSet (rng, m, counter) {
   switch (kind) {
     case 'json': m.set(key, randAny(rng, 0, true)); return
     case 'bigint': m.set(key, BigInt(rng.int(1000)) * 1000000000000n); return
-    case 'bin': m.set(key, new Uint8Array(Array.from({ length: rng.int(40) }, () => rng.int(256)))); return
+    case 'bin': m.set(key, new Uint8Array(Array.from({ length: rng.bool(0.1) ? rng.range(128, 700) : rng.int(40) }, () => rng.int(256)))); return
     case 'map': { const n = new Y.Map(); m.set(key, n); n.set('inner', randAny(rng, 1)); return }
     case 'array': { const a = new Y.Array(); m.set(key, a); a.insert(0, [arrayValue(rng, 1), arrayValue(rng, 1)]); return }
     case 'text': { const t = new Y.Text(); m.set(key, t); t.insert(0, randStr(rng, 6)); return }
