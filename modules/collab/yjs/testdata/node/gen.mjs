@@ -609,6 +609,9 @@ const from = Number(args.from ?? 0)
 const count = Number(args.traces ?? 100)
 const out = args.out ? fs.createWriteStream(args.out) : process.stdout
 let nCases = 0
+// The shared constants must come out of every trace unchanged.
+const constants = () => JSON.stringify([CHARS, ASCII, QUILL_MARKS, QUILL_UNMARKS, PM_MARKS, PM_UNMARKS, KEYS])
+const constantsBefore = constants()
 for (let i = from; i < from + count; i++) {
   let t
   try {
@@ -618,7 +621,19 @@ for (let i = from; i < from + count; i++) {
     process.exit(1)
   }
   nCases += t.cases.length
-  if (!out.write(JSON.stringify(t) + '\n')) await new Promise(resolve => out.once('drain', resolve))
+  const line = JSON.stringify(t)
+  // A trace must depend on (seed, index) only, or "--from i --traces 1"
+  // would not reproduce it. Generating every 50th trace again, after it has
+  // run once, catches state that leaks from one trace into the next.
+  if (constants() !== constantsBefore) {
+    console.error(`gen: seed ${seed} trace ${i}: the trace changed shared constants, so later traces depend on it`)
+    process.exit(1)
+  }
+  if (i % 50 === 0 && JSON.stringify(genTrace(seed, i)) !== line) {
+    console.error(`gen: seed ${seed} trace ${i}: generating the trace again gives other cases; some state leaks between traces`)
+    process.exit(1)
+  }
+  if (!out.write(line + '\n')) await new Promise(resolve => out.once('drain', resolve))
 }
 if (out !== process.stdout) await new Promise(resolve => out.end(resolve))
 console.error(`gen: seed ${seed}: ${count} traces, ${nCases} cases`)
