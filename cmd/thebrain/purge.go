@@ -8,11 +8,8 @@ import (
 	"time"
 
 	"github.com/thebrain/thebrain/platform/config"
+	"github.com/thebrain/thebrain/platform/db"
 )
-
-// TrashRetention is how long deleted projects, chapters, notes, comments
-// and citations can be restored before purge removes them for good.
-const TrashRetention = 30 * 24 * time.Hour
 
 // purger is a module that keeps a trash.
 type purger interface {
@@ -20,7 +17,7 @@ type purger interface {
 }
 
 // purge runs `thebrain purge`: it deletes, for good, everything that has
-// been in a trash for longer than TrashRetention. It is meant for a daily
+// been in a trash for longer than db.TrashRetention (30 days). It is meant for a daily
 // schedule (cron, an ECS scheduled task); it works in batches and is safe to
 // run from several places at once.
 func purge(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer) error {
@@ -39,7 +36,7 @@ func purge(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		name string
 		p    purger
 	}{{"chapters", a.chapters}, {"research", a.research}, {"projects", a.projects}} {
-		n, err := step.p.PurgeTrash(ctx, TrashRetention)
+		n, err := step.p.PurgeTrash(ctx, db.TrashRetention)
 		if err != nil {
 			return fmt.Errorf("purge %s: %w", step.name, err)
 		}

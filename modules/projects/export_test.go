@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/projects/internal/store"
+	"github.com/thebrain/thebrain/platform/db"
 )
 
 // explainDB stands in for the pool under store.Queries: it EXPLAINs each
@@ -88,7 +89,7 @@ func ExplainQueries(ctx context.Context, pool *pgxpool.Pool, userID, projectID u
 			_, _ = q.CountMembersByProject(ctx, projectID)
 		}},
 		{"purge", func() {
-			_, _ = q.PurgeTrashedProjects(ctx, store.PurgeTrashedProjectsParams{RetentionSecs: retentionSecs, Batch: purgeBatch})
+			_, _ = q.PurgeTrashedProjects(ctx, store.PurgeTrashedProjectsParams{RetentionSecs: retentionSecs, Batch: db.PurgeBatch})
 		}},
 	}
 	for _, s := range steps {

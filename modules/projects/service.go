@@ -316,29 +316,13 @@ func (m *Module) listTrash(ctx context.Context, userID uuid.UUID, pr page.Reques
 	), nil
 }
 
-// purgeBatch bounds each DELETE so a large purge never holds many locks or
-// one long transaction.
-const purgeBatch = 500
-
 // PurgeTrash deletes, for good, every project that has been in the trash for
 // longer than olderThan (use TrashRetention), with its chapters, versions,
 // comments, notes and citations (ON DELETE CASCADE). It works in batches and
 // returns how many projects it deleted. It is safe to run from several
-// processes at once. The composition root runs it as a command or a periodic
-// task.
+// processes at once; `thebrain purge` runs it.
 func (m *Module) PurgeTrash(ctx context.Context, olderThan time.Duration) (int64, error) {
-	if olderThan <= 0 {
-		return 0, fmt.Errorf("projects: PurgeTrash needs a positive age, got %v", olderThan)
-	}
-	var total int64
-	for {
-		n, err := m.q.PurgeTrashedProjects(ctx, store.PurgeTrashedProjectsParams{RetentionSecs: olderThan.Seconds(), Batch: purgeBatch})
-		if err != nil {
-			return total, fmt.Errorf("purge trash: %w", err)
-		}
-		total += n
-		if n < purgeBatch {
-			return total, nil
-		}
-	}
+	return db.PurgeInBatches(ctx, olderThan, func(ctx context.Context, secs float64, batch int32) (int64, error) {
+		return m.q.PurgeTrashedProjects(ctx, store.PurgeTrashedProjectsParams{RetentionSecs: secs, Batch: batch})
+	})
 }

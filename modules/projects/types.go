@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/db"
 )
 
 // Limits, documented in docs/limits.md and docs/openapi.yaml.
@@ -24,7 +25,7 @@ const (
 	MaxMembersPerProject = 50   // besides the owner
 	// TrashRetention is how long a deleted project can be restored; PurgeTrash
 	// removes it for good after that.
-	TrashRetention = 30 * 24 * time.Hour
+	TrashRetention = db.TrashRetention
 	// maxBody caps project and member request bodies: the largest valid one
 	// (a 5,000-character description, 4 bytes a character at worst) is ~21 KB.
 	maxBody = 64 << 10
