@@ -14,7 +14,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/log"
 )
 
@@ -238,21 +237,4 @@ func SetLogAttr(ctx context.Context, a slog.Attr) context.Context {
 		rec.extra = append(rec.extra, a)
 	}
 	return log.With(ctx, a)
-}
-
-// Problem helpers used by middleware that answers before any handler.
-var (
-	errUnsupportedMediaType = apperr.New(apperr.UnsupportedMedia, "Content-Type must be application/json")
-)
-
-// RequireJSONBody refuses non-JSON bodies on state-changing methods, a CSRF
-// defence for routes that accept cookies.
-func RequireJSONBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength != 0 && requireJSON(r) != nil {
-			WriteError(w, r, errUnsupportedMediaType)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

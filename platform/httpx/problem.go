@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -57,9 +56,6 @@ type Problem struct {
 	RequestID string            `json:"request_id,omitempty"`
 	Errors    map[string]string `json:"errors,omitempty"`
 }
-
-// StatusOf returns the HTTP status err renders as.
-func StatusOf(err error) int { return kinds[apperr.KindOf(err)].status }
 
 // WriteError renders err as problem+json and records it on the access log
 // line. Internal errors show a generic detail; their cause is logged.
@@ -120,10 +116,4 @@ func recordError(ctx context.Context, status int, err error, kind string) {
 		rec.errKind = kind
 		rec.errStatus = status
 	}
-}
-
-// LogAttrsFromError lets callers outside a request (workers) log an error
-// the way the access log does.
-func LogAttrsFromError(err error) []slog.Attr {
-	return []slog.Attr{slog.String("error", err.Error()), slog.String("error_kind", apperr.KindOf(err).String())}
 }
