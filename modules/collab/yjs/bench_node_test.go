@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -224,6 +225,8 @@ func TestPerfVsYjs(t *testing.T) {
 	cases := benchCases(in)
 	goBest := make([]side, len(cases))
 	yjsBest := make([]float64, len(cases))
+	goAll := make([][]float64, len(cases)) // every round, for the medians
+	yjsAll := make([][]float64, len(cases))
 	var nb nodeBench
 	var differ []string // operations whose Go output is not byte-identical
 	for round := range rounds {
@@ -239,6 +242,7 @@ func TestPerfVsYjs(t *testing.T) {
 			if !ok {
 				t.Fatalf("bench.mjs has no result for %s", c.name)
 			}
+			yjsAll[i] = append(yjsAll[i], float64(node.NsPerOp))
 			if ns := float64(node.NsPerOp); yjsBest[i] == 0 || ns < yjsBest[i] {
 				yjsBest[i] = ns
 			}
@@ -263,6 +267,7 @@ func TestPerfVsYjs(t *testing.T) {
 			if r.N == 0 {
 				t.Fatalf("%s: the Go benchmark failed", c.name)
 			}
+			goAll[i] = append(goAll[i], float64(r.T.Nanoseconds())/float64(r.N))
 			if ns := float64(r.T.Nanoseconds()) / float64(r.N); goBest[i].ns == 0 || ns < goBest[i].ns {
 				goBest[i] = side{ns, r}
 			}
@@ -277,9 +282,11 @@ func TestPerfVsYjs(t *testing.T) {
 		if minSpeedup == 0 || speedup < minSpeedup {
 			minSpeedup = speedup
 		}
-		fmt.Fprintf(&rows, "| %s | %s | %s | %s | %d | %s | **%.1fx** |\n",
-			c.name, c.input, fmtNs(yjsNs), fmtNs(goNs), r.AllocsPerOp(), fmtBytes(r.AllocedBytesPerOp()), speedup)
-		t.Logf("%-20s yjs %12s  go %12s  %6d allocs/op  %5.1fx", c.name, fmtNs(yjsNs), fmtNs(goNs), r.AllocsPerOp(), speedup)
+		yjsMed, goMed := perfMedian(yjsAll[i]), perfMedian(goAll[i])
+		fmt.Fprintf(&rows, "| %s | %s | %s | %s | %d | %s | **%.1fx** | %s / %s (%.1fx) |\n",
+			c.name, c.input, fmtNs(yjsNs), fmtNs(goNs), r.AllocsPerOp(), fmtBytes(r.AllocedBytesPerOp()), speedup,
+			fmtNs(yjsMed), fmtNs(goMed), yjsMed/goMed)
+		t.Logf("%-20s yjs %12s  go %12s  %6d allocs/op  %5.1fx   (medians %s / %s)", c.name, fmtNs(yjsNs), fmtNs(goNs), r.AllocsPerOp(), speedup, fmtNs(yjsMed), fmtNs(goMed))
 	}
 	loadAfter := loadAvg()
 	sameNote := "The Go outputs are byte-identical to yjs's for all four operations."
@@ -300,11 +307,11 @@ func TestPerfVsYjs(t *testing.T) {
 	fmt.Fprintf(&sec, "updates (no GC): %d bytes (%d bytes once GC'd by a Y.Doc).\n\n", in.info.DocBytes, in.info.GCDocBytes)
 	fmt.Fprintf(&sec, "Measured %s on %s, %d cores (%s/%s), Go %s, Node %s.\n", time.Now().UTC().Format("2006-01-02"), cpuModel(nb.CPU), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), nb.Node)
 	fmt.Fprintf(&sec, "Method: %d rounds that alternate yjs (a fresh Node process, warm-up, then calls for at least 1 s)\n", rounds)
-	fmt.Fprintf(&sec, "and Go (`testing.Benchmark`) per operation; each side keeps its fastest round. The machine is\n")
+	fmt.Fprintf(&sec, "and Go (`testing.Benchmark`) per operation; each side keeps its fastest round (medians in the last column). The machine is\n")
 	fmt.Fprintf(&sec, "shared with other work (1-minute load average %s before, %s after), so absolute times are noisy;\n", loadBefore, loadAfter)
 	fmt.Fprintf(&sec, "the alternation keeps the ratio fair. %s\n\n", sameNote)
-	fmt.Fprintf(&sec, "| operation | input | yjs / op | Go / op | Go allocs/op | Go alloc/op | speed-up |\n")
-	fmt.Fprintf(&sec, "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(&sec, "| operation | input | yjs / op | Go / op | Go allocs/op | Go alloc/op | speed-up | medians yjs / Go |\n")
+	fmt.Fprintf(&sec, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	sec.WriteString(rows.String())
 	fmt.Fprintf(&sec, "\n%s\n\n", verdict)
 	fmt.Fprintf(&sec, "Reproduce: `YJS_PERF=1 go test -run TestPerfVsYjs -v ./modules/collab/yjs/` (rewrites this\n")
@@ -368,6 +375,15 @@ func writePerfSection(path, section string) error {
 		out = strings.TrimRight(doc, "\n") + "\n\n" + section
 	}
 	return os.WriteFile(path, []byte(out), 0o644)
+}
+
+// perfMedian is the median of a non-empty list.
+func perfMedian(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // loadAvg is the 1-minute load average, or "?" where /proc is missing.
