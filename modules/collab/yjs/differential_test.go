@@ -75,6 +75,8 @@ type checkSummary struct {
 	Kinds         []mismatchKind       `json:"kinds"`
 	First         []checkFailure       `json:"first"`
 	SemanticOnly  []checkFailure       `json:"semanticOnly"`
+	HarnessErrors int                  `json:"harnessErrors"`
+	HarnessFirst  []string             `json:"harnessFirst"`
 }
 
 // mismatchKind counts mismatches of one op with the same kind of difference.
@@ -222,6 +224,12 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 		}
 		failures = append(failures, s.First...)
 		semanticOnly = append(semanticOnly, s.SemanticOnly...)
+		for _, h := range s.HarnessFirst {
+			t.Errorf("check.mjs could not judge a case (a harness problem, not a codec mismatch): %s", truncate(h, 1500))
+		}
+		if s.HarnessErrors > len(s.HarnessFirst) {
+			t.Errorf("... and %d more cases check.mjs could not judge", s.HarnessErrors-len(s.HarnessFirst))
+		}
 		for _, k := range s.Kinds {
 			kinds[k.Kind] += k.Count
 		}

@@ -20,7 +20,7 @@ const args = parseArgs(process.argv.slice(2))
 const maxList = Number(args.max ?? 20)
 const dumpDir = args.dump ?? null
 
-const summary = { cases: 0, byteIdentical: 0, structEqual: 0, semanticEqual: 0, mismatches: 0, goErrors: 0, byOp: {}, kinds: [], first: [], semanticOnly: [] }
+const summary = { cases: 0, byteIdentical: 0, structEqual: 0, semanticEqual: 0, mismatches: 0, goErrors: 0, byOp: {}, kinds: [], first: [], semanticOnly: [], harnessErrors: 0, harnessFirst: [] }
 const kinds = new Map()
 
 // classify reduces a mismatch description to its kind: the error text
@@ -77,92 +77,106 @@ for await (const t of readNDJSON(args.cases)) {
     process.exit(2)
   }
   t.cases.forEach((c, ci) => {
-    if (c.op === 'decsv') return // checked on the Go side
-    const st = opStats(c.op)
-    summary.cases++; st.cases++
-    const r = res.r[ci] ?? {}
-    const fail = (detail, got) => {
-      summary.mismatches++; st.mismatches++
-      // Group mismatches by op and kind of difference, and keep the first
-      // example of every group, so one frequent bug does not hide others.
-      const kind = c.op + ': ' + classify(detail)
-      let k = kinds.get(kind)
-      if (!k) {
-        k = { kind, count: 0, example: null }
-        kinds.set(kind, k)
-      }
-      k.count++
-      if (k.example === null && kinds.size <= maxList) {
-        k.example = {
-          kind,
-          seed: t.seed,
-          trace: t.trace,
-          case: ci,
-          op: c.op,
-          desc: c.desc,
-          trace_desc: t.desc,
-          detail,
-          files: dump(t, ci, c, got),
-          repro: `node gen.mjs --seed ${t.seed} --from ${t.trace} --traces 1`
-        }
-      }
-    }
-    if (r.e !== undefined) {
-      summary.goErrors++; st.goErrors++
-      fail('Go returned an error: ' + r.e, null)
-      return
-    }
-    if (r.o === undefined) { fail('no Go result', null); return }
-    const got = unb64(r.o)
-    const want = unb64(t.blobs[c.want])
-    if (equalBytes(got, want)) {
-      summary.byteIdentical++; st.byteIdentical++
-      summary.semanticEqual++; st.semanticEqual++
-      summary.structEqual++; st.structEqual++
-      return
-    }
-    // yjs ignores bytes after the end, so check the exact length first.
-    let len
     try {
-      len = c.op === 'sv' ? stateVectorLength(got) : v1UpdateLength(got)
+      checkCase(t, res, c, ci)
     } catch (e) {
-      fail(`the Go ${c.op === 'sv' ? 'state vector' : 'update'} is malformed: ${e.message}`, got)
-      return
-    }
-    if (len !== got.length) {
-      fail(`the Go ${c.op === 'sv' ? 'state vector' : 'update'} has ${got.length - len} trailing bytes`, got)
-      return
-    }
-    if (c.op === 'sv') {
-      let g
-      try { g = svToObject(Y.decodeStateVector(got)) } catch (e) { fail('yjs cannot decode the Go state vector: ' + e.message, got); return }
-      const w = svToObject(Y.decodeStateVector(want))
-      if (JSON.stringify(g) === JSON.stringify(w)) { summary.semanticEqual++; st.semanticEqual++ } else fail(`sv differs: go=${JSON.stringify(g)} yjs=${JSON.stringify(w)}`, got)
-      return
-    }
-    let structEq = false
-    let cg = null
-    let cw = null
-    try { cg = canonicalUpdate(got); cw = canonicalUpdate(want); structEq = cg === cw } catch (e) {}
-    if (structEq) { summary.structEqual++; st.structEqual++ }
-    const base = c.base !== undefined ? unb64(t.blobs[c.base]) : null
-    const d = compareUpdates(got, want, base)
-    if (d === null) {
-      summary.semanticEqual++; st.semanticEqual++
-      // Not byte-identical: keep a few examples of how the bytes differ.
-      if (summary.semanticOnly.length < 3) {
-        summary.semanticOnly.push({
-          seed: t.seed,
-          trace: t.trace,
-          case: ci,
-          op: c.op,
-          desc: c.desc,
-          detail: structEq ? `canonical structs equal; sizes go=${got.length} yjs=${want.length}` : firstDiff({ structs: cg }, { structs: cw }),
-          files: dump(t, ci, c, got)
-        })
+      // A failure of the harness itself (yjs rejecting its own result, a
+      // bug here): reported apart, and the Go test fails on it.
+      summary.harnessErrors++
+      if (summary.harnessFirst.length < maxList) {
+        summary.harnessFirst.push(`seed ${t.seed} trace ${t.trace} case ${ci} (${c.op}: ${c.desc}): ${e.stack}`)
       }
-    } else fail(d + (structEq ? ' (canonical structs equal)' : ''), got)
+    }
   })
+}
+
+// checkCase judges the Go result of one case.
+function checkCase (t, res, c, ci) {
+  if (c.op === 'decsv') return // checked on the Go side
+  const st = opStats(c.op)
+  summary.cases++; st.cases++
+  const r = res.r[ci] ?? {}
+  const fail = (detail, got) => {
+    summary.mismatches++; st.mismatches++
+    // Group mismatches by op and kind of difference, and keep the first
+    // example of every group, so one frequent bug does not hide others.
+    const kind = c.op + ': ' + classify(detail)
+    let k = kinds.get(kind)
+    if (!k) {
+      k = { kind, count: 0, example: null }
+      kinds.set(kind, k)
+    }
+    k.count++
+    if (k.example === null && kinds.size <= maxList) {
+      k.example = {
+        kind,
+        seed: t.seed,
+        trace: t.trace,
+        case: ci,
+        op: c.op,
+        desc: c.desc,
+        trace_desc: t.desc,
+        detail,
+        files: dump(t, ci, c, got),
+        repro: `node gen.mjs --seed ${t.seed} --from ${t.trace} --traces 1`
+      }
+    }
+  }
+  if (r.e !== undefined) {
+    summary.goErrors++; st.goErrors++
+    fail('Go returned an error: ' + r.e, null)
+    return
+  }
+  if (r.o === undefined) { fail('no Go result', null); return }
+  const got = unb64(r.o)
+  const want = unb64(t.blobs[c.want])
+  if (equalBytes(got, want)) {
+    summary.byteIdentical++; st.byteIdentical++
+    summary.semanticEqual++; st.semanticEqual++
+    summary.structEqual++; st.structEqual++
+    return
+  }
+  // yjs ignores bytes after the end, so check the exact length first.
+  let len
+  try {
+    len = c.op === 'sv' ? stateVectorLength(got) : v1UpdateLength(got)
+  } catch (e) {
+    fail(`the Go ${c.op === 'sv' ? 'state vector' : 'update'} is malformed: ${e.message}`, got)
+    return
+  }
+  if (len !== got.length) {
+    fail(`the Go ${c.op === 'sv' ? 'state vector' : 'update'} has ${got.length - len} trailing bytes`, got)
+    return
+  }
+  if (c.op === 'sv') {
+    let g
+    try { g = svToObject(Y.decodeStateVector(got)) } catch (e) { fail('yjs cannot decode the Go state vector: ' + e.message, got); return }
+    const w = svToObject(Y.decodeStateVector(want))
+    if (JSON.stringify(g) === JSON.stringify(w)) { summary.semanticEqual++; st.semanticEqual++ } else fail(`sv differs: go=${JSON.stringify(g)} yjs=${JSON.stringify(w)}`, got)
+    return
+  }
+  let structEq = false
+  let cg = null
+  let cw = null
+  try { cg = canonicalUpdate(got); cw = canonicalUpdate(want); structEq = cg === cw } catch (e) {}
+  if (structEq) { summary.structEqual++; st.structEqual++ }
+  const base = c.base !== undefined ? unb64(t.blobs[c.base]) : null
+  const d = compareUpdates(got, want, base)
+  if (d === null) {
+    summary.semanticEqual++; st.semanticEqual++
+    // Not byte-identical: keep a few examples of how the bytes differ.
+    if (summary.semanticOnly.length < 3) {
+      summary.semanticOnly.push({
+        seed: t.seed,
+        trace: t.trace,
+        case: ci,
+        op: c.op,
+        desc: c.desc,
+        detail: structEq ? `canonical structs equal; sizes go=${got.length} yjs=${want.length}` : firstDiff({ structs: cg }, { structs: cw }),
+        files: dump(t, ci, c, got)
+      })
+    }
+  } else fail(d + (structEq ? ' (canonical structs equal)' : ''), got)
 }
 summary.kinds = Array.from(kinds.values()).sort((a, b) => b.count - a.count).map(k => ({ kind: k.kind, count: k.count }))
 summary.first = Array.from(kinds.values()).filter(k => k.example !== null).map(k => k.example)
