@@ -187,12 +187,11 @@ func checkErrorKind(t *testing.T, err error) {
 	}
 }
 
-// TestWriteFuzzSeeds writes the seed corpora from the golden fixtures and
-// synthetic traces. It only runs with YJS_WRITE_FUZZ_SEEDS=1.
+// TestWriteFuzzSeeds derives the seed corpora from the golden fixtures and
+// synthetic traces and checks that testdata/fuzz holds them; with
+// YJS_WRITE_FUZZ_SEEDS=1 it writes them instead.
 func TestWriteFuzzSeeds(t *testing.T) {
-	if os.Getenv("YJS_WRITE_FUZZ_SEEDS") == "" {
-		t.Skip("set YJS_WRITE_FUZZ_SEEDS=1 to regenerate testdata/fuzz")
-	}
+	writing := os.Getenv("YJS_WRITE_FUZZ_SEEDS") != ""
 	g := loadGolden(t)
 	updates := goldenUpdates(t)
 	synth := synthKeystrokes(30, 5)
@@ -216,10 +215,17 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			fmt.Fprintf(&b, "[]byte(%q)\n", a)
 		}
 		dir := filepath.Join("testdata", "fuzz", target)
+		path := filepath.Join(dir, fmt.Sprintf("seed%03d", i))
+		if !writing {
+			if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, b.Bytes()) {
+				t.Errorf("%s is missing or stale: run YJS_WRITE_FUZZ_SEEDS=1 go test -run WriteFuzzSeeds", path)
+			}
+			return
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed%03d", i)), b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

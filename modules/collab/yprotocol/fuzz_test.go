@@ -50,12 +50,10 @@ func FuzzDecodeAwareness(f *testing.F) {
 	})
 }
 
-// TestWriteFuzzSeeds writes the seed corpora; it only runs with
-// YPROTOCOL_WRITE_FUZZ_SEEDS=1.
+// TestWriteFuzzSeeds checks that testdata/fuzz holds the seed corpora;
+// with YPROTOCOL_WRITE_FUZZ_SEEDS=1 it writes them instead.
 func TestWriteFuzzSeeds(t *testing.T) {
-	if os.Getenv("YPROTOCOL_WRITE_FUZZ_SEEDS") == "" {
-		t.Skip("set YPROTOCOL_WRITE_FUZZ_SEEDS=1 to regenerate testdata/fuzz")
-	}
+	writing := os.Getenv("YPROTOCOL_WRITE_FUZZ_SEEDS") != ""
 	aw := EncodeAwarenessUpdate([]AwarenessEntry{
 		{ClientID: 3_000_000_000, Clock: 7, State: []byte(`{"user":{"name":"Ann"},"cursor":{"anchor":1}}`)},
 		{ClientID: 12, Clock: 3, State: []byte("null")},
@@ -71,11 +69,18 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 	write := func(target string, i int, data []byte) {
 		dir := filepath.Join("testdata", "fuzz", target)
+		path := filepath.Join(dir, fmt.Sprintf("seed%03d", i))
+		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", data)
+		if !writing {
+			if got, err := os.ReadFile(path); err != nil || string(got) != body {
+				t.Errorf("%s is missing or stale: run YPROTOCOL_WRITE_FUZZ_SEEDS=1 go test -run WriteFuzzSeeds", path)
+			}
+			return
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", data)
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed%03d", i)), []byte(body), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
