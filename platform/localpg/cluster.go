@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -65,20 +66,32 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{opts: o, binDir: bin, dataDir: filepath.Join(dir, "data")}
 	// The parent (the application's data directory) only needs to be
 	// searchable by the server's user, not listable.
 	if err := os.MkdirAll(filepath.Dir(dir), 0o711); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
 	}
+	var cred *syscall.Credential
+	if os.Geteuid() == 0 {
+		if cred, err = unprivileged(); err != nil {
+			return nil, err
+		}
+		if rerr := searchable(filepath.Dir(dir), cred); rerr != nil {
+			// A checkout under /root, say: the postgres user cannot get
+			// there. Keep the cluster where it can, tied to this directory
+			// so the next start finds it again.
+			alt := filepath.Join(os.TempDir(), "thebrain-pg-"+shortHash(dir))
+			o.Logger.WarnContext(ctx, "the postgres user cannot reach the data directory; keeping the embedded cluster elsewhere",
+				slog.String("wanted", dir), slog.String("using", alt), slog.String("reason", rerr.Error()))
+			dir = alt
+		}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
-	if os.Geteuid() == 0 {
-		if c.cred, err = unprivileged(); err != nil {
-			return nil, err
-		}
-		if err := reachable(dir, c.cred); err != nil {
+	c := &Cluster{opts: o, binDir: bin, dataDir: filepath.Join(dir, "data"), cred: cred}
+	if cred != nil {
+		if err := reachable(dir, cred); err != nil {
 			return nil, err
 		}
 	}
@@ -295,13 +308,19 @@ func unprivileged() (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
-// reachable checks that the postgres user can traverse every parent of
-// dir, and hands dir itself to it.
+// reachable hands dir to the postgres user and checks that it can
+// traverse every parent of dir.
 func reachable(dir string, cred *syscall.Credential) error {
 	if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
 		return fmt.Errorf("hand %s to the postgres user: %w", dir, err)
 	}
-	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+	return searchable(filepath.Dir(dir), cred)
+}
+
+// searchable checks that the postgres user can traverse dir and every
+// parent of it.
+func searchable(dir string, cred *syscall.Credential) error {
+	for p := dir; ; p = filepath.Dir(p) {
 		fi, err := os.Stat(p)
 		if err != nil {
 			return err
@@ -333,4 +352,10 @@ func lastLines(b []byte, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// shortHash names a fallback directory after the one it stands in for.
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:6])
 }
