@@ -67,9 +67,13 @@ func BearerToken(r *http.Request) (token string, ok bool, err error) {
 	return tok, true, nil
 }
 
+type tokenErrKey struct{}
+
 // Optional authenticates requests that carry a bearer token and lets the
-// others through anonymously. A token that is present but invalid is
-// refused: silently treating it as anonymous would hide client bugs.
+// others through anonymously. A token that is present but does not verify
+// also passes anonymously, with its failure kept in the context: public
+// routes (sign-in, refresh, JWKS) must work for a client that still sends
+// its expired access token, while Require answers 401 invalid_token for it.
 func Optional(v Verifier) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +91,7 @@ func Optional(v Verifier) func(http.Handler) http.Handler {
 				}
 			}
 			if err != nil {
-				unauthorized(w, r, err, `error="invalid_token"`)
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenErrKey{}, err)))
 				return
 			}
 			ctx := WithPrincipal(r.Context(), p)
@@ -97,10 +101,16 @@ func Optional(v Verifier) func(http.Handler) http.Handler {
 	}
 }
 
-// Require refuses anonymous requests with 401. Mount it after Optional.
+// Require refuses anonymous requests with 401 (invalid_token when a token
+// was sent but did not verify; 503 when it could not be checked). Mount it
+// after Optional.
 func Require(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := PrincipalFrom(r.Context()); !ok {
+			if err, bad := r.Context().Value(tokenErrKey{}).(error); bad {
+				unauthorized(w, r, err, `error="invalid_token"`)
+				return
+			}
 			unauthorized(w, r, ErrUnauthenticated, "")
 			return
 		}

@@ -40,6 +40,10 @@ func (echo) Routes(r chi.Router) {
 		return httpx.Encode(w, http.StatusOK, map[string]string{"id": id.String(), "title": b.Title, "user": authn.UserID(r.Context()).String()})
 	}))
 	r.Get("/boom", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+	r.Get("/public", httpx.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		_, signedIn := authn.PrincipalFrom(r.Context())
+		return httpx.Encode(w, http.StatusOK, map[string]bool{"signed_in": signedIn})
+	}))
 }
 
 func newServer(t *testing.T, checks map[string]server.Check, origins ...string) *testkit.Client {
@@ -179,5 +183,35 @@ func TestCORSAllowlist(t *testing.T) {
 	resp := none.Do(testkit.Request{Method: "GET", Path: "/healthz", Header: http.Header{"Origin": {"https://evil.test"}}})
 	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
 		t.Fatalf("no allowlist, yet Access-Control-Allow-Origin = %q", got)
+	}
+}
+
+// TestStaleTokenOnPublicRoutes: a client that still sends an expired or
+// broken access token can reach public routes (it must be able to refresh),
+// while protected routes refuse it with invalid_token.
+func TestStaleTokenOnPublicRoutes(t *testing.T) {
+	t.Parallel()
+	c := newServer(t, nil)
+	for _, tok := range []string{"abc.def.ghi", testkit.Token(t, [16]byte{7}) + "x"} {
+		resp := c.Get("/api/v1/public", tok)
+		testkit.WantStatus(t, resp, http.StatusOK)
+		if string(resp.Body) != "{\"signed_in\":false}\n" {
+			t.Fatalf("public route with a bad token: %s", resp.Body)
+		}
+		prot := c.Send("POST", "/api/v1/things/0190a5b4-7a2e-7c3d-9f00-1b2c3d4e5f60", tok, map[string]string{"title": "x"})
+		testkit.WantProblem(t, prot, http.StatusUnauthorized, "unauthenticated")
+		if !strings.Contains(prot.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			t.Fatalf("challenge %q lacks invalid_token", prot.Header.Get("WWW-Authenticate"))
+		}
+	}
+	good := c.Get("/api/v1/public", testkit.Token(t, [16]byte{7}))
+	if string(good.Body) != "{\"signed_in\":true}\n" {
+		t.Fatalf("public route with a good token: %s", good.Body)
+	}
+	// No token at all on a protected route: a plain challenge.
+	anon := c.Send("POST", "/api/v1/things/0190a5b4-7a2e-7c3d-9f00-1b2c3d4e5f60", "", map[string]string{"title": "x"})
+	testkit.WantProblem(t, anon, http.StatusUnauthorized, "unauthenticated")
+	if strings.Contains(anon.Header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Fatalf("anonymous request told its token is invalid: %q", anon.Header.Get("WWW-Authenticate"))
 	}
 }
