@@ -50,4 +50,3 @@ func TestLargestChapterThroughTheServer(t *testing.T) {
 		}
 	}
 }
-
