@@ -99,6 +99,9 @@ func testHandler(t *testing.T) http.Handler {
 	cfg.DataDir = t.TempDir()
 	cfg.DatabaseURL = testkit.PostgresURL(t)
 	cfg.RedisURL = testkit.RedisURL(t)
+	// Rate limits and denylists are per test: a Redis namespace of its own.
+	_, keys := testkit.Redis(t)
+	cfg.RedisPrefix = keys.Prefix()
 	b, err := openBackends(context.Background(), cfg, testkit.Logger(t), false)
 	if err != nil {
 		t.Fatal(err)
