@@ -15,14 +15,7 @@ import (
 func TestLargestChapterThroughTheServer(t *testing.T) {
 	t.Parallel()
 	c := testkit.Server(t, testHandler(t))
-	resp := c.Send("POST", "/api/v1/auth/signup", "", map[string]string{
-		"email": "novelist@limits.example", "password": "a very long book indeed, 1869", "full_name": "Leo",
-	})
-	testkit.WantStatus(t, resp, http.StatusCreated)
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	resp.JSON(t, &tok)
+	tok := signup(t, c, "novelist@limits.example", "a very long book indeed, 1869", "Leo")
 	var book, chapter struct{ ID string }
 	r := c.Send("POST", "/api/v1/projects", tok.AccessToken, map[string]string{"title": "War and Peace"})
 	testkit.WantStatus(t, r, http.StatusCreated)

@@ -13,14 +13,7 @@ import (
 func TestRefreshWithExpiredAccessToken(t *testing.T) {
 	t.Parallel()
 	c := testkit.Server(t, testHandler(t))
-	resp := c.Send("POST", "/api/v1/auth/signup", "", map[string]string{
-		"email": "tabs@refresh.example", "password": "seven quiet harbours at dusk", "full_name": "Tabs",
-	})
-	testkit.WantStatus(t, resp, http.StatusCreated)
-	var tok struct {
-		RefreshToken string `json:"refresh_token"`
-	}
-	resp.JSON(t, &tok)
+	tok := signup(t, c, "tabs@refresh.example", "seven quiet harbours at dusk", "Tabs")
 	stale := "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln" // not a token we would accept
 	refreshed := c.Do(testkit.Request{Method: "POST", Path: "/api/v1/auth/refresh", Token: stale,
 		Body: map[string]string{"refresh_token": tok.RefreshToken}})

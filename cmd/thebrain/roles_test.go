@@ -16,20 +16,8 @@ func TestRolesAcrossModules(t *testing.T) {
 	t.Parallel()
 	c := testkit.Server(t, testHandler(t))
 	tokens := map[string]string{}
-	signup := func(name string) string {
-		t.Helper()
-		resp := c.Send("POST", "/api/v1/auth/signup", "", map[string]string{
-			"email": name + "@roles.example", "password": "tidal lighthouse lamp, " + fmt.Sprint(len(tokens)) + " storms", "full_name": name,
-		})
-		testkit.WantStatus(t, resp, http.StatusCreated)
-		var tok struct {
-			AccessToken string `json:"access_token"`
-		}
-		resp.JSON(t, &tok)
-		return tok.AccessToken
-	}
-	for _, who := range []string{"owner", "editor", "commenter", "viewer", "stranger"} {
-		tokens[who] = signup(who)
+	for i, who := range []string{"owner", "editor", "commenter", "viewer", "stranger"} {
+		tokens[who] = signup(t, c, who+"@roles.example", fmt.Sprintf("tidal lighthouse lamp, %d storms", i), who).AccessToken
 	}
 	owner := tokens["owner"]
 	create := func(path string, body any) string {

@@ -83,7 +83,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 				// Comments are edited by their author: the caller writes
 				// the fixture's comment when their role allows commenting.
 				author := e.owner
-				if roleRank[c.role] >= roleRank[RoleCommenter] {
+				if testkit.RoleRank[c.role] >= testkit.RoleRank[RoleCommenter] {
 					author = c.user
 				}
 				f := e.fixture(author)
@@ -98,7 +98,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 				switch {
 				case c.role == "":
 					testkit.WantProblem(t, resp, http.StatusNotFound, "not-found")
-				case roleRank[c.role] < roleRank[rt.min]:
+				case testkit.RoleRank[c.role] < testkit.RoleRank[rt.min]:
 					testkit.WantProblem(t, resp, http.StatusForbidden, "forbidden")
 				default:
 					testkit.WantStatus(t, resp, rt.ok)

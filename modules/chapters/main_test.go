@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
@@ -19,29 +18,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-// dbAccess is the ProjectAccess contract implemented over the real projects
-// and project_members tables, as the projects module does: the owner is
-// projects.owner_id, other roles come from project_members, and a missing or
-// trashed project or a non-member is NotFound.
-type dbAccess struct{ pool *pgxpool.Pool }
-
-var roleRank = map[string]int{RoleViewer: 1, RoleCommenter: 2, RoleEditor: 3, RoleOwner: 4}
-
-func (a dbAccess) Require(ctx context.Context, userID, projectID uuid.UUID, min string) (string, error) {
-	var role *string
-	err := a.pool.QueryRow(ctx, `
-		SELECT CASE WHEN p.owner_id = $2 THEN 'owner' ELSE m.role END
-		FROM projects p LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $2
-		WHERE p.id = $1 AND p.deleted_at IS NULL`, projectID, userID).Scan(&role)
-	if err != nil || role == nil {
-		return "", apperr.New(apperr.NotFound, "project not found")
-	}
-	if roleRank[*role] < roleRank[min] {
-		return *role, apperr.New(apperr.Forbidden, "your role in this project does not allow this")
-	}
-	return *role, nil
-}
 
 // dbNames is the UserNames contract over the real users table, as the auth
 // module implements it (live users only).
@@ -94,7 +70,7 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	for u, role := range map[uuid.UUID]string{e.editor.ID: RoleEditor, e.comm.ID: RoleCommenter, e.viewer.ID: RoleViewer} {
 		e.exec(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)`, e.project, u, role)
 	}
-	d := Deps{Log: testkit.Logger(t), DB: pool, Projects: dbAccess{pool}, Users: dbNames{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))}
+	d := Deps{Log: testkit.Logger(t), DB: pool, Projects: testkit.ProjectAccess{Pool: pool}, Users: dbNames{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))}
 	for _, o := range opts {
 		o(&d)
 	}

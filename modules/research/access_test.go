@@ -68,7 +68,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 				switch {
 				case c.role == "":
 					testkit.WantProblem(t, resp, http.StatusNotFound, "not-found")
-				case roleRank[c.role] < roleRank[rt.min]:
+				case testkit.RoleRank[c.role] < testkit.RoleRank[rt.min]:
 					testkit.WantProblem(t, resp, http.StatusForbidden, "forbidden")
 				default:
 					testkit.WantStatus(t, resp, rt.ok)

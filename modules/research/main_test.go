@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/server"
@@ -18,27 +17,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-// dbAccess is the ProjectAccess contract over the real projects tables, as
-// the projects module implements it.
-type dbAccess struct{ pool *pgxpool.Pool }
-
-var roleRank = map[string]int{RoleViewer: 1, RoleCommenter: 2, RoleEditor: 3, RoleOwner: 4}
-
-func (a dbAccess) Require(ctx context.Context, userID, projectID uuid.UUID, min string) (string, error) {
-	var role *string
-	err := a.pool.QueryRow(ctx, `
-		SELECT CASE WHEN p.owner_id = $2 THEN 'owner' ELSE m.role END
-		FROM projects p LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $2
-		WHERE p.id = $1 AND p.deleted_at IS NULL`, projectID, userID).Scan(&role)
-	if err != nil || role == nil {
-		return "", apperr.New(apperr.NotFound, "project not found")
-	}
-	if roleRank[*role] < roleRank[min] {
-		return *role, apperr.New(apperr.Forbidden, "your role in this project does not allow this")
-	}
-	return *role, nil
-}
 
 // dbChapters is the ChapterLookup contract over the real chapters table,
 // as the chapters module implements it.
@@ -78,7 +56,7 @@ func newEnv(t *testing.T) *env {
 		e.exec(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)`, e.project, u, role)
 	}
 	log := testkit.Logger(t)
-	mod := New(Deps{Log: log, DB: pool, Projects: dbAccess{pool}, Chapters: dbChapters{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))})
+	mod := New(Deps{Log: log, DB: pool, Projects: testkit.ProjectAccess{Pool: pool}, Chapters: dbChapters{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))})
 	h := server.NewHandler(server.Options{Logger: log, Modules: []module.Module{mod}, Verifier: testkit.Verifier(t), MaxBodyBytes: 8 << 20, RequestTimeout: time.Minute})
 	e.c = testkit.Server(t, h)
 	return e

@@ -13,7 +13,7 @@ import (
 func TestTrashRetentionAndPurge(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	mod := New(Deps{DB: e.pool, Projects: dbAccess{e.pool}, Chapters: dbChapters{e.pool}, Cursors: page.NewCodec([]byte("k"))})
+	mod := New(Deps{DB: e.pool, Projects: testkit.ProjectAccess{Pool: e.pool}, Chapters: dbChapters{e.pool}, Cursors: page.NewCodec([]byte("k"))})
 	oldNote := e.createNote(e.owner.Token, map[string]any{"title": "old"})
 	newNote := e.createNote(e.owner.Token, map[string]any{"title": "new"})
 	oldCite := e.createCitation(map[string]any{"title": "old"})
