@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/auth"
@@ -160,15 +159,14 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	// Projects shows word counts kept by chapters, and chapters asks projects
-	// for access, so projects gets a counter that is pointed at chapters once
-	// chapters exists.
-	words := &lazyWordCounter{}
 	projectsMod := projects.New(projects.Deps{
-		Log: logger, DB: b.pool, Pages: cursors, Words: words, Users: authMod, Redis: b.redis, Keys: b.keys,
+		Log: logger, DB: b.pool, Pages: cursors, Users: authMod, Redis: b.redis, Keys: b.keys,
 	})
-	chaptersMod := chapters.New(chapters.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Users: authMod, Cursors: cursors})
-	words.src = chaptersMod
+	// Chapters asks projects for access and keeps each book's word total
+	// there, inside its own write transactions.
+	chaptersMod := chapters.New(chapters.Deps{
+		Log: logger, DB: b.pool, Projects: projectsMod.Access(), Words: projectsMod, Users: authMod, Cursors: cursors,
+	})
 	researchMod := research.New(research.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Chapters: chaptersMod, Cursors: cursors})
 	return &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod}, nil
 }
@@ -193,15 +191,4 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 			"redis":    func(ctx context.Context) error { return b.redis.Ping(ctx).Err() },
 		},
 	}), nil
-}
-
-// lazyWordCounter lets projects be built before chapters: until src is set
-// every project shows word_count 0.
-type lazyWordCounter struct{ src projects.WordCounter }
-
-func (l *lazyWordCounter) WordCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
-	if l.src == nil {
-		return nil, nil
-	}
-	return l.src.WordCounts(ctx, ids)
 }

@@ -80,9 +80,6 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		{"versions of a chapter", func(q *store.Queries) {
 			q.ListVersionsByChapter(ctx, store.ListVersionsByChapterParams{ChapterID: chapterID, BeforeNumber: 1 << 30, MaxRows: 51})
 		}, "on versions_chapter_"}, // either (chapter_id, …) index serves it
-		{"word counts", func(q *store.Queries) {
-			q.SumWordCountsByProject(ctx, []uuid.UUID{e.project, e.other})
-		}, "chapters_project_position_key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,9 +4,10 @@
 // Tables: chapters, versions, comments. It never reads the projects tables;
 // whether a caller may see or change a project is asked through
 // ProjectAccess. Routes live under /api/v1/projects/{project_id}/chapters.
-// Other modules get two capabilities from it: WordCounts (the projects
-// module shows a book's length) and ChapterExists (research notes link to a
-// chapter).
+// Every write that changes how many live words a book holds reports the
+// change through WordTotals inside its own transaction (the projects module
+// keeps the book's total). Other modules get ChapterExists from it (research
+// notes link to a chapter).
 package chapters
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/chapters/internal/store"
@@ -42,11 +44,22 @@ type ProjectAccess interface {
 	Require(ctx context.Context, userID, projectID uuid.UUID, min string) (role string, err error)
 }
 
+// WordTotals keeps each book's running word count; *projects.Module
+// implements it.
+type WordTotals interface {
+	// AddWords adds delta to the project's total as part of tx, so the total
+	// commits or rolls back with the chapter write that caused it.
+	AddWords(ctx context.Context, tx pgx.Tx, projectID uuid.UUID, delta int64) error
+}
+
 // Deps are the module's dependencies.
 type Deps struct {
 	Log      *slog.Logger
 	DB       *pgxpool.Pool
 	Projects ProjectAccess
+	// Words receives every change to a book's live word count; nil drops
+	// them (tests that do not look at totals).
+	Words WordTotals
 	// Cursors signs pagination cursors; shared by every module.
 	Cursors *page.Codec
 	// Users, when set, adds author names to versions and comments.
@@ -61,6 +74,7 @@ type Module struct {
 	pool     *pgxpool.Pool
 	q        *store.Queries
 	projects ProjectAccess
+	words    WordTotals
 	cursors  *page.Codec
 	users    UserNames
 
@@ -77,7 +91,7 @@ func New(d Deps) *Module {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Module{log: log, pool: d.DB, q: store.New(d.DB), projects: d.Projects, cursors: d.Cursors, users: d.Users, snapshotInterval: iv}
+	return &Module{log: log, pool: d.DB, q: store.New(d.DB), projects: d.Projects, words: d.Words, cursors: d.Cursors, users: d.Users, snapshotInterval: iv}
 }
 
 // Name implements module.Module.
@@ -115,24 +129,6 @@ func (m *Module) Routes(r chi.Router) {
 	})
 }
 
-// WordCounts returns the summed word_count of the live chapters of each
-// project; projects without chapters are absent from the map. The projects
-// module calls it to show a book's length.
-func (m *Module) WordCounts(ctx context.Context, projectIDs []uuid.UUID) (map[uuid.UUID]int64, error) {
-	out := make(map[uuid.UUID]int64, len(projectIDs))
-	if len(projectIDs) == 0 {
-		return out, nil
-	}
-	rows, err := m.q.SumWordCountsByProject(ctx, projectIDs)
-	if err != nil {
-		return nil, fmt.Errorf("sum word counts: %w", err)
-	}
-	for _, r := range rows {
-		out[r.ProjectID] = r.WordCount
-	}
-	return out, nil
-}
-
 // ChapterExists reports whether chapterID is a live chapter of projectID.
 // The research module calls it before linking a note to a chapter.
 func (m *Module) ChapterExists(ctx context.Context, projectID, chapterID uuid.UUID) (bool, error) {
@@ -141,4 +137,12 @@ func (m *Module) ChapterExists(ctx context.Context, projectID, chapterID uuid.UU
 		return false, fmt.Errorf("chapter exists: %w", err)
 	}
 	return ok, nil
+}
+
+// addWords reports a change in a book's live words within tx.
+func (m *Module) addWords(ctx context.Context, tx pgx.Tx, projectID uuid.UUID, delta int64) error {
+	if m.words == nil || delta == 0 {
+		return nil
+	}
+	return m.words.AddWords(ctx, tx, projectID, delta)
 }

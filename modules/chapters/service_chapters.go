@@ -51,6 +51,9 @@ func (m *Module) createChapter(ctx context.Context, projectID, userID uuid.UUID,
 		if _, err := snapshot(ctx, q, ch, userID, "autosave", nil, nil); err != nil {
 			return err
 		}
+		if err := m.addWords(ctx, tx, projectID, int64(ch.WordCount)); err != nil {
+			return err
+		}
 		if position == nil || *position >= len(order) {
 			return nil
 		}
@@ -111,7 +114,7 @@ func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID
 		if err != nil {
 			return fmt.Errorf("update chapter: %w", err)
 		}
-		return nil
+		return m.addWords(ctx, tx, projectID, int64(out.WordCount)-int64(ch.WordCount))
 	})
 	return out, err
 }
@@ -178,6 +181,9 @@ func (m *Module) trashChapter(ctx context.Context, projectID, chapterID uuid.UUI
 		if err := q.TrashChapter(ctx, ch.ID); err != nil {
 			return fmt.Errorf("trash chapter: %w", err)
 		}
+		if err := m.addWords(ctx, tx, projectID, -int64(ch.WordCount)); err != nil {
+			return err
+		}
 		order, err := q.ListLiveChapterPositions(ctx, projectID)
 		if err != nil {
 			return fmt.Errorf("list positions: %w", err)
@@ -211,6 +217,9 @@ func (m *Module) restoreChapter(ctx context.Context, projectID, chapterID uuid.U
 		out, err = q.RestoreChapter(ctx, store.RestoreChapterParams{ID: ch.ID, Position: int32(len(order))})
 		if err != nil {
 			return fmt.Errorf("restore chapter: %w", err)
+		}
+		if err := m.addWords(ctx, tx, projectID, int64(out.WordCount)); err != nil {
+			return err
 		}
 		ids := slices.Insert(positionsToIDs(order), target, ch.ID)
 		order = append(order, store.ListLiveChapterPositionsRow{ID: ch.ID, Position: int32(len(order))})

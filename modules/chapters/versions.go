@@ -254,6 +254,9 @@ func (m *Module) restoreVersion(ctx context.Context, projectID, chapterID, versi
 		if err != nil {
 			return fmt.Errorf("update chapter: %w", err)
 		}
+		if err := m.addWords(ctx, tx, projectID, int64(ch.WordCount)-int64(cur.WordCount)); err != nil {
+			return err
+		}
 		v, err = snapshot(ctx, q, ch, userID, "restore", nil, &old.ID)
 		return err
 	})

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/projects"
@@ -59,40 +59,12 @@ func (d userDirectory) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.
 	return out, rows.Err()
 }
 
-// wordCounter is a faithful stand-in for the chapters module's WordCounts,
-// counting its calls so tests can check lists make one per page.
-type wordCounter struct {
-	pool  *pgxpool.Pool
-	calls atomic.Int64
-}
-
-func (w *wordCounter) WordCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
-	w.calls.Add(1)
-	rows, err := w.pool.Query(ctx, `SELECT project_id, sum(word_count)::bigint FROM chapters
-		WHERE project_id = ANY($1) AND deleted_at IS NULL GROUP BY project_id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[uuid.UUID]int64{}
-	for rows.Next() {
-		var id uuid.UUID
-		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
-}
-
 // env is one test's world: a private schema, the real router with the
 // projects module, and HTTP on a loopback port.
 type env struct {
 	t     *testing.T
 	pool  *pgxpool.Pool
 	mod   *projects.Module
-	words *wordCounter
 	c     *testkit.Client
 }
 
@@ -107,17 +79,16 @@ func newEnvWith(t *testing.T, tweak func(*projects.Deps)) *env {
 	t.Helper()
 	pool := testkit.Postgres(t)
 	rdb, keys := testkit.Redis(t)
-	words := &wordCounter{pool: pool}
 	deps := projects.Deps{
 		Log: testkit.Logger(t), DB: pool, Pages: page.NewCodec([]byte("projects-test-secret-0123456789abcdef")),
-		Words: words, Users: userDirectory{pool}, Redis: rdb, Keys: keys, MemberAddsPerHour: 100_000,
+		Users: userDirectory{pool}, Redis: rdb, Keys: keys, MemberAddsPerHour: 100_000,
 	}
 	tweak(&deps)
 	mod := projects.New(deps)
 	h := server.NewHandler(server.Options{
 		Logger: testkit.Logger(t), Modules: []module.Module{mod}, Verifier: testkit.Verifier(t),
 	})
-	return &env{t: t, pool: pool, mod: mod, words: words, c: testkit.Server(t, h)}
+	return &env{t: t, pool: pool, mod: mod, c: testkit.Server(t, h)}
 }
 
 // project is the Project JSON as a client decodes it.
@@ -188,16 +159,28 @@ func (e *env) exec(sql string, args ...any) {
 	}
 }
 
-// addChapter inserts a chapter row directly (the chapters module is not
-// part of these tests) so word counts have something to sum.
+// addChapter does what the chapters module does on a write (which is not
+// part of these tests): inserts the chapter and, for a live one, reports its
+// words through AddWords in the same transaction.
 func (e *env) addChapter(projectID uuid.UUID, position, words int, deleted bool) {
 	e.t.Helper()
 	del := "NULL"
 	if deleted {
 		del = "now()"
 	}
-	e.exec(fmt.Sprintf(`INSERT INTO chapters (project_id, title, position, word_count, deleted_at)
-		VALUES ($1, 'Chapter', $2, $3, %s)`, del), projectID, position, words)
+	err := pgx.BeginFunc(context.Background(), e.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(context.Background(), fmt.Sprintf(`INSERT INTO chapters (project_id, title, position, word_count, deleted_at)
+			VALUES ($1, 'Chapter', $2, $3, %s)`, del), projectID, position, words); err != nil {
+			return err
+		}
+		if deleted {
+			return nil
+		}
+		return e.mod.AddWords(context.Background(), tx, projectID, int64(words))
+	})
+	if err != nil {
+		e.t.Fatalf("add chapter: %v", err)
+	}
 }
 
 func path(parts ...any) string {

@@ -1,11 +1,13 @@
 // Package projects owns books and who may work on them.
 //
-// Tables: projects, project_members (migrations 000003 and 000020–000024).
+// Tables: projects, project_members, project_word_counts (migrations 000003,
+// 000020 and 000027).
 // Routes: /api/v1/projects[/{project_id}[/restore|/members[/{user_id}]]] and
 // /api/v1/trash. Other modules never read these tables: they ask Access
 // (see access.go) whether a user may act on a project. Projects in turn never
-// reads chapters or users: word counts come through WordCounter and names and
-// emails through UserDirectory, both wired in cmd/thebrain.
+// reads chapters or users: the chapters module reports each chapter write's
+// change in words through AddWords (inside its own transaction), and names
+// and emails come through UserDirectory, wired in cmd/thebrain.
 //
 // Redis: a per-owner rate limit on adding members (each add looks an email
 // up). Background work: PurgeTrash deletes trash older than TrashRetention; the
@@ -28,14 +30,6 @@ import (
 	"github.com/thebrain/thebrain/platform/redis"
 )
 
-// WordCounter reports how many words each project's live chapters hold.
-// Declared here; *chapters.Module implements it.
-type WordCounter interface {
-	// WordCounts returns the summed word_count of the live chapters of each
-	// project (projects with no chapters may be absent from the map).
-	WordCounts(ctx context.Context, projectIDs []uuid.UUID) (map[uuid.UUID]int64, error)
-}
-
 // UserDirectory finds accounts by email and shows their names. Declared
 // here; *auth.Module implements it.
 type UserDirectory interface {
@@ -54,9 +48,6 @@ type Deps struct {
 	DB  *pgxpool.Pool
 	// Pages signs list cursors; the same codec serves every module.
 	Pages *page.Codec
-	// Words may be nil (every project then shows word_count 0), so the
-	// module works before the chapters module is wired.
-	Words WordCounter
 	Users UserDirectory
 	// Redis holds the rate limit on member additions; nil disables it
 	// (tests that do not exercise it).
@@ -77,7 +68,6 @@ type Module struct {
 	db     *pgxpool.Pool
 	q      *store.Queries
 	pages  *page.Codec
-	words  WordCounter
 	users  UserDirectory
 	access *Access
 	adds   *addLimiter
@@ -91,7 +81,7 @@ func New(d Deps) *Module {
 	}
 	q := store.New(d.DB)
 	return &Module{
-		log: log, db: d.DB, q: q, pages: d.Pages, words: d.Words, users: d.Users,
+		log: log, db: d.DB, q: q, pages: d.Pages, users: d.Users,
 		access: &Access{q: q},
 		adds:   newAddLimiter(d.Redis, d.Keys, d.MemberAddsPerHour),
 	}

@@ -29,42 +29,9 @@ var (
 
 var retentionSecs = TrashRetention.Seconds()
 
-// wordCounts asks the chapters module for the word counts of ids in one call.
-func (m *Module) wordCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
-	if m.words == nil || len(ids) == 0 {
-		return nil, nil
-	}
-	wc, err := m.words.WordCounts(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("word counts: %w", err)
-	}
-	return wc, nil
-}
-
-func (m *Module) wordCount(ctx context.Context, id uuid.UUID) (int64, error) {
-	wc, err := m.wordCounts(ctx, []uuid.UUID{id})
-	return wc[id], err
-}
-
-// getProject returns the project as the caller sees it: one query for the
-// project and the caller's role, and the word count asked for at the same
-// time, so the request waits for one round trip instead of two. The count
-// is dropped unread when the caller may not see the project.
+// getProject returns the project as the caller sees it, with the caller's
+// role and the word count, in one query.
 func (m *Module) getProject(ctx context.Context, userID, id uuid.UUID) (projectResponse, error) {
-	type counted struct {
-		n   int64
-		err error
-	}
-	var words chan counted
-	if m.words != nil {
-		words = make(chan counted, 1)
-		wctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		go func() {
-			n, err := m.wordCount(wctx, id)
-			words <- counted{n, err}
-		}()
-	}
 	row, err := m.q.GetProjectForMember(ctx, store.GetProjectForMemberParams{UserID: userID, ID: id})
 	if err != nil {
 		if db.IsNoRows(err) {
@@ -72,19 +39,25 @@ func (m *Module) getProject(ctx context.Context, userID, id uuid.UUID) (projectR
 		}
 		return projectResponse{}, fmt.Errorf("get project: %w", err)
 	}
-	var n int64
-	if words != nil {
-		w := <-words
-		if w.err != nil {
-			return projectResponse{}, w.err
-		}
-		n = w.n
-	}
 	return projectResponse{
 		ID: row.ID, Title: row.Title, Description: row.Description, Genre: row.Genre,
-		TargetWordCount: row.TargetWordCount, WordCount: n, Role: row.Role, Version: row.Version,
+		TargetWordCount: row.TargetWordCount, WordCount: row.WordCount, Role: row.Role, Version: row.Version,
 		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(),
 	}, nil
+}
+
+// AddWords adds delta to the project's running word count. The chapters
+// module calls it inside the transaction of every chapter write that changes
+// how many live words a book holds, so the total commits or rolls back with
+// the chapter itself.
+func (m *Module) AddWords(ctx context.Context, tx pgx.Tx, projectID uuid.UUID, delta int64) error {
+	if delta == 0 {
+		return nil
+	}
+	if err := m.q.WithTx(tx).AddProjectWords(ctx, store.AddProjectWordsParams{ProjectID: projectID, Delta: delta}); err != nil {
+		return fmt.Errorf("add project words: %w", err)
+	}
+	return nil
 }
 
 func toProjectResponse(p store.Project, role string, words int64) projectResponse {
@@ -110,19 +83,11 @@ func (m *Module) listProjects(ctx context.Context, userID uuid.UUID, pr page.Req
 	if err != nil {
 		return page.Page[projectResponse]{}, fmt.Errorf("list projects: %w", err)
 	}
-	ids := make([]uuid.UUID, 0, len(rows))
-	for i := 0; i < len(rows) && i < pr.Limit; i++ {
-		ids = append(ids, rows[i].ID)
-	}
-	words, err := m.wordCounts(ctx, ids)
-	if err != nil {
-		return page.Page[projectResponse]{}, err
-	}
 	return page.Build(m.pages, scope, rows, pr.Limit,
 		func(r store.ListProjectsForUserRow) projectResponse {
 			return projectResponse{
 				ID: r.ID, Title: r.Title, Description: r.Description, Genre: r.Genre,
-				TargetWordCount: r.TargetWordCount, WordCount: words[r.ID], Role: r.Role, Version: r.Version,
+				TargetWordCount: r.TargetWordCount, WordCount: r.WordCount, Role: r.Role, Version: r.Version,
 				CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 			}
 		},
@@ -185,6 +150,7 @@ func lockProject(ctx context.Context, q *store.Queries, userID, id uuid.UUID, wi
 func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre httpx.Precondition, change func(projectFields) projectFields) (projectResponse, error) {
 	var p store.Project
 	var role string
+	var words int64
 	err := db.InTx(ctx, m.db, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		cur, err := lockProject(ctx, q, userID, id, false)
@@ -205,12 +171,12 @@ func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre ht
 		if err != nil {
 			return fmt.Errorf("update project: %w", err)
 		}
+		words, err = q.GetProjectWords(ctx, id)
+		if err != nil {
+			return fmt.Errorf("get project words: %w", err)
+		}
 		return nil
 	})
-	if err != nil {
-		return projectResponse{}, err
-	}
-	words, err := m.wordCount(ctx, id)
 	if err != nil {
 		return projectResponse{}, err
 	}
@@ -242,6 +208,7 @@ func (m *Module) trashProject(ctx context.Context, userID, id uuid.UUID, pre htt
 // For anyone but the owner a trashed project does not exist.
 func (m *Module) restoreProject(ctx context.Context, userID, id uuid.UUID) (projectResponse, error) {
 	var p store.Project
+	var words int64
 	err := db.InTx(ctx, m.db, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		cur, err := lockProject(ctx, q, userID, id, true)
@@ -268,12 +235,12 @@ func (m *Module) restoreProject(ctx context.Context, userID, id uuid.UUID) (proj
 		if err != nil {
 			return fmt.Errorf("restore project: %w", err)
 		}
+		words, err = q.GetProjectWords(ctx, id)
+		if err != nil {
+			return fmt.Errorf("get project words: %w", err)
+		}
 		return nil
 	})
-	if err != nil {
-		return projectResponse{}, err
-	}
-	words, err := m.wordCount(ctx, id)
 	if err != nil {
 		return projectResponse{}, err
 	}
@@ -295,24 +262,16 @@ func (m *Module) listTrash(ctx context.Context, userID uuid.UUID, pr page.Reques
 	if err != nil {
 		return page.Page[trashedProjectResponse]{}, fmt.Errorf("list trash: %w", err)
 	}
-	ids := make([]uuid.UUID, 0, len(rows))
-	for i := 0; i < len(rows) && i < pr.Limit; i++ {
-		ids = append(ids, rows[i].ID)
-	}
-	words, err := m.wordCounts(ctx, ids)
-	if err != nil {
-		return page.Page[trashedProjectResponse]{}, err
-	}
 	return page.Build(m.pages, scope, rows, pr.Limit,
-		func(p store.Project) trashedProjectResponse {
-			deleted := p.DeletedAt.UTC() // never nil: the query selects the trash
+		func(r store.ListTrashByOwnerRow) trashedProjectResponse {
+			deleted := r.Project.DeletedAt.UTC() // never nil: the query selects the trash
 			return trashedProjectResponse{
-				projectResponse: toProjectResponse(p, RoleOwner, words[p.ID]),
+				projectResponse: toProjectResponse(r.Project, RoleOwner, r.WordCount),
 				DeletedAt:       deleted,
 				PurgeAfter:      deleted.Add(TrashRetention),
 			}
 		},
-		func(p store.Project) any { return timeKey{T: *p.DeletedAt, ID: p.ID} },
+		func(r store.ListTrashByOwnerRow) any { return timeKey{T: *r.Project.DeletedAt, ID: r.Project.ID} },
 	), nil
 }
 

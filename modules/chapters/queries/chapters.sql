@@ -63,12 +63,6 @@ UPDATE chapters AS c SET position = v.position
 FROM (SELECT unnest(@ids::uuid[]) AS id, unnest(@positions::int[]) AS position) AS v
 WHERE c.id = v.id;
 
--- name: SumWordCountsByProject :many
-SELECT project_id, sum(word_count)::bigint AS word_count
-FROM chapters
-WHERE project_id = ANY(@project_ids::uuid[]) AND deleted_at IS NULL
-GROUP BY project_id;
-
 -- name: ChapterExists :one
 SELECT EXISTS (
     SELECT 1 FROM chapters WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL

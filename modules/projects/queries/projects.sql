@@ -20,10 +20,12 @@ RETURNING *;
 
 -- name: GetProjectForMember :one
 -- No row when the project is missing, in the trash, or the user is not a
--- member: callers cannot tell these apart.
+-- member: callers cannot tell these apart. The word count comes in the same
+-- round trip.
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
        p.version, p.created_at, p.updated_at,
-       (CASE WHEN p.owner_id = @user_id::uuid THEN 'owner' ELSE m.role END)::text AS role
+       (CASE WHEN p.owner_id = @user_id::uuid THEN 'owner' ELSE m.role END)::text AS role,
+       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = @user_id::uuid
 WHERE p.id = @id AND p.deleted_at IS NULL
@@ -71,7 +73,9 @@ SELECT @deleted_at::timestamptz > now() - make_interval(secs => @retention_secs:
 -- keyset scan of its own index (projects_owner_updated_idx,
 -- project_members_user_idx); the outer sort merges at most 2*lim rows.
 SELECT u.id, u.owner_id, u.title, u.description, u.genre, u.target_word_count,
-       u.version, u.created_at, u.updated_at, u.role
+       u.version, u.created_at, u.updated_at, u.role,
+       -- One primary-key lookup per row of the page.
+       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = u.id), 0)::bigint AS word_count
 FROM (
     (SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
             p.version, p.created_at, p.updated_at, 'owner'::text AS role
@@ -96,11 +100,13 @@ LIMIT @lim::int;
 -- name: ListTrashByOwner :many
 -- The owner's restorable trash, newest deletion first
 -- (projects_owner_trash_idx).
-SELECT * FROM projects
-WHERE owner_id = @owner_id AND deleted_at IS NOT NULL
-  AND deleted_at > now() - make_interval(secs => @retention_secs::float8)
-  AND (deleted_at, id) < (@before_deleted_at::timestamptz, @before_id::uuid)
-ORDER BY deleted_at DESC, id DESC
+SELECT sqlc.embed(p),
+       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
+FROM projects p
+WHERE p.owner_id = @owner_id AND p.deleted_at IS NOT NULL
+  AND p.deleted_at > now() - make_interval(secs => @retention_secs::float8)
+  AND (p.deleted_at, p.id) < (@before_deleted_at::timestamptz, @before_id::uuid)
+ORDER BY p.deleted_at DESC, p.id DESC
 LIMIT @lim::int;
 
 -- name: PurgeTrashedProjects :execrows
@@ -113,3 +119,12 @@ WHERE id IN (
     ORDER BY t.deleted_at
     LIMIT @batch::int
     FOR UPDATE SKIP LOCKED);
+
+-- name: GetProjectWords :one
+SELECT coalesce((SELECT words FROM project_word_counts WHERE project_id = @project_id), 0)::bigint;
+
+-- name: AddProjectWords :exec
+-- Called by the chapters module inside each chapter write's transaction;
+-- the row lock serialises concurrent writers, so no change is lost.
+INSERT INTO project_word_counts (project_id, words) VALUES (@project_id, @delta)
+ON CONFLICT (project_id) DO UPDATE SET words = project_word_counts.words + EXCLUDED.words;

@@ -368,38 +368,6 @@ func (q *Queries) SetChapterPositions(ctx context.Context, arg SetChapterPositio
 	return err
 }
 
-const sumWordCountsByProject = `-- name: SumWordCountsByProject :many
-SELECT project_id, sum(word_count)::bigint AS word_count
-FROM chapters
-WHERE project_id = ANY($1::uuid[]) AND deleted_at IS NULL
-GROUP BY project_id
-`
-
-type SumWordCountsByProjectRow struct {
-	ProjectID uuid.UUID
-	WordCount int64
-}
-
-func (q *Queries) SumWordCountsByProject(ctx context.Context, projectIds []uuid.UUID) ([]SumWordCountsByProjectRow, error) {
-	rows, err := q.db.Query(ctx, sumWordCountsByProject, projectIds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []SumWordCountsByProjectRow{}
-	for rows.Next() {
-		var i SumWordCountsByProjectRow
-		if err := rows.Scan(&i.ProjectID, &i.WordCount); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const trashChapter = `-- name: TrashChapter :exec
 UPDATE chapters SET deleted_at = now() WHERE id = $1
 `

@@ -12,6 +12,23 @@ import (
 	"github.com/google/uuid"
 )
 
+const addProjectWords = `-- name: AddProjectWords :exec
+INSERT INTO project_word_counts (project_id, words) VALUES ($1, $2)
+ON CONFLICT (project_id) DO UPDATE SET words = project_word_counts.words + EXCLUDED.words
+`
+
+type AddProjectWordsParams struct {
+	ProjectID uuid.UUID
+	Delta     int64
+}
+
+// Called by the chapters module inside each chapter write's transaction;
+// the row lock serialises concurrent writers, so no change is lost.
+func (q *Queries) AddProjectWords(ctx context.Context, arg AddProjectWordsParams) error {
+	_, err := q.db.Exec(ctx, addProjectWords, arg.ProjectID, arg.Delta)
+	return err
+}
+
 const countProjectsByOwner = `-- name: CountProjectsByOwner :one
 SELECT ((SELECT count(*) FROM projects l WHERE l.owner_id = $1::uuid AND l.deleted_at IS NULL)
       + (SELECT count(*) FROM projects t WHERE t.owner_id = $1::uuid AND t.deleted_at IS NOT NULL))::bigint AS total
@@ -70,7 +87,8 @@ func (q *Queries) CreateProject(ctx context.Context, arg CreateProjectParams) (P
 const getProjectForMember = `-- name: GetProjectForMember :one
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
        p.version, p.created_at, p.updated_at,
-       (CASE WHEN p.owner_id = $1::uuid THEN 'owner' ELSE m.role END)::text AS role
+       (CASE WHEN p.owner_id = $1::uuid THEN 'owner' ELSE m.role END)::text AS role,
+       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1::uuid
 WHERE p.id = $2 AND p.deleted_at IS NULL
@@ -93,10 +111,12 @@ type GetProjectForMemberRow struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	Role            string
+	WordCount       int64
 }
 
 // No row when the project is missing, in the trash, or the user is not a
-// member: callers cannot tell these apart.
+// member: callers cannot tell these apart. The word count comes in the same
+// round trip.
 func (q *Queries) GetProjectForMember(ctx context.Context, arg GetProjectForMemberParams) (GetProjectForMemberRow, error) {
 	row := q.db.QueryRow(ctx, getProjectForMember, arg.UserID, arg.ID)
 	var i GetProjectForMemberRow
@@ -111,6 +131,7 @@ func (q *Queries) GetProjectForMember(ctx context.Context, arg GetProjectForMemb
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Role,
+		&i.WordCount,
 	)
 	return i, err
 }
@@ -135,6 +156,17 @@ func (q *Queries) GetProjectRole(ctx context.Context, arg GetProjectRoleParams) 
 	return role, err
 }
 
+const getProjectWords = `-- name: GetProjectWords :one
+SELECT coalesce((SELECT words FROM project_word_counts WHERE project_id = $1), 0)::bigint
+`
+
+func (q *Queries) GetProjectWords(ctx context.Context, projectID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, getProjectWords, projectID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const isWithinRetention = `-- name: IsWithinRetention :one
 SELECT $1::timestamptz > now() - make_interval(secs => $2::float8) AS ok
 `
@@ -154,7 +186,9 @@ func (q *Queries) IsWithinRetention(ctx context.Context, arg IsWithinRetentionPa
 
 const listProjectsForUser = `-- name: ListProjectsForUser :many
 SELECT u.id, u.owner_id, u.title, u.description, u.genre, u.target_word_count,
-       u.version, u.created_at, u.updated_at, u.role
+       u.version, u.created_at, u.updated_at, u.role,
+       -- One primary-key lookup per row of the page.
+       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = u.id), 0)::bigint AS word_count
 FROM (
     (SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
             p.version, p.created_at, p.updated_at, 'owner'::text AS role
@@ -195,6 +229,7 @@ type ListProjectsForUserRow struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	Role            string
+	WordCount       int64
 }
 
 // Owned and shared books, most recently updated first. Each branch is a
@@ -225,6 +260,7 @@ func (q *Queries) ListProjectsForUser(ctx context.Context, arg ListProjectsForUs
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.Role,
+			&i.WordCount,
 		); err != nil {
 			return nil, err
 		}
@@ -237,11 +273,13 @@ func (q *Queries) ListProjectsForUser(ctx context.Context, arg ListProjectsForUs
 }
 
 const listTrashByOwner = `-- name: ListTrashByOwner :many
-SELECT id, owner_id, title, description, genre, target_word_count, version, deleted_at, created_at, updated_at FROM projects
-WHERE owner_id = $1 AND deleted_at IS NOT NULL
-  AND deleted_at > now() - make_interval(secs => $2::float8)
-  AND (deleted_at, id) < ($3::timestamptz, $4::uuid)
-ORDER BY deleted_at DESC, id DESC
+SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count, p.version, p.deleted_at, p.created_at, p.updated_at,
+       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
+FROM projects p
+WHERE p.owner_id = $1 AND p.deleted_at IS NOT NULL
+  AND p.deleted_at > now() - make_interval(secs => $2::float8)
+  AND (p.deleted_at, p.id) < ($3::timestamptz, $4::uuid)
+ORDER BY p.deleted_at DESC, p.id DESC
 LIMIT $5::int
 `
 
@@ -253,9 +291,14 @@ type ListTrashByOwnerParams struct {
 	Lim             int32
 }
 
+type ListTrashByOwnerRow struct {
+	Project   Project
+	WordCount int64
+}
+
 // The owner's restorable trash, newest deletion first
 // (projects_owner_trash_idx).
-func (q *Queries) ListTrashByOwner(ctx context.Context, arg ListTrashByOwnerParams) ([]Project, error) {
+func (q *Queries) ListTrashByOwner(ctx context.Context, arg ListTrashByOwnerParams) ([]ListTrashByOwnerRow, error) {
 	rows, err := q.db.Query(ctx, listTrashByOwner,
 		arg.OwnerID,
 		arg.RetentionSecs,
@@ -267,20 +310,21 @@ func (q *Queries) ListTrashByOwner(ctx context.Context, arg ListTrashByOwnerPara
 		return nil, err
 	}
 	defer rows.Close()
-	items := []Project{}
+	items := []ListTrashByOwnerRow{}
 	for rows.Next() {
-		var i Project
+		var i ListTrashByOwnerRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.OwnerID,
-			&i.Title,
-			&i.Description,
-			&i.Genre,
-			&i.TargetWordCount,
-			&i.Version,
-			&i.DeletedAt,
-			&i.CreatedAt,
-			&i.UpdatedAt,
+			&i.Project.ID,
+			&i.Project.OwnerID,
+			&i.Project.Title,
+			&i.Project.Description,
+			&i.Project.Genre,
+			&i.Project.TargetWordCount,
+			&i.Project.Version,
+			&i.Project.DeletedAt,
+			&i.Project.CreatedAt,
+			&i.Project.UpdatedAt,
+			&i.WordCount,
 		); err != nil {
 			return nil, err
 		}
