@@ -62,10 +62,10 @@ func (d userDirectory) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.
 // env is one test's world: a private schema, the real router with the
 // projects module, and HTTP on a loopback port.
 type env struct {
-	t     *testing.T
-	pool  *pgxpool.Pool
-	mod   *projects.Module
-	c     *testkit.Client
+	t    *testing.T
+	pool *pgxpool.Pool
+	mod  *projects.Module
+	c    *testkit.Client
 }
 
 func newEnv(t *testing.T) *env {
