@@ -171,11 +171,12 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	return &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod}, nil
 }
 
-// newHandler serves every module's routes on the platform's router.
-func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handler, error) {
+// newHandler serves every module's routes on the platform's router. A
+// long-running server also calls app.follow.
+func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handler, *app, error) {
 	a, err := wire(cfg, logger, b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return server.NewHandler(server.Options{
 		Logger:         logger,
@@ -190,5 +191,13 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 			"database": func(ctx context.Context) error { return b.pool.Ping(ctx) },
 			"redis":    func(ctx context.Context) error { return b.redis.Ping(ctx).Err() },
 		},
-	}), nil
+	}), a, nil
+}
+
+// follow keeps, until ctx ends, what a long-running server holds beside its
+// handler: the in-process copy of the token denylist, so verifying a token
+// needs no round trip to Redis. Not for Lambda, whose sandbox is frozen
+// between invocations.
+func (a *app) follow(ctx context.Context) {
+	go a.auth.FollowRevocations(ctx)
 }

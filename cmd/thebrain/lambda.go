@@ -22,7 +22,7 @@ func serveLambda(ctx context.Context, cfg config.Config, logger *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	h, err := newHandler(cfg, logger, b)
+	h, _, err := newHandler(cfg, logger, b)
 	if err != nil {
 		b.Close()
 		return err

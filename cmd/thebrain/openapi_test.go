@@ -92,6 +92,13 @@ func keys(m map[string]bool) []string {
 // backends.
 func testHandler(t *testing.T) http.Handler {
 	t.Helper()
+	return instance(t, testConfig(t))
+}
+
+// testConfig is the configuration of one deployment on test backends: its
+// own data directory (signing key) and Redis namespace.
+func testConfig(t *testing.T) config.Config {
+	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -102,14 +109,24 @@ func testHandler(t *testing.T) http.Handler {
 	// Rate limits and denylists are per test: a Redis namespace of its own.
 	_, keys := testkit.Redis(t)
 	cfg.RedisPrefix = keys.Prefix()
+	return cfg
+}
+
+// instance is one server process of the deployment cfg describes: its own
+// pools and, as serve runs it, its own copy of the token denylist.
+func instance(t *testing.T, cfg config.Config) http.Handler {
+	t.Helper()
 	b, err := openBackends(context.Background(), cfg, testkit.Logger(t), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	h, err := newHandler(cfg, testkit.Logger(t), b)
+	h, a, err := newHandler(cfg, testkit.Logger(t), b)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	a.follow(ctx)
 	return h
 }

@@ -23,10 +23,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	defer b.Close() // after the server has drained: in-flight requests still use the pools
 
-	h, err := newHandler(cfg, logger, b)
+	h, a, err := newHandler(cfg, logger, b)
 	if err != nil {
 		return err
 	}
+	fctx, stopFollowing := context.WithCancel(ctx)
+	defer stopFollowing()
+	a.follow(fctx)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("THEBRAIN_HTTP_ADDR: %w", err)

@@ -286,6 +286,12 @@ func (m *Module) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]a
 	return out, nil
 }
 
+// FollowRevocations keeps this process's copy of the token denylist
+// current until ctx ends, so the Verifier answers without a round trip to
+// Redis (see authn.Denylist.Follow). Long-running servers call it in a
+// goroutine; without it every check asks Redis.
+func (m *Module) FollowRevocations(ctx context.Context) { m.deny.Follow(ctx, m.log) }
+
 // DisableUser disables an account and makes its tokens stop working at once
 // (an operator action; there is no HTTP route for it yet).
 func (m *Module) DisableUser(ctx context.Context, id uuid.UUID) error {

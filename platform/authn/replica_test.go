@@ -1,0 +1,245 @@
+package authn_test
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/thebrain/thebrain/platform/authn"
+	"github.com/thebrain/thebrain/platform/redis"
+	"github.com/thebrain/thebrain/platform/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// follow starts d.Follow until the test ends and waits until it is live.
+func follow(t *testing.T, d *authn.Denylist) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); d.Follow(ctx, testkit.Logger(t)) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, "the copy to become live", d.Live)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func denied(t *testing.T, d *authn.Denylist, sid, uid uuid.UUID) bool {
+	t.Helper()
+	v, _, err := d.Denied(context.Background(), sid, uid)
+	if err != nil {
+		t.Fatalf("Denied: %v", err)
+	}
+	return v
+}
+
+// Two processes share one Redis: what one revokes, the other refuses from
+// its own copy, and revocations made before a process started following
+// are in its copy too.
+func TestDenylistCopyAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	rdb, keys := testkit.Redis(t)
+	ctx := context.Background()
+	a, b := authn.NewDenylist(rdb, keys), authn.NewDenylist(rdb, keys)
+	early, user := uuid.New(), uuid.New()
+	if err := a.DenySessions(ctx, early); err != nil {
+		t.Fatal(err)
+	}
+	follow(t, a)
+	follow(t, b)
+	if !denied(t, b, early, user) {
+		t.Fatal("a revocation made before following is missing from the copy")
+	}
+
+	sid, other := uuid.New(), uuid.New()
+	if denied(t, a, sid, user) || denied(t, b, sid, user) {
+		t.Fatal("a live session is denied")
+	}
+	if err := a.DenySessions(ctx, sid); err != nil {
+		t.Fatal(err)
+	}
+	// The revoking process refuses at once; the other within a delivery.
+	if !denied(t, a, sid, user) {
+		t.Fatal("the revoking process still accepts the session")
+	}
+	waitFor(t, "the revocation to reach the other process", func() bool { return denied(t, b, sid, user) })
+	if denied(t, b, other, user) {
+		t.Fatal("an unrelated session of the same user is denied")
+	}
+
+	// Revoking the user covers every session of theirs, on both.
+	if err := b.DenyUser(ctx, user); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the user revocation to reach the other process", func() bool { return denied(t, a, other, user) })
+	if !denied(t, b, uuid.New(), user) || denied(t, b, uuid.New(), uuid.New()) {
+		t.Fatal("user revocation applied to the wrong users")
+	}
+
+	// The copy answered: with Redis unreachable the answers stand.
+	if !a.Live() || !b.Live() {
+		t.Fatal("copies stopped being live")
+	}
+}
+
+// proxy forwards TCP to target until cut; then it drops every connection
+// and refuses new ones until healed. silence keeps connections open but
+// stops forwarding, like a network that loses packets.
+type proxy struct {
+	ln     net.Listener
+	target string
+
+	mu     sync.Mutex
+	cut    bool
+	silent bool
+	conns  []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target}
+	go p.serve()
+	t.Cleanup(func() { ln.Close(); p.set(true, false) })
+	return p
+}
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		if p.cut {
+			p.mu.Unlock()
+			c.Close()
+			continue
+		}
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			p.mu.Unlock()
+			c.Close()
+			continue
+		}
+		p.conns = append(p.conns, c, up)
+		p.mu.Unlock()
+		go p.pipe(c, up)
+		go p.pipe(up, c)
+	}
+}
+
+func (p *proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			dst.Close()
+			return
+		}
+		p.mu.Lock()
+		silent := p.silent
+		p.mu.Unlock()
+		if silent {
+			continue
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			src.Close()
+			return
+		}
+	}
+}
+
+// set cuts (closing every connection) or heals, and silences or not.
+func (p *proxy) set(cut, silent bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut, p.silent = cut, silent
+	if cut {
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.conns = nil
+	}
+}
+
+// redisVia opens a client whose connections go through a new proxy.
+func redisVia(t *testing.T) (*redis.Client, *proxy) {
+	t.Helper()
+	u, err := url.Parse(testkit.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.ln.Addr().String()
+	c, err := redis.Open(context.Background(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, p
+}
+
+// A process whose subscription breaks stops trusting its copy at once,
+// asks Redis meanwhile (and says when it cannot), and after reconnecting
+// has every revocation it missed.
+func TestDenylistCopyAfterLostConnection(t *testing.T) {
+	t.Parallel()
+	rdb, keys := testkit.Redis(t)
+	ctx := context.Background()
+	viaProxy, p := redisVia(t)
+	a, b := authn.NewDenylist(rdb, keys), authn.NewDenylist(viaProxy, keys)
+	follow(t, b)
+
+	p.set(true, false)
+	waitFor(t, "the broken subscription to be noticed", func() bool { return !b.Live() })
+	missed, user := uuid.New(), uuid.New()
+	if err := a.DenySessions(ctx, missed); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Denied(ctx, missed, user); err == nil {
+		t.Fatal("with neither a current copy nor Redis, Denied answered instead of failing")
+	}
+
+	p.set(false, false)
+	waitFor(t, "the copy to be live again", b.Live)
+	if !denied(t, b, missed, user) {
+		t.Fatal("a revocation made while disconnected is missing after reconnecting")
+	}
+}
+
+// A connection that stays open but carries nothing (a network dropping
+// packets) is noticed by the missing heartbeats.
+func TestDenylistCopyNoticesSilence(t *testing.T) {
+	t.Parallel()
+	_, keys := testkit.Redis(t)
+	viaProxy, p := redisVia(t)
+	b := authn.NewDenylist(viaProxy, keys)
+	follow(t, b)
+	start := time.Now()
+	p.set(false, true)
+	waitFor(t, "the silent subscription to be dropped", func() bool { return !b.Live() })
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("silence noticed after %s", d)
+	}
+	p.set(true, false)
+	p.set(false, false)
+	waitFor(t, "the copy to be live again", b.Live)
+}
