@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"os"
 	"slices"
@@ -97,7 +98,7 @@ func testHandler(t *testing.T) http.Handler {
 
 // testConfig is the configuration of one deployment on test backends: its
 // own data directory (signing key) and Redis namespace.
-func testConfig(t *testing.T) config.Config {
+func testConfig(t testing.TB) config.Config {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
@@ -114,14 +115,20 @@ func testConfig(t *testing.T) config.Config {
 
 // instance is one server process of the deployment cfg describes: its own
 // pools and, as serve runs it, its own copy of the token denylist.
-func instance(t *testing.T, cfg config.Config) http.Handler {
+func instance(t testing.TB, cfg config.Config) http.Handler {
 	t.Helper()
-	b, err := openBackends(context.Background(), cfg, testkit.Logger(t), false)
+	return instanceLogging(t, cfg, testkit.Logger(t))
+}
+
+// instanceLogging is instance with logs going to logger.
+func instanceLogging(t testing.TB, cfg config.Config, logger *slog.Logger) http.Handler {
+	t.Helper()
+	b, err := openBackends(context.Background(), cfg, logger, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	h, a, err := newHandler(cfg, testkit.Logger(t), b)
+	h, a, err := newHandler(cfg, logger, b)
 	if err != nil {
 		t.Fatal(err)
 	}

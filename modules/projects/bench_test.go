@@ -77,7 +77,8 @@ func (s sessionChecker) CheckSession(ctx context.Context, userID, sessionID uuid
 
 // productionVerifier returns a verifier assembled as cmd/thebrain assembles
 // the auth module's (token.Verifier with its cache, authn.Denylist on real
-// Redis, the session check) and a token for a live session of userID.
+// Redis followed in memory, the session check) and a token for a live
+// session of userID.
 func productionVerifier(b *testing.B, pool *pgxpool.Pool, userID uuid.UUID) (v, uncached authn.Verifier, raw string) {
 	b.Helper()
 	const iss, aud = "https://bench.thebrain.app", "thebrain-api"
@@ -103,8 +104,16 @@ func productionVerifier(b *testing.B, pool *pgxpool.Pool, userID uuid.UUID) (v, 
 		b.Fatal(err)
 	}
 	rdb, keys := testkit.Redis(b)
+	deny := authn.NewDenylist(rdb, keys)
+	// As serve runs it: the denylist copy followed in memory.
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	go deny.Follow(ctx, nil)
+	for !deny.Live() {
+		time.Sleep(time.Millisecond)
+	}
 	v = authn.NewRevocationVerifier(token.NewVerifier(set, iss, aud).WithCache(20000),
-		authn.NewDenylist(rdb, keys), sessionChecker{pool}, slog.New(slog.DiscardHandler))
+		deny, sessionChecker{pool}, slog.New(slog.DiscardHandler))
 	return v, signatureOnly{token.NewVerifier(set, iss, aud)}, raw
 }
 
