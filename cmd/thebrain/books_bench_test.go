@@ -67,7 +67,9 @@ func BenchmarkBooksVsBaseline(b *testing.B) {
 	}{
 		{"baseline-get-project", func(int) error { return c.do("GET", base.URL+"/api/v1/projects/"+book, nil, 200, nil) }},
 		{"api-get-project", func(int) error { return c.do("GET", api.URL+"/api/v1/projects/"+book, nil, 200, nil) }},
-		{"api-list-chapters", func(int) error { return c.do("GET", api.URL+"/api/v1/projects/"+book+"/chapters?limit=50", nil, 200, nil) }},
+		{"api-list-chapters", func(int) error {
+			return c.do("GET", api.URL+"/api/v1/projects/"+book+"/chapters?limit=50", nil, 200, nil)
+		}},
 		{"api-patch-chapter", func(i int) error {
 			var out struct{ Version int32 }
 			body := map[string]any{"content": fmt.Sprintf("%s (save %d)", text, versions[i].Load()), "version": versions[i].Load()}

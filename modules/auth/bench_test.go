@@ -111,7 +111,7 @@ func BenchmarkMeUnderLoginStorm(b *testing.B) {
 }
 
 func meUnderLoginStorm(b *testing.B, params Argon2Params, duty float64) {
-	e := newEnv(b, func(o *Options) { o.Argon2, o.HashDuty = &params, duty })
+	e := newEnv(b, func(o *Options) { o.Argon2, o.HashDuty, o.HashWorkers = &params, duty, 1 })
 	email := uniqueEmail("storm")
 	s := e.signup(email)
 	me := func() time.Duration {
