@@ -104,3 +104,53 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestWordCountsBackfill: upgrading a database that already holds books
+// gives every book the total of its live chapters.
+func TestWordCountsBackfill(t *testing.T) {
+	t.Parallel()
+	url := testkit.PostgresURL(t) // migrated up by testkit
+	mg, err := db.NewMigrator(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mg.Close()
+	if err := mg.Down(1); err != nil { // before 000027
+		t.Fatal(err)
+	}
+	if v, _, _ := mg.Version(); v != 26 {
+		t.Fatalf("version %d after one step down, want 26: move this test's step with new migrations", v)
+	}
+	pool, err := db.Open(context.Background(), url, db.Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	ctx := context.Background()
+	var owner, book, empty string
+	if err := pool.QueryRow(ctx, `INSERT INTO users (email, email_canonical, password_hash)
+		VALUES ('b@x.test', 'b@x.test', '!') RETURNING id`).Scan(&owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO projects (owner_id, title) VALUES ($1, 'Full') RETURNING id`, owner).Scan(&book); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO projects (owner_id, title) VALUES ($1, 'Empty') RETURNING id`, owner).Scan(&empty); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO chapters (project_id, title, position, word_count, deleted_at)
+		VALUES ($1, 'a', 0, 120, NULL), ($1, 'b', 1, 30, NULL), ($1, 'gone', 2, 1000, now())`, book); err != nil {
+		t.Fatal(err)
+	}
+	if err := mg.Up(); err != nil {
+		t.Fatal(err)
+	}
+	var words int64
+	if err := pool.QueryRow(ctx, `SELECT words FROM project_word_counts WHERE project_id = $1`, book).Scan(&words); err != nil || words != 150 {
+		t.Fatalf("backfilled total %d (%v), want 150 (live chapters only)", words, err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM project_word_counts WHERE project_id = $1`, empty).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("a book without chapters got %d rows (%v); it reads as 0 without one", n, err)
+	}
+}
