@@ -115,11 +115,15 @@ func TestWordCountsBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mg.Close()
-	if err := mg.Down(1); err != nil { // before 000027
+	latest, err := db.Latest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mg.Down(int(latest - 26)); err != nil { // to just before 000027
 		t.Fatal(err)
 	}
 	if v, _, _ := mg.Version(); v != 26 {
-		t.Fatalf("version %d after one step down, want 26: move this test's step with new migrations", v)
+		t.Fatalf("version %d, want 26", v)
 	}
 	pool, err := db.Open(context.Background(), url, db.Options{MaxConns: 2})
 	if err != nil {
