@@ -13,9 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/thebrain/thebrain/modules/auth/internal/argon2id"
 	"github.com/thebrain/thebrain/platform/apperr"
 )
 
@@ -40,18 +40,25 @@ const bcryptMaxBytes = 72
 const (
 	argonSaltLen = 16
 	argonKeyLen  = 32
+	// argon2Version is the algorithm version we write and accept (0x13).
+	argon2Version = 19
 )
 
 // hasher hashes and verifies passwords in a bounded pool: at most `slots`
 // hashes run at once, so a login storm queues logins instead of taking every
-// CPU from the rest of the API.
+// CPU from the rest of the API. argon2id hashes are also paced: they run in
+// bursts of about a quarter of a millisecond with a rest after each, because
+// one uninterrupted 40 ms hash makes every request whose threads the kernel
+// queues behind it wait (docs/perf.md, "Login storm").
 type hasher struct {
 	algo   string // "argon2id" or "bcrypt"
 	argon  Argon2Params
 	bcrypt int
-	slots  chan struct{}
-	// rest is how long a slot stays taken after each hash, as a fraction
-	// of the hash's own time: 1 means a slot hashes at most half the time.
+	// slots holds one argon2id work area per pool slot: taking one is
+	// taking the slot, and its 19 MiB are reused instead of reallocated.
+	slots chan *argon2id.Memory
+	// rest is how long a hash sleeps after each burst, as a fraction of the
+	// burst: 1 means a slot computes at most half the time, 0 no pacing.
 	rest  float64
 	dummy string // a hash with the current parameters, for unknown users
 	calls atomic.Int64
@@ -63,7 +70,10 @@ func newHasher(algo string, argon Argon2Params, bcryptCost, workers int) (*hashe
 	if workers <= 0 {
 		workers = max(1, runtime.GOMAXPROCS(0)-1)
 	}
-	h := &hasher{algo: algo, argon: argon, bcrypt: bcryptCost, slots: make(chan struct{}, workers)}
+	h := &hasher{algo: algo, argon: argon, bcrypt: bcryptCost, slots: make(chan *argon2id.Memory, workers)}
+	for range workers {
+		h.slots <- new(argon2id.Memory)
+	}
 	switch algo {
 	case "argon2id":
 		if argon.Memory < 8 || argon.Time < 1 || argon.Threads < 1 {
@@ -78,7 +88,7 @@ func newHasher(algo string, argon Argon2Params, bcryptCost, workers int) (*hashe
 	}
 	var pw [18]byte
 	_, _ = rand.Read(pw[:])
-	dummy, err := h.hashNow([]byte(base64.RawStdEncoding.EncodeToString(pw[:])))
+	dummy, err := h.Hash(context.Background(), base64.RawStdEncoding.EncodeToString(pw[:]))
 	if err != nil {
 		return nil, err
 	}
@@ -86,40 +96,64 @@ func newHasher(algo string, argon Argon2Params, bcryptCost, workers int) (*hashe
 	return h, nil
 }
 
+// errBusy answers a request that gave up waiting for, or during, a hash.
+func errBusy(cause error) error {
+	return apperr.Wrap(apperr.Unavailable, "the server is busy; try again shortly", cause)
+}
+
 // acquire takes a pool slot, or gives up when ctx ends (the request's
 // deadline bounds the queue).
-func (h *hasher) acquire(ctx context.Context) error {
+func (h *hasher) acquire(ctx context.Context) (*argon2id.Memory, error) {
 	select {
-	case h.slots <- struct{}{}:
-		return nil
+	case m := <-h.slots:
+		return m, nil
 	case <-ctx.Done():
-		return apperr.Wrap(apperr.Unavailable, "the server is busy; try again shortly", ctx.Err())
+		return nil, errBusy(ctx.Err())
 	}
 }
 
-// release frees the slot after the rest its hash earned, so the pool's CPU
-// share is bounded even when logins never stop. The caller's answer is not
-// delayed: the rest is taken in the background.
-func (h *hasher) release(started time.Time) {
+func (h *hasher) release(m *argon2id.Memory) { h.slots <- m }
+
+// pacer returns the hook argon2id calls between bursts: it rests rest times
+// the burst's length, so the pool computes at most 1/(1+rest) of the time in
+// slices short enough not to delay other requests, and it abandons the hash
+// when the request is gone.
+func (h *hasher) pacer(ctx context.Context) func() error {
 	if h.rest <= 0 {
-		<-h.slots
-		return
+		return func() error { return ctx.Err() }
 	}
-	pause := time.Duration(float64(time.Since(started)) * h.rest)
-	time.AfterFunc(pause, func() { <-h.slots })
+	last := time.Now()
+	return func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		restThread(time.Duration(float64(time.Since(last)) * h.rest))
+		last = time.Now()
+		return nil
+	}
+}
+
+// argon2Key runs argon2id in the slot's work area, paced.
+func (h *hasher) argon2Key(ctx context.Context, m *argon2id.Memory, pw, salt []byte, p Argon2Params, keyLen int) ([]byte, error) {
+	key, err := m.Key(pw, salt, argon2id.Params{Memory: p.Memory, Time: p.Time, Threads: p.Threads, KeyLen: uint32(keyLen)}, h.pacer(ctx))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, errBusy(err)
+		}
+		return nil, fmt.Errorf("argon2id: %w", err)
+	}
+	return key, nil
 }
 
 // Hash returns the encoded hash of password with the configured algorithm.
 func (h *hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	m, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	defer h.release(time.Now())
-	return h.hashNow([]byte(password))
-}
-
-func (h *hasher) hashNow(pw []byte) (string, error) {
+	defer h.release(m)
 	h.calls.Add(1)
+	pw := []byte(password)
 	if h.algo == "bcrypt" {
 		b, err := bcrypt.GenerateFromPassword(pw, h.bcrypt)
 		return string(b), err
@@ -129,8 +163,11 @@ func (h *hasher) hashNow(pw []byte) (string, error) {
 		return "", err
 	}
 	p := h.argon
-	key := argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+	key, err := h.argon2Key(ctx, m, pw, salt, p, argonKeyLen)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2Version, p.Memory, p.Time, p.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
@@ -139,10 +176,11 @@ func (h *hasher) hashNow(pw []byte) (string, error) {
 // unusable encoded hash is checked against the dummy so the time spent is
 // the same as for a real account.
 func (h *hasher) Verify(ctx context.Context, encoded, password string) (ok, rehash bool, err error) {
-	if err := h.acquire(ctx); err != nil {
+	m, err := h.acquire(ctx)
+	if err != nil {
 		return false, false, err
 	}
-	defer h.release(time.Now())
+	defer h.release(m)
 	h.calls.Add(1)
 	real := true
 	if !strings.HasPrefix(encoded, "$argon2id$") && !strings.HasPrefix(encoded, "$2") {
@@ -163,7 +201,10 @@ func (h *hasher) Verify(ctx context.Context, encoded, password string) (ok, reha
 	if err != nil {
 		return false, false, fmt.Errorf("stored password hash: %w", err)
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	got, err := h.argon2Key(ctx, m, []byte(password), salt, p, len(key))
+	if err != nil {
+		return false, false, err
+	}
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	rehash = h.algo != "argon2id" || p.Memory < h.argon.Memory || p.Time < h.argon.Time || p.Threads < h.argon.Threads
 	return ok && real, rehash, nil
@@ -173,7 +214,7 @@ func (h *hasher) Verify(ctx context.Context, encoded, password string) (ok, reha
 func parseArgon2(s string) (Argon2Params, []byte, []byte, error) {
 	var p Argon2Params
 	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2Version) {
 		return p, nil, nil, errors.New("not an argon2id PHC string")
 	}
 	for _, kv := range strings.Split(parts[3], ",") {

@@ -1,11 +1,17 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/testkit"
@@ -68,7 +74,8 @@ func TestHashPoolBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.acquire(context.Background()); err != nil {
+	m, err := h.acquire(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -76,9 +83,81 @@ func TestHashPoolBounded(t *testing.T) {
 	if _, err := h.Hash(ctx, goodPassword); !apperr.Is(err, apperr.Unavailable) {
 		t.Fatalf("hash with a full pool = %v, want Unavailable", err)
 	}
-	h.release(time.Now())
+	h.release(m)
 	if _, err := h.Hash(context.Background(), goodPassword); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHashAbandonedWithItsRequest: a request that ends during a hash stops
+// it (no CPU spent for nobody) and gets 503; the slot is free again.
+func TestHashAbandonedWithItsRequest(t *testing.T) {
+	t.Parallel()
+	h, err := newHasher("argon2id", OWASPArgon2, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rest = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(5*time.Millisecond, cancel)
+	// The slot was free, so only the pacing hook seeing the cancelled
+	// request mid-hash can make this fail.
+	if _, err := h.Hash(ctx, goodPassword); !apperr.Is(err, apperr.Unavailable) {
+		t.Fatalf("hash whose request ended = %v, want Unavailable", err)
+	}
+	if _, err := h.Hash(context.Background(), goodPassword); err != nil {
+		t.Fatalf("slot not returned: %v", err)
+	}
+}
+
+// TestArgon2InteroperatesWithXCrypto: hashes stored before the paced
+// implementation (x/crypto) verify, and ours verify with x/crypto, so a
+// rollback or another tool reads them too.
+func TestArgon2InteroperatesWithXCrypto(t *testing.T) {
+	t.Parallel()
+	p := Argon2Params{Memory: 256, Time: 2, Threads: 1}
+	h, err := newHasher("argon2id", p, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	salt := []byte("0123456789abcdef")
+	key := argon2.IDKey([]byte(goodPassword), salt, p.Time, p.Memory, p.Threads, 32)
+	old := fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", p.Memory, p.Time, p.Threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+	if ok, rehash, err := h.Verify(context.Background(), old, goodPassword); !ok || rehash || err != nil {
+		t.Fatalf("x/crypto hash: ok %v rehash %v err %v", ok, rehash, err)
+	}
+	ours, err := h.Hash(context.Background(), goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(ours, "$")
+	s, _ := base64.RawStdEncoding.DecodeString(parts[4])
+	k, _ := base64.RawStdEncoding.DecodeString(parts[5])
+	if !bytes.Equal(argon2.IDKey([]byte(goodPassword), s, p.Time, p.Memory, p.Threads, 32), k) {
+		t.Fatal("our hash does not verify with x/crypto")
+	}
+}
+
+// TestHashReusesItsMemory: after the first hash a slot allocates almost
+// nothing, where a fresh argon2id buffer is 19 MiB per login (and a garbage
+// collection every few logins).
+func TestHashReusesItsMemory(t *testing.T) {
+	h, err := newHasher("argon2id", OWASPArgon2, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rest = 0
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 3 {
+		if _, err := h.Hash(context.Background(), goodPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Fatalf("three hashes allocated %d bytes, want well under one work area (19 MiB)", got)
 	}
 }
 
