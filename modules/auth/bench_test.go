@@ -17,7 +17,7 @@ import (
 
 // BenchmarkVerifyMiddleware measures authn.Optional with the module's
 // verifier on one request: the signature and claims alone, and the full
-// check (plus the Redis denylist round trip) the server runs.
+// check: with the denylist in Redis (Lambda) and followed in memory (serve).
 func BenchmarkVerifyMiddleware(b *testing.B) {
 	e := newEnv(b)
 	s := e.signup(uniqueEmail("bench"))
@@ -31,18 +31,29 @@ func BenchmarkVerifyMiddleware(b *testing.B) {
 		b.Fatal(err)
 	}
 	cases := []struct {
-		name string
-		v    authn.Verifier
+		name   string
+		v      authn.Verifier
+		follow bool
 	}{
 		// Every request pays the Ed25519 check (the first use of a token).
-		{"signature-uncached", sigOnly{token.NewVerifier(set, testIssuer, testAudience)}},
+		{"signature-uncached", sigOnly{token.NewVerifier(set, testIssuer, testAudience)}, false},
 		// The same token again: answered from the verified-token cache.
-		{"signature-cached", sigOnly{e.m.tokens}},
-		// What the server runs: cached signature + denylist MGET in Redis.
-		{"server-verifier", e.m.Verifier()},
+		{"signature-cached", sigOnly{e.m.tokens}, false},
+		// Lambda: cached signature + denylist MGET in Redis.
+		{"verifier-redis-denylist", e.m.Verifier(), false},
+		// serve: cached signature + the denylist's in-process copy.
+		{"verifier-followed-denylist", e.m.Verifier(), true},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
+			if c.follow {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				go e.m.FollowRevocations(ctx)
+				for !e.m.deny.Live() {
+					time.Sleep(time.Millisecond)
+				}
+			}
 			h := authn.Optional(c.v)(ok)
 			r := httptest.NewRequest(http.MethodGet, "/api/v1/auth/me", nil)
 			r.Header.Set("Authorization", "Bearer "+s.AccessToken)
