@@ -31,7 +31,7 @@ func TestVerifierCache(t *testing.T) {
 		{"cache hit", raw, 0, true},
 		{"cache hit within skew after expiry", raw, Lifetime + Skew/2, true},
 		{"cache hit after expiry and skew", raw, Lifetime + Skew + time.Second, false},
-		{"changed signature", raw[:len(raw)-2] + "AA", 0, false},
+		{"changed signature", flipChar(raw, len(raw)-10), 0, false},
 		{"before not-before", raw, -time.Minute, false},
 	}
 	for _, c := range cases {
@@ -51,4 +51,14 @@ func TestVerifierCache(t *testing.T) {
 	if n := len(v.cache.entries); n > 16 {
 		t.Fatalf("cache holds %d entries, max 16", n)
 	}
+}
+
+// flipChar returns s with the base64url character at i replaced by a
+// different one (always a real change, unlike overwriting with a constant).
+func flipChar(s string, i int) string {
+	c := byte('A')
+	if s[i] == 'A' {
+		c = 'B'
+	}
+	return s[:i] + string(c) + s[i+1:]
 }
