@@ -42,6 +42,10 @@ const (
 	argonKeyLen  = 32
 	// argon2Version is the algorithm version we write and accept (0x13).
 	argon2Version = 19
+	// Stored hashes with more than this are refused (see parseArgon2): 16x
+	// the memory and 16x the passes of the OWASP defaults.
+	maxStoredArgonMemory = 16 * 19 * 1024
+	maxStoredArgonTime   = 32
 )
 
 // hasher hashes and verifies passwords in a bounded pool: at most `slots`
@@ -239,6 +243,11 @@ func parseArgon2(s string) (Argon2Params, []byte, []byte, error) {
 	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
 	if err1 != nil || err2 != nil || len(key) < 16 || p.Memory == 0 || p.Time == 0 || p.Threads == 0 {
 		return p, nil, nil, errors.New("bad argon2id salt or key")
+	}
+	// A pool slot keeps the largest work area it ever needed: a damaged row
+	// must not make it hold gigabytes, nor one login take minutes.
+	if p.Memory > maxStoredArgonMemory || p.Time > maxStoredArgonTime || len(key) > 1024 || len(salt) > 1024 {
+		return p, nil, nil, errors.New("argon2id parameters beyond what this server accepts")
 	}
 	return p, salt, key, nil
 }

@@ -182,3 +182,21 @@ func TestBcryptConfigured(t *testing.T) {
 	// The first 72 bytes right, then more: refused (bcrypt would truncate).
 	testkit.WantProblem(t, e.login(email, goodPassword+strings.Repeat("x", 60)), http.StatusUnauthorized, "invalid-credentials")
 }
+
+// TestStoredHashBounds: a damaged stored hash asking for gigabytes or
+// thousands of passes is an error, not a pool slot holding that memory.
+func TestStoredHashBounds(t *testing.T) {
+	t.Parallel()
+	h, err := newHasher("argon2id", cheapArgon, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	salt := base64.RawStdEncoding.EncodeToString([]byte("0123456789abcdef"))
+	key := base64.RawStdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
+	for _, params := range []string{"m=4194304,t=2,p=1", "m=64,t=100000,p=1"} {
+		enc := "$argon2id$v=19$" + params + "$" + salt + "$" + key
+		if ok, _, err := h.Verify(context.Background(), enc, goodPassword); ok || err == nil {
+			t.Errorf("%s: ok %v err %v, want an error", params, ok, err)
+		}
+	}
+}
