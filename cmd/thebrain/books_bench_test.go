@@ -16,11 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/log"
+	"github.com/thebrain/thebrain/platform/testkit"
 )
 
 // BenchmarkBooksVsBaseline measures, in one run, the production server
@@ -50,7 +48,7 @@ func BenchmarkBooksVsBaseline(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer pool.Close()
-	base := httptest.NewServer(bareGetProject(pool))
+	base := httptest.NewServer(testkit.BaselineGetProject(pool))
 	defer base.Close()
 
 	c := &benchClient{http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}}
@@ -212,38 +210,4 @@ func (c *benchClient) seed(b *testing.B, url string) (book string, chapters []st
 		chapters = append(chapters, ch.ID)
 	}
 	return book, chapters
-}
-
-// bareGetProject is the floor: the primary-key SELECT of a book with pgx,
-// encoded as JSON. No router, middleware, authentication or access check.
-func bareGetProject(pool *pgxpool.Pool) http.Handler {
-	type row struct {
-		ID              uuid.UUID `json:"id"`
-		Title           string    `json:"title"`
-		Description     string    `json:"description"`
-		Genre           string    `json:"genre"`
-		TargetWordCount *int32    `json:"target_word_count"`
-		Version         int32     `json:"version"`
-		CreatedAt       time.Time `json:"created_at"`
-		UpdatedAt       time.Time `json:"updated_at"`
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/projects/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id, err := uuid.Parse(r.PathValue("id"))
-		if err != nil {
-			http.Error(w, "bad id", http.StatusBadRequest)
-			return
-		}
-		var p row
-		err = pool.QueryRow(r.Context(), `SELECT id, title, description, genre, target_word_count, version, created_at, updated_at
-			FROM projects WHERE id = $1`, id).
-			Scan(&p.ID, &p.Title, &p.Description, &p.Genre, &p.TargetWordCount, &p.Version, &p.CreatedAt, &p.UpdatedAt)
-		if err != nil {
-			http.Error(w, "not found", http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(p)
-	})
-	return mux
 }

@@ -2,7 +2,6 @@ package projects_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -255,41 +254,6 @@ func apiHandler(f benchFixture, v authn.Verifier) http.Handler {
 	return server.NewHandler(server.Options{Logger: logger, Modules: []module.Module{mod}, Verifier: v})
 }
 
-// baselineHandler is the floor: a bare net/http handler doing the same
-// primary-key SELECT with pgx and encoding JSON. No auth, no access check,
-// no word count, no middleware.
-func baselineHandler(f benchFixture) http.Handler {
-	type row struct {
-		ID              uuid.UUID `json:"id"`
-		Title           string    `json:"title"`
-		Description     string    `json:"description"`
-		Genre           string    `json:"genre"`
-		TargetWordCount *int32    `json:"target_word_count"`
-		Version         int32     `json:"version"`
-		CreatedAt       time.Time `json:"created_at"`
-		UpdatedAt       time.Time `json:"updated_at"`
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/projects/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id, err := uuid.Parse(r.PathValue("id"))
-		if err != nil {
-			http.Error(w, "bad id", http.StatusBadRequest)
-			return
-		}
-		var p row
-		err = f.pool.QueryRow(r.Context(), `SELECT id, title, description, genre, target_word_count, version, created_at, updated_at
-			FROM projects WHERE id = $1`, id).
-			Scan(&p.ID, &p.Title, &p.Description, &p.Genre, &p.TargetWordCount, &p.Version, &p.CreatedAt, &p.UpdatedAt)
-		if err != nil {
-			http.Error(w, "not found", http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(p)
-	})
-	return mux
-}
-
 // trustingVerifier accepts any bearer token as one user: it takes token
 // verification out of the API's cost so the comparison shows how much of
 // the gap is authentication and how much the module.
@@ -312,7 +276,7 @@ func BenchmarkGetProjectHTTP(b *testing.B) {
 // BenchmarkBaselinePgxJSON is the same request against baselineHandler.
 func BenchmarkBaselinePgxJSON(b *testing.B) {
 	f := newBenchFixture(b)
-	srv := httptest.NewServer(baselineHandler(f))
+	srv := httptest.NewServer(testkit.BaselineGetProject(f.pool))
 	defer srv.Close()
 	load(b, srv.URL+"/api/v1/projects/"+f.project.String(), f.token)
 }
@@ -330,7 +294,7 @@ func BenchmarkGetProjectVsBaseline(b *testing.B) {
 		name string
 		h    http.Handler
 	}{
-		{"baseline", baselineHandler(f)},
+		{"baseline", testkit.BaselineGetProject(f.pool)},
 		{"api", apiHandler(f, f.verifier)},
 		{"api-uncached-signature", apiHandler(f, f.uncached)},
 		{"api-no-token-check", apiHandler(f, trustingVerifier{f.owner})},
