@@ -3,8 +3,12 @@
 // JWKS document, the audit trail and brute-force limits.
 //
 // Tables: users, sessions, refresh_tokens, auth_events. Redis keys: the
-// session/user denylist (shared with platform/authn and the Lambda
-// authorizer), refresh grace replies, rate-limit buckets and account locks.
+// session/user denylist with its index and pub/sub channel (shared with
+// platform/authn and the Lambda authorizer), refresh grace replies,
+// rate-limit buckets and account locks. Background work: FollowRevocations,
+// which a long-running server runs to keep the denylist in memory.
+// Passwords are hashed in a bounded, paced pool (password.go) with the
+// argon2id of internal/argon2id.
 // Other modules never read these tables; they get profiles through
 // LookupEmail and Profiles, and the caller through platform/authn.
 package auth
