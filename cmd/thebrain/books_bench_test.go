@@ -31,7 +31,7 @@ import (
 //	PATCH /api/v1/projects/{id}/chapters/{cid}  (a ~17 KB save with If-Match)
 //
 // next to the baseline: a bare net/http handler doing the primary-key
-// SELECT of the book with pgx and encoding JSON. Each side gets benchClients
+// SELECT of the book with pgx and encoding JSON. Each side gets `clients`
 // concurrent keep-alive clients; short windows of every side alternate so
 // that load from other processes hits all alike. It ignores b.N: run it with
 //
