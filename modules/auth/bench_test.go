@@ -199,7 +199,7 @@ func meUnderLoginStorm(b *testing.B, params Argon2Params, duty float64) {
 func BenchmarkHash(b *testing.B) {
 	for _, algo := range []string{"argon2id", "bcrypt"} {
 		b.Run(algo, func(b *testing.B) {
-			h, err := newHasher(algo, OWASPArgon2, BcryptCost, 1)
+			h, err := newHasher(algo, OWASPArgon2, BcryptCost, 1, 1)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -15,6 +15,7 @@ package auth
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
@@ -122,7 +123,7 @@ type Module struct {
 	limit    *limiter
 	ips      clientIPs
 	origins  map[string]bool
-	graceKey []byte
+	grace    cipher.AEAD // seals refresh grace replies
 	now      func() time.Time
 }
 
@@ -157,17 +158,16 @@ func New(d Deps) (*Module, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	h, err := newHasher(o.PasswordHash, argon, o.BcryptCost, o.HashWorkers)
-	if err != nil {
-		return nil, err
-	}
 	switch {
 	case o.HashDuty == 0:
 		o.HashDuty = DefaultHashDuty
 	case o.HashDuty < 0 || o.HashDuty > 1:
 		return nil, errors.New("auth: HashDuty must be in (0, 1]")
 	}
-	h.rest = (1 - o.HashDuty) / o.HashDuty
+	h, err := newHasher(o.PasswordHash, argon, o.BcryptCost, o.HashWorkers, o.HashDuty)
+	if err != nil {
+		return nil, err
+	}
 	iss, err := token.NewIssuer(d.SigningKeys[0], d.Issuer, d.Audience)
 	if err != nil {
 		return nil, err
@@ -182,11 +182,15 @@ func New(d Deps) (*Module, error) {
 	}
 	mac := hmac.New(sha256.New, d.Secret)
 	mac.Write([]byte("thebrain auth: refresh grace replies"))
+	grace, err := newGraceAEAD(mac.Sum(nil))
+	if err != nil {
+		return nil, err
+	}
 	m := &Module{
 		log: d.Log, pool: d.DB, q: store.New(d.DB), rdb: d.Redis, keys: d.Keys, cursors: d.Cursors,
 		issuer: iss.WithClock(o.Now), tokens: token.NewVerifier(set, d.Issuer, d.Audience).WithClock(o.Now).WithCache(verifiedTokenCache),
 		jwks: jwks, deny: authn.NewDenylist(d.Redis, d.Keys), hash: h, limit: newLimiter(d.Redis, d.Keys, o),
-		ips: clientIPs{trusted: o.TrustedProxies}, origins: map[string]bool{}, graceKey: mac.Sum(nil), now: o.Now,
+		ips: clientIPs{trusted: o.TrustedProxies}, origins: map[string]bool{}, grace: grace, now: o.Now,
 	}
 	for _, origin := range o.AllowedOrigins {
 		m.origins[origin] = true

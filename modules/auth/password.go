@@ -51,7 +51,7 @@ const (
 // hasher hashes and verifies passwords in a bounded pool: at most `slots`
 // hashes run at once, so a login storm queues logins instead of taking every
 // CPU from the rest of the API. argon2id hashes are also paced: they run in
-// bursts of about a quarter of a millisecond with a rest after each, because
+// bursts of 256 blocks (about 0.15 ms) with a rest after each, because
 // one uninterrupted 40 ms hash makes every request whose threads the kernel
 // queues behind it wait (docs/perf.md, "Login storm").
 type hasher struct {
@@ -69,12 +69,13 @@ type hasher struct {
 }
 
 // newHasher returns a hasher for algo with a pool of workers slots (0 picks
-// GOMAXPROCS-1, at least 1).
-func newHasher(algo string, argon Argon2Params, bcryptCost, workers int) (*hasher, error) {
+// GOMAXPROCS-1, at least 1) whose argon2id hashes compute duty of the time
+// (0 < duty <= 1; 1 computes each hash in one go).
+func newHasher(algo string, argon Argon2Params, bcryptCost, workers int, duty float64) (*hasher, error) {
 	if workers <= 0 {
 		workers = max(1, runtime.GOMAXPROCS(0)-1)
 	}
-	h := &hasher{algo: algo, argon: argon, bcrypt: bcryptCost, slots: make(chan *argon2id.Memory, workers)}
+	h := &hasher{algo: algo, argon: argon, bcrypt: bcryptCost, slots: make(chan *argon2id.Memory, workers), rest: (1 - duty) / duty}
 	for range workers {
 		h.slots <- new(argon2id.Memory)
 	}

@@ -20,7 +20,7 @@ import (
 // TestHasherDefaults runs the real OWASP parameters once.
 func TestHasherDefaults(t *testing.T) {
 	t.Parallel()
-	h, err := newHasher("argon2id", OWASPArgon2, BcryptCost, 0)
+	h, err := newHasher("argon2id", OWASPArgon2, BcryptCost, 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestHasherDefaults(t *testing.T) {
 
 func mustHashWith(t *testing.T, algo, pw string) string {
 	t.Helper()
-	h, err := newHasher(algo, cheapArgon, 4, 1)
+	h, err := newHasher(algo, cheapArgon, 4, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func mustHashWith(t *testing.T, algo, pw string) string {
 // with 503 when its request ends first.
 func TestHashPoolBounded(t *testing.T) {
 	t.Parallel()
-	h, err := newHasher("argon2id", cheapArgon, 4, 1)
+	h, err := newHasher("argon2id", cheapArgon, 4, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,11 +93,10 @@ func TestHashPoolBounded(t *testing.T) {
 // it (no CPU spent for nobody) and gets 503; the slot is free again.
 func TestHashAbandonedWithItsRequest(t *testing.T) {
 	t.Parallel()
-	h, err := newHasher("argon2id", OWASPArgon2, 4, 1)
+	h, err := newHasher("argon2id", OWASPArgon2, 4, 1, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.rest = 1
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(5*time.Millisecond, cancel)
 	// The slot was free, so only the pacing hook seeing the cancelled
@@ -116,7 +115,7 @@ func TestHashAbandonedWithItsRequest(t *testing.T) {
 func TestArgon2InteroperatesWithXCrypto(t *testing.T) {
 	t.Parallel()
 	p := Argon2Params{Memory: 256, Time: 2, Threads: 1}
-	h, err := newHasher("argon2id", p, 4, 1)
+	h, err := newHasher("argon2id", p, 4, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,11 +142,10 @@ func TestArgon2InteroperatesWithXCrypto(t *testing.T) {
 // nothing, where a fresh argon2id buffer is 19 MiB per login (and a garbage
 // collection every few logins).
 func TestHashReusesItsMemory(t *testing.T) {
-	h, err := newHasher("argon2id", OWASPArgon2, 4, 1)
+	h, err := newHasher("argon2id", OWASPArgon2, 4, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.rest = 0
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range 3 {
@@ -187,7 +185,7 @@ func TestBcryptConfigured(t *testing.T) {
 // thousands of passes is an error, not a pool slot holding that memory.
 func TestStoredHashBounds(t *testing.T) {
 	t.Parallel()
-	h, err := newHasher("argon2id", cheapArgon, 4, 1)
+	h, err := newHasher("argon2id", cheapArgon, 4, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,10 +26,10 @@ import (
 //     It is keyed by the address whether or not an account exists, so its
 //     answers reveal nothing.
 //
-// When Redis is down, login, signup and password change fail closed with
-// 503: an unthrottled password oracle is worse than a short outage of
-// sign-in, and already signed-in users keep working (token verification
-// falls back to the database).
+// When Redis is down, login, signup, refresh and password change fail
+// closed with 503: an unthrottled password oracle is worse than a short
+// outage of sign-in, and already signed-in users keep working (token
+// verification falls back to the database).
 type limiter struct {
 	rdb     *redis.Client
 	keys    redis.Keys

@@ -239,10 +239,7 @@ func (m *Module) graceKeyOf(hash []byte) string {
 func (m *Module) storeGrace(ctx context.Context, hash []byte, resp tokenResponse) {
 	plain, err := json.Marshal(graceReply{Resp: resp, Expires: resp.RefreshExpires, Session: resp.session})
 	if err == nil {
-		var sealed []byte
-		if sealed, err = m.seal(plain, hash); err == nil {
-			err = m.rdb.Set(context.WithoutCancel(ctx), m.graceKeyOf(hash), sealed, refreshGrace).Err()
-		}
+		err = m.rdb.Set(context.WithoutCancel(ctx), m.graceKeyOf(hash), m.seal(plain, hash), refreshGrace).Err()
 	}
 	if err != nil {
 		// Without it a second tab refreshing at once gets 503 and retries.
@@ -289,31 +286,26 @@ func (m *Module) replay(ctx context.Context, hash []byte, meta requestMeta) (tok
 	return g.Resp, true, nil
 }
 
-func (m *Module) seal(plain, aad []byte) ([]byte, error) {
-	block, err := aes.NewCipher(m.graceKey)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, gcm.NonceSize())
+func (m *Module) seal(plain, aad []byte) []byte {
+	nonce := make([]byte, m.grace.NonceSize())
 	_, _ = rand.Read(nonce)
-	return gcm.Seal(nonce, nonce, plain, aad), nil
+	return m.grace.Seal(nonce, nonce, plain, aad)
 }
 
 func (m *Module) open(sealed, aad []byte) ([]byte, error) {
-	block, err := aes.NewCipher(m.graceKey)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	if len(sealed) < gcm.NonceSize() {
+	n := m.grace.NonceSize()
+	if len(sealed) < n {
 		return nil, errors.New("short grace reply")
 	}
-	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], aad)
+	return m.grace.Open(nil, sealed[:n], sealed[n:], aad)
+}
+
+// newGraceAEAD returns the AES-256-GCM that seals refresh grace replies,
+// built once: it keeps no state between calls and is safe to share.
+func newGraceAEAD(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }

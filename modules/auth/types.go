@@ -96,7 +96,7 @@ type tokenResponse struct {
 	ExpiresIn    int          `json:"expires_in"`
 	RefreshToken string       `json:"refresh_token"`
 	User         userResponse `json:"user"`
-	// refreshExpires is when the session's absolute lifetime ends (cookie
+	// RefreshExpires is when the session's absolute lifetime ends (cookie
 	// Max-Age); kept in the grace reply so a replay sets the same cookie.
 	RefreshExpires time.Time `json:"-"`
 	session        uuid.UUID
