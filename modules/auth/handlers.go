@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/thebrain/thebrain/modules/auth/internal/store"
 	"github.com/thebrain/thebrain/platform/apperr"
@@ -157,30 +156,23 @@ func (m *Module) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	if scope == "" {
 		scope = "local"
 	}
+	if scope != "local" && scope != "others" && scope != "global" {
+		return apperr.Field("scope", "must be local, others or global")
+	}
 	reason := "logout " + scope
-	var revoked []uuid.UUID
-	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
-		qs := store.New(tx)
-		var err error
+	_, err := m.revokeSessions(ctx, func(qs *store.Queries) ([]uuid.UUID, error) {
 		switch scope {
 		case "local":
-			revoked, err = qs.RevokeSessionByUser(ctx, store.RevokeSessionByUserParams{ID: p.SessionID, UserID: p.UserID, RevokedReason: &reason})
+			return qs.RevokeSessionByUser(ctx, store.RevokeSessionByUserParams{ID: p.SessionID, UserID: p.UserID, RevokedReason: &reason})
 		case "others":
-			revoked, err = qs.RevokeOtherSessionsByUser(ctx, store.RevokeOtherSessionsByUserParams{UserID: p.UserID, ID: p.SessionID, RevokedReason: &reason})
-		case "global":
-			revoked, err = qs.RevokeSessionsByUser(ctx, store.RevokeSessionsByUserParams{UserID: p.UserID, RevokedReason: &reason})
-		default:
-			return apperr.Field("scope", "must be local, others or global")
+			return qs.RevokeOtherSessionsByUser(ctx, store.RevokeOtherSessionsByUserParams{UserID: p.UserID, ID: p.SessionID, RevokedReason: &reason})
+		default: // global
+			return qs.RevokeSessionsByUser(ctx, store.RevokeSessionsByUserParams{UserID: p.UserID, RevokedReason: &reason})
 		}
-		if err != nil {
-			return err
-		}
-		return qs.RevokeRefreshTokensBySessions(ctx, revoked)
 	})
 	if err != nil {
 		return err
 	}
-	m.denySessions(ctx, revoked)
 	m.audit(ctx, "logout", &p.UserID, &p.SessionID, "", m.meta(r), scope)
 	if scope != "others" {
 		clearCookie(w)
@@ -238,23 +230,16 @@ func (m *Module) handleRevokeSession(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	reason := "revoked by user"
-	var revoked []uuid.UUID
-	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		var err error
-		revoked, err = q.RevokeSessionByUser(ctx, store.RevokeSessionByUserParams{ID: id, UserID: p.UserID, RevokedReason: &reason})
-		if err != nil {
-			return err
+	_, err = m.revokeSessions(ctx, func(q *store.Queries) ([]uuid.UUID, error) {
+		revoked, err := q.RevokeSessionByUser(ctx, store.RevokeSessionByUserParams{ID: id, UserID: p.UserID, RevokedReason: &reason})
+		if err == nil && len(revoked) == 0 {
+			err = apperr.New(apperr.NotFound, "no such session")
 		}
-		if len(revoked) == 0 {
-			return apperr.New(apperr.NotFound, "no such session")
-		}
-		return q.RevokeRefreshTokensBySessions(ctx, revoked)
+		return revoked, err
 	})
 	if err != nil {
 		return err
 	}
-	m.denySessions(ctx, revoked)
 	m.audit(ctx, "session_revoked", &p.UserID, &id, "", m.meta(r), "")
 	return httpx.NoContent(w)
 }

@@ -191,25 +191,39 @@ func (m *Module) changePassword(ctx context.Context, userID, sessionID uuid.UUID
 	if err != nil {
 		return err
 	}
-	var revoked []uuid.UUID
-	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
+	revoked, err := m.revokeSessions(ctx, func(q *store.Queries) ([]uuid.UUID, error) {
 		if err := q.UpdateUserPassword(ctx, store.UpdateUserPasswordParams{ID: u.ID, PasswordHash: hash}); err != nil {
-			return fmt.Errorf("update password: %w", err)
+			return nil, fmt.Errorf("update password: %w", err)
 		}
 		reason := "password changed"
-		revoked, err = q.RevokeOtherSessionsByUser(ctx, store.RevokeOtherSessionsByUserParams{UserID: u.ID, ID: sessionID, RevokedReason: &reason})
-		if err != nil {
-			return fmt.Errorf("revoke sessions: %w", err)
-		}
-		return q.RevokeRefreshTokensBySessions(ctx, revoked)
+		return q.RevokeOtherSessionsByUser(ctx, store.RevokeOtherSessionsByUserParams{UserID: u.ID, ID: sessionID, RevokedReason: &reason})
 	})
 	if err != nil {
 		return err
 	}
-	m.denySessions(ctx, revoked)
 	m.audit(ctx, "password_changed", &u.ID, &sessionID, "", meta, fmt.Sprintf("%d other sessions revoked", len(revoked)))
 	return nil
+}
+
+// revokeSessions ends sessions in one transaction: revoke picks them (and
+// may change more in the same transaction), their refresh tokens are
+// revoked with them, and after the commit their access tokens go on the
+// denylist. It returns the sessions ended.
+func (m *Module) revokeSessions(ctx context.Context, revoke func(q *store.Queries) ([]uuid.UUID, error)) ([]uuid.UUID, error) {
+	var revoked []uuid.UUID
+	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		var err error
+		if revoked, err = revoke(q); err != nil {
+			return err
+		}
+		return q.RevokeRefreshTokensBySessions(ctx, revoked)
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.denySessions(ctx, revoked)
+	return revoked, nil
 }
 
 // denySessions puts revoked sessions on the denylist. The database already

@@ -203,22 +203,18 @@ func (m *Module) reused(ctx context.Context, hash []byte, meta requestMeta) (tok
 func (m *Module) revokeFamily(ctx context.Context, sessionID uuid.UUID, meta requestMeta, reason string) error {
 	ctx = context.WithoutCancel(ctx)
 	var userID *uuid.UUID
-	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
+	_, err := m.revokeSessions(ctx, func(q *store.Queries) ([]uuid.UUID, error) {
 		if _, err := q.RevokeSession(ctx, store.RevokeSessionParams{ID: sessionID, RevokedReason: &reason}); err != nil {
-			return err
-		}
-		if err := q.RevokeRefreshTokensBySession(ctx, sessionID); err != nil {
-			return err
+			return nil, err
 		}
 		s, err := q.GetSessionForUpdate(ctx, sessionID)
 		userID = &s.UserID
-		return err
+		// Already revoked or not: every token of the family goes.
+		return []uuid.UUID{sessionID}, err
 	})
 	if err != nil {
 		return fmt.Errorf("revoke session family: %w", err)
 	}
-	m.denySessions(ctx, []uuid.UUID{sessionID})
 	m.audit(ctx, "refresh_reused", userID, &sessionID, "", meta, "")
 	return errBadRefresh
 }
