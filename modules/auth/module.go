@@ -262,9 +262,7 @@ func (m *Module) CheckSession(ctx context.Context, userID, sessionID uuid.UUID) 
 	return nil
 }
 
-func revokedErr(why string) error {
-	return &apperr.Error{Kind: apperr.Unauthenticated, Detail: authn.ErrUnauthenticated.Detail, Err: errors.New(why)}
-}
+func revokedErr(why string) error { return authn.Unauthenticated(errors.New(why)) }
 
 // LookupEmail canonicalises email exactly as signup and login do and
 // returns the live user; NotFound when there is none.

@@ -51,6 +51,12 @@ func UserID(ctx context.Context) uuid.UUID {
 // nothing about why, so probing tokens teaches an attacker nothing.
 var ErrUnauthenticated = &apperr.Error{Kind: apperr.Unauthenticated, Detail: "a valid access token is required"}
 
+// Unauthenticated is ErrUnauthenticated with cause kept for the logs: the
+// client sees the same detail whatever the reason.
+func Unauthenticated(cause error) *apperr.Error {
+	return &apperr.Error{Kind: apperr.Unauthenticated, Detail: ErrUnauthenticated.Detail, Err: cause}
+}
+
 // BearerToken extracts the token of an "Authorization: Bearer" header. The
 // scheme is case-insensitive; ok is false when the header is absent, and an
 // error when it is present but malformed.
@@ -125,7 +131,7 @@ func unauthorized(w http.ResponseWriter, r *http.Request, err error, params stri
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	if !apperr.Is(err, apperr.Unauthenticated) && !apperr.Is(err, apperr.Unavailable) {
-		err = &apperr.Error{Kind: apperr.Unauthenticated, Detail: ErrUnauthenticated.Detail, Err: err}
+		err = Unauthenticated(err)
 	}
 	httpx.WriteError(w, r, err)
 }

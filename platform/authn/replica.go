@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/thebrain/thebrain/platform/log"
 )
 
 // The denylist's in-process copy. A long-running server (serve mode) calls
@@ -144,7 +146,7 @@ var errStale = errors.New("denylist subscription silent")
 // and while the copy is not current every check asks Redis.
 func (d *Denylist) Follow(ctx context.Context, logger *slog.Logger) {
 	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+		logger = log.Discard()
 	}
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {

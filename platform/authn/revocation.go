@@ -148,17 +148,17 @@ func NewRevocationVerifier(tokens *token.Verifier, deny *Denylist, sessions Sess
 func (v *RevocationVerifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	c, err := v.tokens.Verify(ctx, raw)
 	if err != nil {
-		return Principal{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: ErrUnauthenticated.Detail, Err: err}
+		return Principal{}, Unauthenticated(err)
 	}
 	p := Principal{UserID: c.UserID, SessionID: c.SessionID}
-	denied, ok, err := v.deny.Denied(ctx, c.SessionID, c.UserID)
+	denied, ok, redisErr := v.deny.Denied(ctx, c.SessionID, c.UserID)
 	switch {
-	case err != nil:
+	case redisErr != nil:
 		// Redis is down: fall back to the database, which holds every
 		// revocation too. Slower, never wrong.
-		v.log.WarnContext(ctx, "denylist unavailable, checking the session in the database", slog.String("error", err.Error()))
+		v.log.WarnContext(ctx, "denylist unavailable, checking the session in the database", slog.String("error", redisErr.Error()))
 	case denied:
-		return Principal{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: ErrUnauthenticated.Detail, Err: errors.New("session revoked")}
+		return Principal{}, Unauthenticated(errors.New("session revoked"))
 	case ok:
 		return p, nil
 	}
@@ -168,7 +168,9 @@ func (v *RevocationVerifier) Verify(ctx context.Context, raw string) (Principal,
 		}
 		return Principal{}, apperr.Wrap(apperr.Unavailable, "authentication is temporarily unavailable", fmt.Errorf("check session: %w", err))
 	}
-	if err == nil {
+	// Cache the answer only where Redis just answered: while it is down the
+	// write would fail too.
+	if redisErr == nil {
 		_ = v.deny.markSessionOK(ctx, c.SessionID, c.UserID) // a cache: failing to fill it is harmless
 	}
 	return p, nil

@@ -304,10 +304,7 @@ func secretKey(dst *[]byte, v string) error {
 	if v == "" {
 		return nil
 	}
-	b, err := base64.StdEncoding.DecodeString(v)
-	if err != nil {
-		b, err = base64.RawURLEncoding.DecodeString(v)
-	}
+	b, err := decodeBase64(v)
 	if err != nil {
 		return errors.New("must be base64")
 	}
@@ -316,6 +313,16 @@ func secretKey(dst *[]byte, v string) error {
 	}
 	*dst = b
 	return nil
+}
+
+// decodeBase64 accepts what `base64` prints (standard, padded) and the
+// unpadded URL-safe form JWK and most key tools print.
+func decodeBase64(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		b, err = base64.RawURLEncoding.DecodeString(s)
+	}
+	return b, err
 }
 
 func origins(dst *[]string, v string) error {
@@ -354,10 +361,7 @@ func jwtKeys(dst *[]JWTKey, v string) error {
 		if !ok || kid == "" || len(kid) > 128 {
 			return fmt.Errorf("key %d: must be kid:base64-seed", i+1)
 		}
-		b, err := base64.StdEncoding.DecodeString(seed)
-		if err != nil {
-			b, err = base64.RawURLEncoding.DecodeString(seed)
-		}
+		b, err := decodeBase64(seed)
 		if err != nil || len(b) != 32 {
 			return fmt.Errorf("key %d (%s): the seed must be 32 bytes of base64", i+1, kid)
 		}

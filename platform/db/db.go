@@ -17,9 +17,6 @@ import (
 // Options tune the pool.
 type Options struct {
 	MaxConns int32
-	// SearchPath, when set, is the session search_path (tests use a private
-	// schema per test).
-	SearchPath string
 	// ApplicationName shows up in pg_stat_activity.
 	ApplicationName string
 }
@@ -36,9 +33,6 @@ func Open(ctx context.Context, url string, o Options) (*pgxpool.Pool, error) {
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.HealthCheckPeriod = 30 * time.Second
-	if o.SearchPath != "" {
-		cfg.ConnConfig.RuntimeParams["search_path"] = o.SearchPath
-	}
 	name := o.ApplicationName
 	if name == "" {
 		name = "thebrain"

@@ -19,13 +19,8 @@ func ETag(v int32) string { return `"` + strconv.Itoa(int(v)) + `"` }
 // SetETag sets the ETag header for a resource at version v.
 func SetETag(w http.ResponseWriter, v int32) { w.Header().Set("ETag", ETag(v)) }
 
-// ErrStale is the 412 answer to a write against an old version (the same
-// value as apperr.ErrStale, which services return).
-var ErrStale = apperr.ErrStale
-
 // Precondition is what a write expects of the current version.
 type Precondition struct {
-	given    bool
 	anyMatch bool    // If-Match: *
 	tags     []int64 // If-Match versions; -1 for a tag that names no version
 	version  *int64  // the body's version field
@@ -39,13 +34,12 @@ func ParsePrecondition[T int32 | int64](r *http.Request, bodyVersion *T) (Precon
 	var p Precondition
 	if bodyVersion != nil {
 		v := int64(*bodyVersion)
-		p.version, p.given = &v, true
+		p.version = &v
 	}
 	values := r.Header.Values("If-Match")
 	if len(values) == 0 {
 		return p, nil
 	}
-	p.given = true
 	for _, part := range strings.Split(strings.Join(values, ","), ",") {
 		part = strings.TrimSpace(part)
 		if part == "*" {
@@ -65,13 +59,11 @@ func ParsePrecondition[T int32 | int64](r *http.Request, bodyVersion *T) (Precon
 	return p, nil
 }
 
-// Given reports whether the client stated any expectation.
-func (p Precondition) Given() bool { return p.given }
-
 // Require refuses writes that state no expectation at all: a blind
 // overwrite is how one author silently loses another's change.
 func (p Precondition) Require() error {
-	if !p.given {
+	// A parsed If-Match always holds * or at least one tag.
+	if p.version == nil && !p.anyMatch && len(p.tags) == 0 {
 		return apperr.Field("version", "is required: send the version you last read, or an If-Match header with its ETag")
 	}
 	return nil
@@ -81,10 +73,10 @@ func (p Precondition) Require() error {
 // read-check-write under a row lock.
 func (p Precondition) Check(current int32) error {
 	if p.version != nil && *p.version != int64(current) {
-		return ErrStale
+		return apperr.ErrStale
 	}
 	if len(p.tags) > 0 && !p.anyMatch && !p.listed(int64(current)) {
-		return ErrStale
+		return apperr.ErrStale
 	}
 	return nil
 }
@@ -97,7 +89,7 @@ func (p Precondition) Version() (int32, error) {
 	switch {
 	case p.version != nil:
 		if len(p.tags) > 0 && !p.anyMatch && !p.listed(*p.version) {
-			return 0, ErrStale // header and body disagree: both can't be current
+			return 0, apperr.ErrStale // header and body disagree: both can't be current
 		}
 		return int32(*p.version), nil
 	case len(p.tags) == 0 || p.anyMatch:
@@ -105,7 +97,7 @@ func (p Precondition) Version() (int32, error) {
 	case len(p.tags) > 1:
 		return 0, apperr.Field("If-Match", "name the one version you are changing")
 	case p.tags[0] < 1:
-		return 0, ErrStale
+		return 0, apperr.ErrStale
 	}
 	return int32(p.tags[0]), nil
 }

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/thebrain/thebrain/platform/log"
 )
 
 // Options configure a cluster.
@@ -56,7 +58,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		o.Database = "thebrain"
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
+		o.Logger = log.Discard()
 	}
 	bin, err := FindBinaries(o.BinDir)
 	if err != nil {
@@ -196,8 +198,8 @@ func (c *Cluster) start(ctx context.Context) error {
 	}, " ")
 	out, err := c.run(ctx, "pg_ctl", "-D", c.dataDir, "-l", logFile, "-o", opts, "-w", "-t", "60", "start")
 	if err != nil {
-		log, _ := os.ReadFile(logFile)
-		return fmt.Errorf("pg_ctl start: %w: %s %s", err, out, lastLines(log, 10))
+		serverLog, _ := os.ReadFile(logFile)
+		return fmt.Errorf("pg_ctl start: %w: %s %s", err, out, lastLines(serverLog, 10))
 	}
 	return nil
 }

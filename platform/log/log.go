@@ -1,7 +1,7 @@
-// Package log builds the process's slog.Logger. Its handler copies
-// request-scoped attributes (request_id, user_id, route) from the context
-// into every record, so code logs with the …Context variants and never
-// threads those values by hand.
+// Package log builds the process's slog.Logger. Its handler copies the
+// attributes stored in the context by With (request_id, user_id) into every
+// record, so code logs with the …Context variants and never threads those
+// values by hand.
 package log
 
 import (
@@ -22,7 +22,8 @@ func New(w io.Writer, format string, level slog.Leveler) *slog.Logger {
 	return slog.New(contextHandler{h})
 }
 
-// Discard is a logger that drops everything, for tests that do not look.
+// Discard is a logger that drops everything: for tests that do not look,
+// and for callers that pass no logger.
 func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 type attrsKey struct{}
@@ -39,17 +40,6 @@ type attrList struct {
 func With(ctx context.Context, attr slog.Attr) context.Context {
 	prev, _ := ctx.Value(attrsKey{}).(*attrList)
 	return context.WithValue(ctx, attrsKey{}, &attrList{attr: attr, next: prev})
-}
-
-// Value returns the value of the attribute key stored in ctx by With.
-func Value(ctx context.Context, key string) (slog.Value, bool) {
-	l, _ := ctx.Value(attrsKey{}).(*attrList)
-	for ; l != nil; l = l.next {
-		if l.attr.Key == key {
-			return l.attr.Value, true
-		}
-	}
-	return slog.Value{}, false
 }
 
 type contextHandler struct{ slog.Handler }

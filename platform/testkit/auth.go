@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/token"
 )
@@ -62,7 +61,7 @@ type signatureVerifier struct{ v *token.Verifier }
 func (s signatureVerifier) Verify(ctx context.Context, raw string) (authn.Principal, error) {
 	c, err := s.v.Verify(ctx, raw)
 	if err != nil {
-		return authn.Principal{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: authn.ErrUnauthenticated.Detail, Err: err}
+		return authn.Principal{}, authn.Unauthenticated(err)
 	}
 	return authn.Principal{UserID: c.UserID, SessionID: c.SessionID}, nil
 }

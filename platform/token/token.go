@@ -113,13 +113,6 @@ func (i *Issuer) WithClock(now func() time.Time) *Issuer {
 	return &c
 }
 
-// WithLifetime returns a copy of i issuing tokens valid for d.
-func (i *Issuer) WithLifetime(d time.Duration) *Issuer {
-	c := *i
-	c.lifetime = d
-	return &c
-}
-
 // Lifetime is how long issued tokens are valid.
 func (i *Issuer) Lifetime() time.Duration { return i.lifetime }
 
