@@ -60,8 +60,9 @@ func (b *backends) openDatabaseURL(ctx context.Context, cfg config.Config, logge
 	return nil
 }
 
-// open brings up everything serve and lambda need. migrate says whether to
-// apply pending migrations first.
+// openBackends brings up everything serve and lambda need: PostgreSQL,
+// Redis and the secret key. migrate says whether to apply pending
+// migrations first.
 func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) (*backends, error) {
 	b := &backends{keys: redis.NewKeys(cfg.RedisPrefix)}
 	if err := b.open(ctx, cfg, logger, migrate); err != nil {
@@ -71,18 +72,21 @@ func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, m
 	return b, nil
 }
 
+// openDatabase brings up PostgreSQL alone, for commands that touch nothing
+// else (purge).
+func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*backends, error) {
+	b := &backends{}
+	if err := b.openPool(ctx, cfg, logger, false); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
 func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) error {
-	var err error
-	if err = b.openDatabaseURL(ctx, cfg, logger); err != nil {
+	err := b.openPool(ctx, cfg, logger, migrate)
+	if err != nil {
 		return err
-	}
-	if migrate {
-		if err = migrateUp(ctx, b.dbURL, logger); err != nil {
-			return err
-		}
-	}
-	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns}); err != nil {
-		return fmt.Errorf("THEBRAIN_DATABASE_URL: %w", err)
 	}
 	redisURL := cfg.RedisURL
 	if redisURL == "" {
@@ -99,6 +103,24 @@ func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Log
 	}
 	b.secret, err = secretKey(cfg)
 	return err
+}
+
+// openPool resolves the database URL, migrates when asked and opens the
+// pool.
+func (b *backends) openPool(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) error {
+	if err := b.openDatabaseURL(ctx, cfg, logger); err != nil {
+		return err
+	}
+	if migrate {
+		if err := migrateUp(ctx, b.dbURL, logger); err != nil {
+			return err
+		}
+	}
+	var err error
+	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns}); err != nil {
+		return fmt.Errorf("THEBRAIN_DATABASE_URL: %w", err)
+	}
+	return nil
 }
 
 // Close releases everything in reverse order of opening.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,9 +70,7 @@ func TestComposeEnvironmentIsValid(t *testing.T) {
 			t.Errorf("service %s has no command", name)
 			continue
 		}
-		switch svc.Command[0] {
-		case "serve", "migrate", "lambda":
-		default:
+		if !slices.Contains(modes, svc.Command[0]) {
 			t.Errorf("service %s runs unknown mode %q", name, svc.Command[0])
 		}
 	}

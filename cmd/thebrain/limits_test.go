@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thebrain/thebrain/modules/chapters"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
 
@@ -25,7 +26,7 @@ func TestLargestChapterThroughTheServer(t *testing.T) {
 	testkit.WantStatus(t, r, http.StatusCreated)
 	r.JSON(t, &chapter)
 
-	const limit = 2 << 20 // chapters.MaxChapterContent, docs/limits.md
+	const limit = chapters.MaxChapterContent // docs/limits.md
 	full := strings.Repeat("word ", limit/5) + strings.Repeat("w", limit%5)
 	for _, tc := range []struct {
 		name    string

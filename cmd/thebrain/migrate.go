@@ -15,7 +15,7 @@ import (
 // migrateCmd runs `thebrain migrate up|down N|version|force V`.
 func migrateCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usageError{errNoMigrateCommand.Error()}
+		return usageError{"migrate needs a command: up, down N, version or force V"}
 	}
 	cmd, rest := args[0], args[1:]
 	wantArgs := map[string]int{"up": 0, "down": 1, "version": 0, "force": 1}

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/thebrain/thebrain/modules/chapters"
+	"github.com/thebrain/thebrain/modules/projects"
+	"github.com/thebrain/thebrain/modules/research"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/db"
 )
@@ -21,21 +24,23 @@ type purger interface {
 // schedule (cron, an ECS scheduled task); it works in batches and is safe to
 // run from several places at once.
 func purge(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer) error {
-	b, err := openBackends(ctx, cfg, logger, false)
+	// Each PurgeTrash touches only its module's tables, so purge opens the
+	// database alone and skips wire (Redis, key files, auth).
+	b, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	a, err := wire(cfg, logger, b)
-	if err != nil {
-		return err
-	}
 	// Projects last: purging a project takes its remaining chapters and
 	// notes with it, which would hide them from the other counts.
 	for _, step := range []struct {
 		name string
 		p    purger
-	}{{"chapters", a.chapters}, {"research", a.research}, {"projects", a.projects}} {
+	}{
+		{"chapters", chapters.New(chapters.Deps{Log: logger, DB: b.pool})},
+		{"research", research.New(research.Deps{Log: logger, DB: b.pool})},
+		{"projects", projects.New(projects.Deps{Log: logger, DB: b.pool})},
+	} {
 		n, err := step.p.PurgeTrash(ctx, db.TrashRetention)
 		if err != nil {
 			return fmt.Errorf("purge %s: %w", step.name, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,23 +76,14 @@ func TestPurgeCommand(t *testing.T) {
 		return got
 	}
 	projects := ids(`SELECT id FROM projects ORDER BY id`)
-	if len(projects) != 2 || !containsID(projects, live) || !containsID(projects, youngTrash) || containsID(projects, oldTrash) {
+	if len(projects) != 2 || !slices.Contains(projects, live) || !slices.Contains(projects, youngTrash) || slices.Contains(projects, oldTrash) {
 		t.Fatalf("projects after purge: %v", projects)
 	}
 	chapters := ids(`SELECT id FROM chapters ORDER BY id`)
-	if len(chapters) != 2 || !containsID(chapters, liveChapter) || !containsID(chapters, youngChapter) || containsID(chapters, oldChapter) {
+	if len(chapters) != 2 || !slices.Contains(chapters, liveChapter) || !slices.Contains(chapters, youngChapter) || slices.Contains(chapters, oldChapter) {
 		t.Fatalf("chapters after purge: %v", chapters)
 	}
 	if n := len(ids(`SELECT id FROM research_notes`)); n != 1 {
 		t.Fatalf("%d notes left, want the live one", n)
 	}
-}
-
-func containsID(list []uuid.UUID, id uuid.UUID) bool {
-	for _, x := range list {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

@@ -64,7 +64,6 @@ func TestRolesAcrossModules(t *testing.T) {
 		{"add a citation", "POST", p + "/citations", map[string]any{"type": "website", "title": "Tides", "url": "https://example.org/tides"}, "editor", 201},
 		{"add a member", "POST", p + "/members", map[string]string{"email": "stranger@roles.example", "role": "viewer"}, "owner", 201},
 	}
-	rank := map[string]int{"viewer": 1, "commenter": 2, "editor": 3, "owner": 4}
 	for _, who := range []string{"viewer", "commenter", "editor", "stranger"} {
 		for _, a := range actions {
 			if a.name == "add a member" && who != "stranger" {
@@ -75,7 +74,7 @@ func TestRolesAcrossModules(t *testing.T) {
 				switch {
 				case who == "stranger":
 					testkit.WantProblem(t, resp, http.StatusNotFound, "not-found")
-				case rank[who] >= rank[a.min]:
+				case testkit.RoleRank[who] >= testkit.RoleRank[a.min]:
 					testkit.WantStatus(t, resp, a.ok)
 				default:
 					testkit.WantProblem(t, resp, http.StatusForbidden, "forbidden")

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -20,6 +20,11 @@ import (
 // version is set at build time with -ldflags "-X main.version=…"; otherwise
 // the VCS revision Go embedded is used.
 var version = ""
+
+// modes are the commands that load the configuration and run part of the
+// service; help and version need neither. Tests check deploy files
+// against this list.
+var modes = []string{"serve", "migrate", "lambda", "authorizer", "purge"}
 
 // usageError marks a mistake in the command line (exit status 2).
 type usageError struct{ msg string }
@@ -55,8 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintln(stdout, "thebrain", buildVersion())
 		return nil
-	case "serve", "migrate", "lambda", "authorizer", "purge":
-	default:
+	}
+	if !slices.Contains(modes, mode) {
 		return usageError{fmt.Sprintf("unknown mode %q", mode)}
 	}
 
@@ -66,26 +71,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := log.New(stderr, cfg.LogFormat, cfg.LogLevel)
 
+	if mode != "migrate" { // the only mode that takes arguments
+		if err := noFlags(mode, rest); err != nil {
+			return err
+		}
+	}
 	switch mode {
 	case "serve":
-		if err := noFlags("serve", rest); err != nil {
-			return err
-		}
 		return serve(ctx, cfg, logger)
 	case "lambda":
-		if err := noFlags("lambda", rest); err != nil {
-			return err
-		}
 		return serveLambda(ctx, cfg, logger)
 	case "authorizer":
-		if err := noFlags("authorizer", rest); err != nil {
-			return err
-		}
 		return serveAuthorizer(ctx, cfg, logger)
 	case "purge":
-		if err := noFlags("purge", rest); err != nil {
-			return err
-		}
 		return purge(ctx, cfg, logger, stdout)
 	default: // migrate
 		return migrateCmd(ctx, cfg, logger, rest, stdout)
@@ -166,5 +164,3 @@ Configuration (environment variables):
 	}
 	return tw.Flush()
 }
-
-var errNoMigrateCommand = errors.New("migrate needs a command: up, down N, version or force V")

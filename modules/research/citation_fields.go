@@ -3,6 +3,7 @@ package research
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -86,11 +87,7 @@ type citationFields struct {
 
 // validate normalizes f in place and records every problem.
 func (f *citationFields) validate(p map[string]string) {
-	ok := false
-	for _, t := range citationTypes {
-		ok = ok || f.Type == t
-	}
-	if !ok {
+	if !slices.Contains(citationTypes, f.Type) {
 		p["type"] = "must be one of " + strings.Join(citationTypes, ", ")
 	}
 	f.Title = strings.TrimSpace(f.Title)

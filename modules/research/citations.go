@@ -157,15 +157,8 @@ func (m *Module) handleCreateCitation(w http.ResponseWriter, r *http.Request) er
 	var c store.Citation
 	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		if err := q.LockProjectResearch(ctx, projectID); err != nil {
-			return fmt.Errorf("lock research: %w", err)
-		}
-		n, err := q.CountCitationsByProject(ctx, projectID)
-		if err != nil {
-			return fmt.Errorf("count citations: %w", err)
-		}
-		if n >= MaxCitationsPerProject {
-			return apperr.Newf(apperr.Conflict, "a project holds at most %d citations", MaxCitationsPerProject)
+		if err := checkCapacity(ctx, q, projectID, q.CountCitationsByProject, MaxCitationsPerProject, "citations"); err != nil {
+			return err
 		}
 		id, err := uuid.NewV7()
 		if err != nil {
@@ -314,15 +307,9 @@ func (m *Module) handleRestoreCitation(w http.ResponseWriter, r *http.Request) e
 	var c store.Citation
 	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		if err := q.LockProjectResearch(ctx, projectID); err != nil {
-			return fmt.Errorf("lock research: %w", err)
-		}
-		n, err := q.CountCitationsByProject(ctx, projectID)
+		err := checkCapacity(ctx, q, projectID, q.CountCitationsByProject, MaxCitationsPerProject, "citations")
 		if err != nil {
-			return fmt.Errorf("count citations: %w", err)
-		}
-		if n >= MaxCitationsPerProject {
-			return apperr.Newf(apperr.Conflict, "a project holds at most %d citations", MaxCitationsPerProject)
+			return err
 		}
 		c, err = q.RestoreCitation(ctx, store.RestoreCitationParams{ID: id, ProjectID: projectID, RetentionSecs: TrashRetention.Seconds()})
 		if db.IsNoRows(err) {

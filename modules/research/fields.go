@@ -31,7 +31,9 @@ func (n *nullable[T]) UnmarshalJSON(b []byte) error {
 }
 
 // normalizeTags lowercases, trims and de-duplicates tags, keeping their
-// order, and reports every invalid one under "<field>[i]".
+// order, and reports every invalid one under "<field>[i]". It returns nil
+// only after recording a problem, so once validation passes the result is
+// non-nil and the queries never see a NULL tag array.
 func normalizeTags(p map[string]string, field string, tags []string) []string {
 	if len(tags) > MaxTags {
 		p[field] = fmt.Sprintf("at most %d tags", MaxTags)

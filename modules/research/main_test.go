@@ -31,6 +31,7 @@ func (c dbChapters) ChapterExists(ctx context.Context, projectID, chapterID uuid
 type env struct {
 	t        *testing.T
 	pool     *pgxpool.Pool
+	mod      *Module
 	c        *testkit.Client
 	project  uuid.UUID
 	other    uuid.UUID
@@ -56,8 +57,8 @@ func newEnv(t *testing.T) *env {
 		e.exec(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)`, e.project, u, role)
 	}
 	log := testkit.Logger(t)
-	mod := New(Deps{Log: log, DB: pool, Projects: testkit.ProjectAccess{Pool: pool}, Chapters: dbChapters{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))})
-	h := server.NewHandler(server.Options{Logger: log, Modules: []module.Module{mod}, Verifier: testkit.Verifier(t), MaxBodyBytes: 8 << 20, RequestTimeout: time.Minute})
+	e.mod = New(Deps{Log: log, DB: pool, Projects: testkit.ProjectAccess{Pool: pool}, Chapters: dbChapters{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))})
+	h := server.NewHandler(server.Options{Logger: log, Modules: []module.Module{e.mod}, Verifier: testkit.Verifier(t), MaxBodyBytes: 8 << 20, RequestTimeout: time.Minute})
 	e.c = testkit.Server(t, h)
 	return e
 }
@@ -68,9 +69,9 @@ func (e *env) newProject(owner uuid.UUID) uuid.UUID {
 	return id
 }
 
-func (e *env) newChapter(project uuid.UUID, position int) uuid.UUID {
+func (e *env) newChapter(project uuid.UUID) uuid.UUID {
 	id := uuid.Must(uuid.NewV7())
-	e.exec(`INSERT INTO chapters (id, project_id, title, position) VALUES ($1, $2, 'ch', $3)`, id, project, position)
+	e.exec(`INSERT INTO chapters (id, project_id, title, position) VALUES ($1, $2, 'ch', 0)`, id, project)
 	return id
 }
 

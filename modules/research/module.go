@@ -50,6 +50,8 @@ type ChapterLookup interface {
 
 // Deps are the module's dependencies.
 type Deps struct {
+	// Log is unused, kept so every module's Deps has the same shape:
+	// research logs nothing itself; its errors reach the access log.
 	Log      *slog.Logger
 	DB       *pgxpool.Pool
 	Projects ProjectAccess
@@ -60,7 +62,6 @@ type Deps struct {
 
 // Module is the research module.
 type Module struct {
-	log      *slog.Logger
 	pool     *pgxpool.Pool
 	q        *store.Queries
 	projects ProjectAccess
@@ -70,7 +71,7 @@ type Module struct {
 
 // New builds the module.
 func New(d Deps) *Module {
-	return &Module{log: d.Log, pool: d.DB, q: store.New(d.DB), projects: d.Projects, chapters: d.Chapters, cursors: d.Cursors}
+	return &Module{pool: d.DB, q: store.New(d.DB), projects: d.Projects, chapters: d.Chapters, cursors: d.Cursors}
 }
 
 // Name implements module.Module.

@@ -88,9 +88,6 @@ func (m *Module) handleListNotes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *Module) searchNotes(w http.ResponseWriter, r *http.Request, projectID uuid.UUID, query string, tags []string, limit int) error {
-	if tags == nil {
-		tags = []string{}
-	}
 	rows, err := m.q.SearchNotesByProject(r.Context(), store.SearchNotesByProjectParams{ProjectID: projectID, Query: query, Tags: tags, MaxRows: int32(limit)})
 	if err != nil {
 		return err
@@ -140,15 +137,8 @@ func (m *Module) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 	var n store.CreateNoteRow
 	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		if err := q.LockProjectResearch(ctx, projectID); err != nil {
-			return fmt.Errorf("lock research: %w", err)
-		}
-		count, err := q.CountNotesByProject(ctx, projectID)
-		if err != nil {
-			return fmt.Errorf("count notes: %w", err)
-		}
-		if count >= MaxNotesPerProject {
-			return apperr.Newf(apperr.Conflict, "a project holds at most %d notes", MaxNotesPerProject)
+		if err := checkCapacity(ctx, q, projectID, q.CountNotesByProject, MaxNotesPerProject, "notes"); err != nil {
+			return err
 		}
 		id, err := uuid.NewV7()
 		if err != nil {
@@ -317,15 +307,9 @@ func (m *Module) handleRestoreNote(w http.ResponseWriter, r *http.Request) error
 	var n store.RestoreNoteRow
 	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		if err := q.LockProjectResearch(ctx, projectID); err != nil {
-			return fmt.Errorf("lock research: %w", err)
-		}
-		count, err := q.CountNotesByProject(ctx, projectID)
+		err := checkCapacity(ctx, q, projectID, q.CountNotesByProject, MaxNotesPerProject, "notes")
 		if err != nil {
-			return fmt.Errorf("count notes: %w", err)
-		}
-		if count >= MaxNotesPerProject {
-			return apperr.Newf(apperr.Conflict, "a project holds at most %d notes", MaxNotesPerProject)
+			return err
 		}
 		n, err = q.RestoreNote(ctx, store.RestoreNoteParams{ID: noteID, ProjectID: projectID, RetentionSecs: TrashRetention.Seconds()})
 		if db.IsNoRows(err) {

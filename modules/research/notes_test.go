@@ -25,7 +25,7 @@ func titles(ns []noteResponse) []string {
 func TestNotes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ch := e.newChapter(e.project, 0)
+	ch := e.newChapter(e.project)
 	n := e.createNote(e.editor.Token, map[string]any{
 		"title": " Lighthouse keepers ", "body": "Keepers lived on the rock for months.",
 		"tags": []string{" History ", "sea", "history"}, "source_url": "https://example.org/lighthouses", "chapter_id": ch,
@@ -126,8 +126,8 @@ func TestNotesPaginate(t *testing.T) {
 func TestNotesBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	foreignChapter := e.newChapter(e.other, 0)
-	trashedChapter := e.newChapter(e.project, 0)
+	foreignChapter := e.newChapter(e.other)
+	trashedChapter := e.newChapter(e.project)
 	e.exec(`UPDATE chapters SET deleted_at = now() WHERE id = $1`, trashedChapter)
 	n := e.createNote(e.owner.Token, map[string]any{"title": "n"})
 	many := make([]string, MaxTags+1)

@@ -13,7 +13,8 @@ import (
 	"github.com/thebrain/thebrain/platform/httpx"
 )
 
-// note is one stored note; every query returns the same columns.
+// note is one stored note. Every note query but search returns exactly
+// these columns, so its row converts with note(row); search adds rank.
 type note = store.GetNoteRow
 
 type noteResponse struct {

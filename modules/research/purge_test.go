@@ -6,14 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
 
 func TestTrashRetentionAndPurge(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	mod := New(Deps{DB: e.pool, Projects: testkit.ProjectAccess{Pool: e.pool}, Chapters: dbChapters{e.pool}, Cursors: page.NewCodec([]byte("k"))})
 	oldNote := e.createNote(e.owner.Token, map[string]any{"title": "old"})
 	newNote := e.createNote(e.owner.Token, map[string]any{"title": "new"})
 	oldCite := e.createCitation(map[string]any{"title": "old"})
@@ -24,12 +22,12 @@ func TestTrashRetentionAndPurge(t *testing.T) {
 	e.exec(`UPDATE citations SET deleted_at = now() - interval '31 days' WHERE id = $1`, oldCite.ID)
 	testkit.WantProblem(t, e.c.Send(http.MethodPost, e.path(e.project, "notes/"+oldNote.ID.String()+"/restore"), e.owner.Token, nil), 404, "not-found")
 	testkit.WantProblem(t, e.c.Send(http.MethodPost, e.path(e.project, "citations/"+oldCite.ID.String()+"/restore"), e.owner.Token, nil), 404, "not-found")
-	n, err := mod.PurgeTrash(context.Background(), TrashRetention)
+	n, err := e.mod.PurgeTrash(context.Background(), TrashRetention)
 	if err != nil || n != 2 {
 		t.Fatalf("PurgeTrash = %d, %v; want 2", n, err)
 	}
 	testkit.WantStatus(t, e.c.Send(http.MethodPost, e.path(e.project, "notes/"+newNote.ID.String()+"/restore"), e.owner.Token, nil), http.StatusOK)
-	if _, err := mod.PurgeTrash(context.Background(), -time.Second); err == nil {
+	if _, err := e.mod.PurgeTrash(context.Background(), -time.Second); err == nil {
 		t.Fatal("PurgeTrash with a negative age must refuse")
 	}
 }
