@@ -39,11 +39,8 @@ func (m *Module) getProject(ctx context.Context, userID, id uuid.UUID) (projectR
 		}
 		return projectResponse{}, fmt.Errorf("get project: %w", err)
 	}
-	return projectResponse{
-		ID: row.ID, Title: row.Title, Description: row.Description, Genre: row.Genre,
-		TargetWordCount: row.TargetWordCount, WordCount: row.WordCount, Role: row.Role, Version: row.Version,
-		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(),
-	}, nil
+	// The two queries select the same columns: one mapping serves both.
+	return memberRowResponse(store.ListProjectsForUserRow(row)), nil
 }
 
 // AddWords adds delta to the project's running word count. The chapters
@@ -58,6 +55,16 @@ func (m *Module) AddWords(ctx context.Context, tx pgx.Tx, projectID uuid.UUID, d
 		return fmt.Errorf("add project words: %w", err)
 	}
 	return nil
+}
+
+// memberRowResponse maps a project read for a member (with role and word
+// count).
+func memberRowResponse(r store.ListProjectsForUserRow) projectResponse {
+	return projectResponse{
+		ID: r.ID, Title: r.Title, Description: r.Description, Genre: r.Genre,
+		TargetWordCount: r.TargetWordCount, WordCount: r.WordCount, Role: r.Role, Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
 }
 
 func toProjectResponse(p store.Project, role string, words int64) projectResponse {
@@ -83,14 +90,7 @@ func (m *Module) listProjects(ctx context.Context, userID uuid.UUID, pr page.Req
 	if err != nil {
 		return page.Page[projectResponse]{}, fmt.Errorf("list projects: %w", err)
 	}
-	return page.Build(m.pages, scope, rows, pr.Limit,
-		func(r store.ListProjectsForUserRow) projectResponse {
-			return projectResponse{
-				ID: r.ID, Title: r.Title, Description: r.Description, Genre: r.Genre,
-				TargetWordCount: r.TargetWordCount, WordCount: r.WordCount, Role: r.Role, Version: r.Version,
-				CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-			}
-		},
+	return page.Build(m.pages, scope, rows, pr.Limit, memberRowResponse,
 		func(r store.ListProjectsForUserRow) any { return timeKey{T: r.UpdatedAt, ID: r.ID} },
 	), nil
 }
@@ -157,7 +157,7 @@ func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre ht
 		if err != nil {
 			return err
 		}
-		role = cur.Role
+		role, words = cur.Role, cur.WordCount
 		if !atLeast(role, RoleEditor) {
 			return forbidden(RoleEditor)
 		}
@@ -170,10 +170,6 @@ func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre ht
 		})
 		if err != nil {
 			return fmt.Errorf("update project: %w", err)
-		}
-		words, err = q.GetProjectWords(ctx, id)
-		if err != nil {
-			return fmt.Errorf("get project words: %w", err)
 		}
 		return nil
 	})
@@ -223,21 +219,14 @@ func (m *Module) restoreProject(ctx context.Context, userID, id uuid.UUID) (proj
 		case cur.Role != RoleOwner:
 			return errProjectNotFound
 		}
-		ok, err := q.IsWithinRetention(ctx, store.IsWithinRetentionParams{DeletedAt: *cur.DeletedAt, RetentionSecs: retentionSecs})
-		if err != nil {
-			return fmt.Errorf("check retention: %w", err)
-		}
-		if !ok {
+		words = cur.WordCount
+		p, err = q.RestoreProject(ctx, store.RestoreProjectParams{ID: id, RetentionSecs: retentionSecs})
+		if db.IsNoRows(err) {
 			// Past retention the project is only waiting for the purge.
 			return errProjectNotFound
 		}
-		p, err = q.RestoreProject(ctx, id)
 		if err != nil {
 			return fmt.Errorf("restore project: %w", err)
-		}
-		words, err = q.GetProjectWords(ctx, id)
-		if err != nil {
-			return fmt.Errorf("get project words: %w", err)
 		}
 		return nil
 	})

@@ -1,6 +1,3 @@
 -- name: CreateAuthEvent :exec
 INSERT INTO auth_events (id, user_id, session_id, kind, email_canonical, ip_prefix, user_agent, detail)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
-
--- name: ListAuthEventsByUser :many
-SELECT * FROM auth_events WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2;

@@ -11,12 +11,6 @@ RETURNING id, session_id;
 -- name: GetRefreshTokenByHash :one
 SELECT id, session_id, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1;
 
--- name: GetUnusedChildRefreshToken :one
-SELECT id FROM refresh_tokens WHERE parent_id = $1 AND used_at IS NULL AND revoked_at IS NULL;
-
--- name: RevokeRefreshTokensBySession :exec
-UPDATE refresh_tokens SET revoked_at = now() WHERE session_id = $1 AND revoked_at IS NULL;
-
 -- name: RevokeRefreshTokensBySessions :exec
 UPDATE refresh_tokens SET revoked_at = now()
 WHERE session_id = ANY(sqlc.arg(session_ids)::uuid[]) AND revoked_at IS NULL;

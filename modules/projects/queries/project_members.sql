@@ -8,9 +8,6 @@ INSERT INTO project_members (project_id, user_id, role, added_by)
 VALUES (@project_id, @user_id, @role, @added_by)
 RETURNING *;
 
--- name: GetMember :one
-SELECT * FROM project_members WHERE project_id = @project_id AND user_id = @user_id;
-
 -- name: UpdateMemberRole :one
 UPDATE project_members SET role = @role
 WHERE project_id = @project_id AND user_id = @user_id

@@ -43,7 +43,8 @@ WHERE p.id = @id AND p.deleted_at IS NULL
 -- write decides on the version and role it will change.
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
        p.version, p.deleted_at, p.created_at, p.updated_at,
-       (CASE WHEN p.owner_id = @user_id::uuid THEN 'owner' ELSE m.role END)::text AS role
+       (CASE WHEN p.owner_id = @user_id::uuid THEN 'owner' ELSE m.role END)::text AS role,
+       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = @user_id::uuid
 WHERE p.id = @id
@@ -61,12 +62,11 @@ RETURNING *;
 UPDATE projects SET deleted_at = now(), version = version + 1 WHERE id = @id;
 
 -- name: RestoreProject :one
-UPDATE projects SET deleted_at = NULL, version = version + 1 WHERE id = @id
+-- No row once the project is past retention (waiting for the purge). The
+-- cutoff is in the database's clock, the one that stamped deleted_at.
+UPDATE projects SET deleted_at = NULL, version = version + 1
+WHERE id = @id AND deleted_at > now() - make_interval(secs => @retention_secs::float8)
 RETURNING *;
-
--- name: IsWithinRetention :one
--- Compares in the database's clock, the one that stamped deleted_at.
-SELECT @deleted_at::timestamptz > now() - make_interval(secs => @retention_secs::float8) AS ok;
 
 -- name: ListProjectsForUser :many
 -- Owned and shared books, most recently updated first. Each branch is a
@@ -119,9 +119,6 @@ WHERE id IN (
     ORDER BY t.deleted_at
     LIMIT @batch::int
     FOR UPDATE SKIP LOCKED);
-
--- name: GetProjectWords :one
-SELECT coalesce((SELECT words FROM project_word_counts WHERE project_id = @project_id), 0)::bigint;
 
 -- name: AddProjectWords :exec
 -- Called by the chapters module inside each chapter write's transaction;

@@ -10,18 +10,6 @@ import (
 	"github.com/google/uuid"
 )
 
-type AuthEvent struct {
-	ID             uuid.UUID
-	UserID         *uuid.UUID
-	SessionID      *uuid.UUID
-	Kind           string
-	EmailCanonical string
-	IpPrefix       string
-	UserAgent      string
-	Detail         string
-	CreatedAt      time.Time
-}
-
 type Session struct {
 	ID                uuid.UUID
 	UserID            uuid.UUID

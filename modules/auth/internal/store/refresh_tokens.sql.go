@@ -59,26 +59,6 @@ func (q *Queries) GetRefreshTokenByHash(ctx context.Context, tokenHash []byte) (
 	return i, err
 }
 
-const getUnusedChildRefreshToken = `-- name: GetUnusedChildRefreshToken :one
-SELECT id FROM refresh_tokens WHERE parent_id = $1 AND used_at IS NULL AND revoked_at IS NULL
-`
-
-func (q *Queries) GetUnusedChildRefreshToken(ctx context.Context, parentID *uuid.UUID) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, getUnusedChildRefreshToken, parentID)
-	var id uuid.UUID
-	err := row.Scan(&id)
-	return id, err
-}
-
-const revokeRefreshTokensBySession = `-- name: RevokeRefreshTokensBySession :exec
-UPDATE refresh_tokens SET revoked_at = now() WHERE session_id = $1 AND revoked_at IS NULL
-`
-
-func (q *Queries) RevokeRefreshTokensBySession(ctx context.Context, sessionID uuid.UUID) error {
-	_, err := q.db.Exec(ctx, revokeRefreshTokensBySession, sessionID)
-	return err
-}
-
 const revokeRefreshTokensBySessions = `-- name: RevokeRefreshTokensBySessions :exec
 UPDATE refresh_tokens SET revoked_at = now()
 WHERE session_id = ANY($1::uuid[]) AND revoked_at IS NULL

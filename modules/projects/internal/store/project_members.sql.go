@@ -74,29 +74,6 @@ func (q *Queries) DeleteMember(ctx context.Context, arg DeleteMemberParams) (int
 	return result.RowsAffected(), nil
 }
 
-const getMember = `-- name: GetMember :one
-SELECT project_id, user_id, role, added_by, created_at, updated_at FROM project_members WHERE project_id = $1 AND user_id = $2
-`
-
-type GetMemberParams struct {
-	ProjectID uuid.UUID
-	UserID    uuid.UUID
-}
-
-func (q *Queries) GetMember(ctx context.Context, arg GetMemberParams) (ProjectMember, error) {
-	row := q.db.QueryRow(ctx, getMember, arg.ProjectID, arg.UserID)
-	var i ProjectMember
-	err := row.Scan(
-		&i.ProjectID,
-		&i.UserID,
-		&i.Role,
-		&i.AddedBy,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const listMembersByProject = `-- name: ListMembersByProject :many
 SELECT t.user_id, t.role, t.added_by, t.created_at, t.updated_at
 FROM (

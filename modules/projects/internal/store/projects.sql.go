@@ -156,34 +156,6 @@ func (q *Queries) GetProjectRole(ctx context.Context, arg GetProjectRoleParams) 
 	return role, err
 }
 
-const getProjectWords = `-- name: GetProjectWords :one
-SELECT coalesce((SELECT words FROM project_word_counts WHERE project_id = $1), 0)::bigint
-`
-
-func (q *Queries) GetProjectWords(ctx context.Context, projectID uuid.UUID) (int64, error) {
-	row := q.db.QueryRow(ctx, getProjectWords, projectID)
-	var column_1 int64
-	err := row.Scan(&column_1)
-	return column_1, err
-}
-
-const isWithinRetention = `-- name: IsWithinRetention :one
-SELECT $1::timestamptz > now() - make_interval(secs => $2::float8) AS ok
-`
-
-type IsWithinRetentionParams struct {
-	DeletedAt     time.Time
-	RetentionSecs float64
-}
-
-// Compares in the database's clock, the one that stamped deleted_at.
-func (q *Queries) IsWithinRetention(ctx context.Context, arg IsWithinRetentionParams) (bool, error) {
-	row := q.db.QueryRow(ctx, isWithinRetention, arg.DeletedAt, arg.RetentionSecs)
-	var ok bool
-	err := row.Scan(&ok)
-	return ok, err
-}
-
 const listProjectsForUser = `-- name: ListProjectsForUser :many
 SELECT u.id, u.owner_id, u.title, u.description, u.genre, u.target_word_count,
        u.version, u.created_at, u.updated_at, u.role,
@@ -353,7 +325,8 @@ func (q *Queries) LockOwnerProjects(ctx context.Context, ownerID uuid.UUID) erro
 const lockProjectForMember = `-- name: LockProjectForMember :one
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
        p.version, p.deleted_at, p.created_at, p.updated_at,
-       (CASE WHEN p.owner_id = $1::uuid THEN 'owner' ELSE m.role END)::text AS role
+       (CASE WHEN p.owner_id = $1::uuid THEN 'owner' ELSE m.role END)::text AS role,
+       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1::uuid
 WHERE p.id = $2
@@ -378,6 +351,7 @@ type LockProjectForMemberRow struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	Role            string
+	WordCount       int64
 }
 
 // Like GetProjectForMember but includes the trash and locks the row, so a
@@ -397,6 +371,7 @@ func (q *Queries) LockProjectForMember(ctx context.Context, arg LockProjectForMe
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Role,
+		&i.WordCount,
 	)
 	return i, err
 }
@@ -427,12 +402,20 @@ func (q *Queries) PurgeTrashedProjects(ctx context.Context, arg PurgeTrashedProj
 }
 
 const restoreProject = `-- name: RestoreProject :one
-UPDATE projects SET deleted_at = NULL, version = version + 1 WHERE id = $1
+UPDATE projects SET deleted_at = NULL, version = version + 1
+WHERE id = $1 AND deleted_at > now() - make_interval(secs => $2::float8)
 RETURNING id, owner_id, title, description, genre, target_word_count, version, deleted_at, created_at, updated_at
 `
 
-func (q *Queries) RestoreProject(ctx context.Context, id uuid.UUID) (Project, error) {
-	row := q.db.QueryRow(ctx, restoreProject, id)
+type RestoreProjectParams struct {
+	ID            uuid.UUID
+	RetentionSecs float64
+}
+
+// No row once the project is past retention (waiting for the purge). The
+// cutoff is in the database's clock, the one that stamped deleted_at.
+func (q *Queries) RestoreProject(ctx context.Context, arg RestoreProjectParams) (Project, error) {
+	row := q.db.QueryRow(ctx, restoreProject, arg.ID, arg.RetentionSecs)
 	var i Project
 	err := row.Scan(
 		&i.ID,
