@@ -199,11 +199,8 @@ func (m *Module) handleCreateComment(w http.ResponseWriter, r *http.Request) err
 		q := store.New(tx)
 		// The chapter's row lock serializes comment creation per chapter, so
 		// the count limit holds under concurrency.
-		if _, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID}); err != nil {
-			if db.IsNoRows(err) {
-				return errChapterNotFound
-			}
-			return fmt.Errorf("lock chapter: %w", err)
+		if _, err := lockChapter(ctx, q, projectID, chapterID, 0); err != nil {
+			return err
 		}
 		n, err := q.CountCommentsByChapter(ctx, chapterID)
 		if err != nil {

@@ -58,7 +58,7 @@ type Deps struct {
 	DB       *pgxpool.Pool
 	Projects ProjectAccess
 	// Words receives every change to a book's live word count; nil drops
-	// them (tests that do not look at totals).
+	// them (commands that write no chapters, such as purge).
 	Words WordTotals
 	// Cursors signs pagination cursors; shared by every module.
 	Cursors *page.Codec

@@ -77,15 +77,9 @@ func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID
 	var out store.Chapter
 	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
-		if db.IsNoRows(err) {
-			return errChapterNotFound
-		}
+		ch, err := lockChapter(ctx, q, projectID, chapterID, want)
 		if err != nil {
-			return fmt.Errorf("lock chapter: %w", err)
-		}
-		if want != 0 && ch.Version != want {
-			return apperr.ErrStale
+			return err
 		}
 		next := store.UpdateChapterParams{
 			ID: ch.ID, Title: ch.Title, Content: ch.Content, Status: ch.Status, WordCount: ch.WordCount, AuthorID: &userID,
@@ -106,7 +100,7 @@ func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID
 			return nil
 		}
 		if textChanged {
-			if err := m.autosave(ctx, q, ch); err != nil {
+			if err := m.autosave(ctx, q, ch, false); err != nil {
 				return err
 			}
 		}
@@ -119,9 +113,27 @@ func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID
 	return out, err
 }
 
-// autosave records ch's current text when the previous snapshot is older
-// than the interval and does not already hold this chapter version.
-func (m *Module) autosave(ctx context.Context, q *store.Queries, ch store.Chapter) error {
+// lockChapter locks a live chapter of the project for a write and checks
+// it is at version want (0: any).
+func lockChapter(ctx context.Context, q *store.Queries, projectID, chapterID uuid.UUID, want int32) (store.Chapter, error) {
+	ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
+	if db.IsNoRows(err) {
+		return ch, errChapterNotFound
+	}
+	if err != nil {
+		return ch, fmt.Errorf("lock chapter: %w", err)
+	}
+	if want != 0 && ch.Version != want {
+		return ch, apperr.ErrStale
+	}
+	return ch, nil
+}
+
+// autosave records ch's current text unless the latest snapshot already
+// holds this chapter version or, when always is false, is younger than the
+// snapshot interval. A restore passes always: the text it replaces is kept
+// however recent.
+func (m *Module) autosave(ctx context.Context, q *store.Queries, ch store.Chapter, always bool) error {
 	latest, err := q.GetLatestVersion(ctx, ch.ID)
 	switch {
 	case db.IsNoRows(err):
@@ -129,7 +141,7 @@ func (m *Module) autosave(ctx context.Context, q *store.Queries, ch store.Chapte
 		return fmt.Errorf("latest version: %w", err)
 	case latest.ChapterVersion != nil && *latest.ChapterVersion == ch.Version:
 		return nil
-	case time.Since(latest.CreatedAt) <= m.snapshotInterval:
+	case !always && time.Since(latest.CreatedAt) <= m.snapshotInterval:
 		return nil
 	}
 	var author uuid.UUID
@@ -168,15 +180,9 @@ func (m *Module) trashChapter(ctx context.Context, projectID, chapterID uuid.UUI
 		if err := q.LockProjectChapters(ctx, projectID); err != nil {
 			return fmt.Errorf("lock chapters: %w", err)
 		}
-		ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
-		if db.IsNoRows(err) {
-			return errChapterNotFound
-		}
+		ch, err := lockChapter(ctx, q, projectID, chapterID, want)
 		if err != nil {
-			return fmt.Errorf("lock chapter: %w", err)
-		}
-		if want != 0 && ch.Version != want {
-			return apperr.ErrStale
+			return err
 		}
 		if err := q.TrashChapter(ctx, ch.ID); err != nil {
 			return fmt.Errorf("trash chapter: %w", err)

@@ -163,12 +163,9 @@ func (m *Module) handleCreateVersion(w http.ResponseWriter, r *http.Request) err
 	var v store.Version
 	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
-		if db.IsNoRows(err) {
-			return errChapterNotFound
-		}
+		ch, err := lockChapter(ctx, q, projectID, chapterID, 0)
 		if err != nil {
-			return fmt.Errorf("lock chapter: %w", err)
+			return err
 		}
 		v, err = snapshot(ctx, q, ch, authn.UserID(ctx), "manual", req.Label, nil)
 		return err
@@ -217,15 +214,9 @@ func (m *Module) handleRestoreVersion(w http.ResponseWriter, r *http.Request) er
 func (m *Module) restoreVersion(ctx context.Context, projectID, chapterID, versionID, userID uuid.UUID, want int32) (ch store.Chapter, v store.Version, err error) {
 	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		cur, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
-		if db.IsNoRows(err) {
-			return errChapterNotFound
-		}
+		cur, err := lockChapter(ctx, q, projectID, chapterID, want)
 		if err != nil {
-			return fmt.Errorf("lock chapter: %w", err)
-		}
-		if want != 0 && cur.Version != want {
-			return apperr.ErrStale
+			return err
 		}
 		old, err := q.GetVersion(ctx, store.GetVersionParams{ID: versionID, ChapterID: chapterID})
 		if db.IsNoRows(err) {
@@ -234,18 +225,8 @@ func (m *Module) restoreVersion(ctx context.Context, projectID, chapterID, versi
 		if err != nil {
 			return fmt.Errorf("get version: %w", err)
 		}
-		latest, err := q.GetLatestVersion(ctx, chapterID)
-		if err != nil && !db.IsNoRows(err) {
-			return fmt.Errorf("latest version: %w", err)
-		}
-		if err != nil || latest.ChapterVersion == nil || *latest.ChapterVersion != cur.Version {
-			var author uuid.UUID
-			if cur.UpdatedBy != nil {
-				author = *cur.UpdatedBy
-			}
-			if _, err := snapshot(ctx, q, cur, author, "autosave", nil, nil); err != nil {
-				return err
-			}
+		if err := m.autosave(ctx, q, cur, true); err != nil {
+			return err
 		}
 		ch, err = q.UpdateChapter(ctx, store.UpdateChapterParams{
 			ID: cur.ID, Title: old.Title, Content: old.Content, Status: cur.Status,
