@@ -1,5 +1,6 @@
 -- name: LockProjectResearch :exec
--- Serializes creations in one project so the per-project limits hold.
+-- Serializes creations and restores in one project so the per-project
+-- limits hold.
 SELECT pg_advisory_xact_lock(hashtextextended('research:' || (@project_id::uuid)::text, 0));
 
 -- name: CountNotesByProject :one

@@ -323,7 +323,8 @@ const lockProjectResearch = `-- name: LockProjectResearch :exec
 SELECT pg_advisory_xact_lock(hashtextextended('research:' || ($1::uuid)::text, 0))
 `
 
-// Serializes creations in one project so the per-project limits hold.
+// Serializes creations and restores in one project so the per-project
+// limits hold.
 func (q *Queries) LockProjectResearch(ctx context.Context, projectID uuid.UUID) error {
 	_, err := q.db.Exec(ctx, lockProjectResearch, projectID)
 	return err
