@@ -26,24 +26,6 @@ func envMap(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// syncBuf is an io.Writer safe to read while run still writes to it.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestCommandLine(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -116,12 +98,12 @@ func freeAddr(t testing.TB) string {
 // startServe runs `thebrain serve` in the background and waits until
 // /healthz answers. It returns the base URL and a stop function that sends
 // the equivalent of SIGTERM and returns run's error.
-func startServe(t testing.TB, env map[string]string) (string, func() error, *syncBuf) {
+func startServe(t testing.TB, env map[string]string) (string, func() error, *testkit.SyncBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	env["THEBRAIN_HTTP_ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuf{}
+	logs := &testkit.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"thebrain", "serve"}, envMap(env), io.Discard, logs) }()
 	base := "http://" + addr

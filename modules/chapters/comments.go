@@ -101,7 +101,7 @@ func checkCommentBody(p map[string]string, b string) {
 	case n == 0:
 		p["body"] = "must not be empty"
 	case n > MaxCommentBody:
-		p["body"] = "must be at most 10000 characters"
+		p["body"] = fmt.Sprintf("must be at most %d characters", MaxCommentBody)
 	case strings.ContainsRune(b, 0):
 		p["body"] = "must not contain NUL characters"
 	}
@@ -115,7 +115,7 @@ func checkAnchor(p map[string]string, a json.RawMessage) json.RawMessage {
 	case len(t) == 0 || bytes.Equal(t, []byte("null")):
 		return nil
 	case len(t) > MaxCommentAnchor:
-		p["anchor"] = "must be at most 4096 bytes of JSON"
+		p["anchor"] = fmt.Sprintf("must be at most %d bytes of JSON", MaxCommentAnchor)
 	case t[0] != '{':
 		p["anchor"] = "must be a JSON object"
 	case bytes.ContainsRune(t, 0) || bytes.Contains(t, []byte(`\u0000`)):

@@ -1,6 +1,7 @@
 package chapters
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -132,7 +133,7 @@ func (r *reorderRequest) Validate() error {
 	case r.ChapterIDs == nil:
 		return apperr.Field("chapter_ids", "required: every chapter id of the project, in the new order")
 	case len(r.ChapterIDs) > MaxChaptersPerProject:
-		return apperr.Field("chapter_ids", "a project holds at most 1000 chapters")
+		return apperr.Field("chapter_ids", fmt.Sprintf("a project holds at most %d chapters", MaxChaptersPerProject))
 	}
 	return nil
 }
@@ -142,7 +143,7 @@ func checkTitle(p map[string]string, t string) {
 	case n == 0:
 		p["title"] = "must not be empty"
 	case n > MaxChapterTitle:
-		p["title"] = "must be at most 200 characters"
+		p["title"] = fmt.Sprintf("must be at most %d characters", MaxChapterTitle)
 	case strings.ContainsAny(t, "\x00\r\n"):
 		p["title"] = "must be a single line"
 	}
@@ -151,7 +152,7 @@ func checkTitle(p map[string]string, t string) {
 func checkContent(p map[string]string, c string) {
 	switch {
 	case len(c) > MaxChapterContent:
-		p["content"] = "must be at most 2 MiB (2097152 bytes of UTF-8)"
+		p["content"] = fmt.Sprintf("must be at most %d MiB (%d bytes of UTF-8)", MaxChapterContent>>20, MaxChapterContent)
 	case strings.ContainsRune(c, 0):
 		p["content"] = "must not contain NUL characters"
 	}

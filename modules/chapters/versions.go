@@ -72,7 +72,7 @@ func (r *createVersionRequest) Validate() error {
 	case n == 0:
 		return apperr.Field("label", "must not be empty when given (leave it out for no label)")
 	case n > MaxVersionLabel:
-		return apperr.Field("label", "must be at most 200 characters")
+		return apperr.Field("label", fmt.Sprintf("must be at most %d characters", MaxVersionLabel))
 	case strings.ContainsFunc(l, unicode.IsControl):
 		return apperr.Field("label", "must be one line without control characters")
 	}

@@ -18,7 +18,7 @@ import (
 // habit that makes a failing handler's log line visible without noise.
 func Logger(t testing.TB) *slog.Logger {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &SyncBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("captured log:\n%s", buf.String())
@@ -27,18 +27,20 @@ func Logger(t testing.TB) *slog.Logger {
 	return log.New(buf, "text", slog.LevelDebug)
 }
 
-type syncBuffer struct {
+// SyncBuffer is an io.Writer that is safe to read (String) while another
+// goroutine still writes to it: a server's or command's log under test.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
