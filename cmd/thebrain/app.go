@@ -187,7 +187,7 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	// Chapters asks projects for access and keeps each book's word total
 	// there, inside its own write transactions.
 	chaptersMod := chapters.New(chapters.Deps{
-		Log: logger, DB: b.pool, Projects: projectsMod.Access(), Words: projectsMod, Users: authMod, Cursors: cursors,
+		Log: logger, DB: b.pool, Projects: projectsMod.Access(), Users: authMod, Cursors: cursors,
 	})
 	researchMod := research.New(research.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Chapters: chaptersMod, Cursors: cursors})
 	return &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod}, nil

@@ -7,17 +7,14 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/thebrain/thebrain/modules/chapters"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/modules/research"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/db"
 )
-
-// purger is a module that keeps a trash.
-type purger interface {
-	PurgeTrash(ctx context.Context, olderThan time.Duration) (int64, error)
-}
 
 // purge runs `thebrain purge`: it deletes, for good, everything that has
 // been in a trash for longer than db.TrashRetention (30 days). It is meant for a daily
@@ -34,14 +31,14 @@ func purge(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 	// Projects last: purging a project takes its remaining chapters and
 	// notes with it, which would hide them from the other counts.
 	for _, step := range []struct {
-		name string
-		p    purger
+		name  string
+		purge func(context.Context, *pgxpool.Pool, time.Duration) (int64, error)
 	}{
-		{"chapters", chapters.New(chapters.Deps{Log: logger, DB: b.pool})},
-		{"research", research.New(research.Deps{Log: logger, DB: b.pool})},
-		{"projects", projects.New(projects.Deps{Log: logger, DB: b.pool})},
+		{"chapters", chapters.PurgeTrash},
+		{"research", research.PurgeTrash},
+		{"projects", projects.PurgeTrash},
 	} {
-		n, err := step.p.PurgeTrash(ctx, db.TrashRetention)
+		n, err := step.purge(ctx, b.pool, db.TrashRetention)
 		if err != nil {
 			return fmt.Errorf("purge %s: %w", step.name, err)
 		}

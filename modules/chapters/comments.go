@@ -17,6 +17,7 @@ import (
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/expect"
 	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/page"
 )
@@ -199,7 +200,7 @@ func (m *Module) handleCreateComment(w http.ResponseWriter, r *http.Request) err
 		q := store.New(tx)
 		// The chapter's row lock serializes comment creation per chapter, so
 		// the count limit holds under concurrency.
-		if _, err := lockChapter(ctx, q, projectID, chapterID, 0); err != nil {
+		if _, err := lockChapter(ctx, q, projectID, chapterID, expect.Any); err != nil {
 			return err
 		}
 		n, err := q.CountCommentsByChapter(ctx, chapterID)
@@ -273,7 +274,7 @@ func (m *Module) handleGetComment(w http.ResponseWriter, r *http.Request) error 
 
 // changeComment locks a comment of the chapter, checks the precondition and
 // lets fn change it.
-func (m *Module) changeComment(ctx context.Context, chapterID, commentID uuid.UUID, want int32, fn func(q *store.Queries, c store.Comment) (store.Comment, error)) (store.Comment, error) {
+func (m *Module) changeComment(ctx context.Context, chapterID, commentID uuid.UUID, want expect.Version, fn func(q *store.Queries, c store.Comment) (store.Comment, error)) (store.Comment, error) {
 	var out store.Comment
 	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
@@ -284,8 +285,8 @@ func (m *Module) changeComment(ctx context.Context, chapterID, commentID uuid.UU
 		if err != nil {
 			return fmt.Errorf("lock comment: %w", err)
 		}
-		if want != 0 && c.Version != want {
-			return apperr.ErrStale
+		if err := want.Check(c.Version); err != nil {
+			return err
 		}
 		out, err = fn(q, c)
 		return err

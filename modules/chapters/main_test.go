@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/platform/authn"
@@ -41,16 +40,6 @@ func (n dbNames) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]a
 	return out, rows.Err()
 }
 
-// wordLedger stands in for projects.Module.AddWords with the same statement
-// on the same table, inside the chapter write's transaction.
-type wordLedger struct{}
-
-func (wordLedger) AddWords(ctx context.Context, tx pgx.Tx, projectID uuid.UUID, delta int64) error {
-	_, err := tx.Exec(ctx, `INSERT INTO project_word_counts (project_id, words) VALUES ($1, $2)
-		ON CONFLICT (project_id) DO UPDATE SET words = project_word_counts.words + EXCLUDED.words`, projectID, delta)
-	return err
-}
-
 // env is one test's world: a book with a member of every role, a second
 // book the caller's ids must never reach, and the real router.
 type env struct {
@@ -81,7 +70,7 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	for u, role := range map[uuid.UUID]string{e.editor.ID: RoleEditor, e.comm.ID: RoleCommenter, e.viewer.ID: RoleViewer} {
 		e.exec(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)`, e.project, u, role)
 	}
-	d := Deps{Log: testkit.Logger(t), DB: pool, Projects: testkit.ProjectAccess{Pool: pool}, Words: wordLedger{}, Users: dbNames{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))}
+	d := Deps{Log: testkit.Logger(t), DB: pool, Projects: testkit.ProjectAccess{Pool: pool}, Users: dbNames{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))}
 	for _, o := range opts {
 		o(&d)
 	}

@@ -1,12 +1,13 @@
 // Package chapters owns a book's text: chapters and their order, the
 // version history of each chapter, and the comment threads on it.
 //
-// Tables: chapters, versions, comments. It never reads the projects tables;
+// Tables: chapters, versions, comments, chapter_word_totals (published as
+// the view book_word_totals). It never reads the projects tables;
 // whether a caller may see or change a project is asked through
 // ProjectAccess. Routes live under /api/v1/projects/{project_id}/chapters.
-// Every write that changes how many live words a book holds reports the
-// change through WordTotals inside its own transaction (the projects module
-// keeps the book's total). Other modules get ChapterExists from it (research
+// Every write that changes how many live words a book holds moves the
+// book's total (chapter_word_totals) in the same transaction; other modules
+// read it through the published view book_word_totals. Other modules get ChapterExists from it (research
 // notes link to a chapter).
 package chapters
 
@@ -44,22 +45,11 @@ type ProjectAccess interface {
 	Require(ctx context.Context, userID, projectID uuid.UUID, min string) (role string, err error)
 }
 
-// WordTotals keeps each book's running word count; *projects.Module
-// implements it.
-type WordTotals interface {
-	// AddWords adds delta to the project's total as part of tx, so the total
-	// commits or rolls back with the chapter write that caused it.
-	AddWords(ctx context.Context, tx pgx.Tx, projectID uuid.UUID, delta int64) error
-}
-
 // Deps are the module's dependencies.
 type Deps struct {
 	Log      *slog.Logger
 	DB       *pgxpool.Pool
 	Projects ProjectAccess
-	// Words receives every change to a book's live word count; nil drops
-	// them (commands that write no chapters, such as purge).
-	Words WordTotals
 	// Cursors signs pagination cursors; shared by every module.
 	Cursors *page.Codec
 	// Users, when set, adds author names to versions and comments.
@@ -74,7 +64,6 @@ type Module struct {
 	pool     *pgxpool.Pool
 	q        *store.Queries
 	projects ProjectAccess
-	words    WordTotals
 	cursors  *page.Codec
 	users    UserNames
 
@@ -91,7 +80,7 @@ func New(d Deps) *Module {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Module{log: log, pool: d.DB, q: store.New(d.DB), projects: d.Projects, words: d.Words, cursors: d.Cursors, users: d.Users, snapshotInterval: iv}
+	return &Module{log: log, pool: d.DB, q: store.New(d.DB), projects: d.Projects, cursors: d.Cursors, users: d.Users, snapshotInterval: iv}
 }
 
 // Name implements module.Module.
@@ -139,10 +128,14 @@ func (m *Module) ChapterExists(ctx context.Context, projectID, chapterID uuid.UU
 	return ok, nil
 }
 
-// addWords reports a change in a book's live words within tx.
+// addWords keeps the book's word total (chapter_word_totals) in step with a
+// chapter write, inside that write's transaction tx.
 func (m *Module) addWords(ctx context.Context, tx pgx.Tx, projectID uuid.UUID, delta int64) error {
-	if m.words == nil || delta == 0 {
+	if delta == 0 {
 		return nil
 	}
-	return m.words.AddWords(ctx, tx, projectID, delta)
+	if err := store.New(tx).AddBookWords(ctx, store.AddBookWordsParams{ProjectID: projectID, Delta: delta}); err != nil {
+		return fmt.Errorf("add book words: %w", err)
+	}
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/thebrain/thebrain/modules/chapters/internal/store"
 	"github.com/thebrain/thebrain/platform/db"
 )
@@ -16,15 +18,16 @@ const TrashRetention = db.TrashRetention
 // comments) and the comments that have been in the trash longer than
 // olderThan. Whatever runs the projects purge calls it too; it is safe to
 // run concurrently and repeatedly.
-func (m *Module) PurgeTrash(ctx context.Context, olderThan time.Duration) (int64, error) {
+func PurgeTrash(ctx context.Context, pool *pgxpool.Pool, olderThan time.Duration) (int64, error) {
+	q := store.New(pool)
 	chapters, err := db.PurgeInBatches(ctx, olderThan, func(ctx context.Context, secs float64, batch int32) (int64, error) {
-		return m.q.PurgeTrashedChapters(ctx, store.PurgeTrashedChaptersParams{RetentionSecs: secs, Batch: batch})
+		return q.PurgeTrashedChapters(ctx, store.PurgeTrashedChaptersParams{RetentionSecs: secs, Batch: batch})
 	})
 	if err != nil {
 		return chapters, err
 	}
 	comments, err := db.PurgeInBatches(ctx, olderThan, func(ctx context.Context, secs float64, batch int32) (int64, error) {
-		return m.q.PurgeTrashedComments(ctx, store.PurgeTrashedCommentsParams{RetentionSecs: secs, Batch: batch})
+		return q.PurgeTrashedComments(ctx, store.PurgeTrashedCommentsParams{RetentionSecs: secs, Batch: batch})
 	})
 	return chapters + comments, err
 }

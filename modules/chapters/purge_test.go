@@ -26,7 +26,7 @@ func TestTrashRetentionAndPurge(t *testing.T) {
 	// Past retention a chapter can no longer be restored.
 	testkit.WantProblem(t, e.c.Send(http.MethodPost, e.chapterPath(e.project, old.ID)+"/restore", e.owner.Token, nil), http.StatusNotFound, "not-found")
 
-	n, err := e.mod.PurgeTrash(context.Background(), TrashRetention)
+	n, err := PurgeTrash(context.Background(), e.pool, TrashRetention)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestTrashRetentionAndPurge(t *testing.T) {
 	}
 	testkit.WantStatus(t, e.c.Send(http.MethodPost, e.chapterPath(e.project, recent.ID)+"/restore", e.owner.Token, nil), http.StatusOK)
 	testkit.WantStatus(t, e.c.Get(e.commentsPath(live.ID)+"/"+keep.ID.String(), e.viewer.Token), http.StatusOK)
-	if _, err := e.mod.PurgeTrash(context.Background(), 0); err == nil {
+	if _, err := PurgeTrash(context.Background(), e.pool, 0); err == nil {
 		t.Fatal("PurgeTrash(0) must refuse")
 	}
 }

@@ -47,7 +47,7 @@ func TestHostileBodiesNeverFail(t *testing.T) {
 			}
 		}
 	}
-	for _, h := range []string{`"`, `""`, `W/""`, `"-1"`, `"1", "2"`, `"99999999999999999999"`} {
+	for _, h := range []string{`"`, `""`, `W/""`, `"-1"`, `"7", "8"`, `"99999999999999999999"`} {
 		resp := e.c.Do(testkit.Request{Method: "PATCH", Path: e.chapterPath(e.project, ch.ID), Token: e.owner.Token, Body: `{"title":"z"}`, Header: http.Header{"If-Match": {h}}})
 		if resp.StatusCode >= 500 || resp.StatusCode == 200 {
 			t.Errorf("If-Match %q: %d %s", h, resp.StatusCode, resp.Body)

@@ -12,6 +12,7 @@ import (
 	"github.com/thebrain/thebrain/modules/chapters/internal/store"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/expect"
 )
 
 var errChapterNotFound = apperr.New(apperr.NotFound, "chapter not found")
@@ -73,7 +74,7 @@ func (m *Module) createChapter(ctx context.Context, projectID, userID uuid.UUID,
 // any). When the text changes and the last snapshot is older than the
 // snapshot interval, the text being replaced is recorded first, so the
 // state an author left for a while is always in the history.
-func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID uuid.UUID, want int32, c chapterChange) (store.Chapter, error) {
+func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID uuid.UUID, want expect.Version, c chapterChange) (store.Chapter, error) {
 	var out store.Chapter
 	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
@@ -115,7 +116,7 @@ func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID
 
 // lockChapter locks a live chapter of the project for a write and checks
 // it is at version want (0: any).
-func lockChapter(ctx context.Context, q *store.Queries, projectID, chapterID uuid.UUID, want int32) (store.Chapter, error) {
+func lockChapter(ctx context.Context, q *store.Queries, projectID, chapterID uuid.UUID, want expect.Version) (store.Chapter, error) {
 	ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
 	if db.IsNoRows(err) {
 		return ch, errChapterNotFound
@@ -123,8 +124,8 @@ func lockChapter(ctx context.Context, q *store.Queries, projectID, chapterID uui
 	if err != nil {
 		return ch, fmt.Errorf("lock chapter: %w", err)
 	}
-	if want != 0 && ch.Version != want {
-		return ch, apperr.ErrStale
+	if err := want.Check(ch.Version); err != nil {
+		return ch, err
 	}
 	return ch, nil
 }
@@ -174,7 +175,7 @@ func snapshot(ctx context.Context, q *store.Queries, ch store.Chapter, author uu
 }
 
 // trashChapter moves a chapter to the trash and closes the gap it leaves.
-func (m *Module) trashChapter(ctx context.Context, projectID, chapterID uuid.UUID, want int32) error {
+func (m *Module) trashChapter(ctx context.Context, projectID, chapterID uuid.UUID, want expect.Version) error {
 	return db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		if err := q.LockProjectChapters(ctx, projectID); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/expect"
 	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/page"
 )
@@ -163,7 +164,7 @@ func (m *Module) handleCreateVersion(w http.ResponseWriter, r *http.Request) err
 	var v store.Version
 	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		ch, err := lockChapter(ctx, q, projectID, chapterID, 0)
+		ch, err := lockChapter(ctx, q, projectID, chapterID, expect.Any)
 		if err != nil {
 			return err
 		}
@@ -211,7 +212,7 @@ func (m *Module) handleRestoreVersion(w http.ResponseWriter, r *http.Request) er
 	return httpx.Encode(w, http.StatusCreated, restoreResponse{Chapter: toChapterResponse(ch), Version: m.withName(ctx, toVersionResponse(v))})
 }
 
-func (m *Module) restoreVersion(ctx context.Context, projectID, chapterID, versionID, userID uuid.UUID, want int32) (ch store.Chapter, v store.Version, err error) {
+func (m *Module) restoreVersion(ctx context.Context, projectID, chapterID, versionID, userID uuid.UUID, want expect.Version) (ch store.Chapter, v store.Version, err error) {
 	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		cur, err := lockChapter(ctx, q, projectID, chapterID, want)

@@ -2,7 +2,6 @@ package chapters
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/thebrain/thebrain/platform/testkit"
 )
@@ -20,7 +18,7 @@ import (
 func (e *env) totals(project uuid.UUID) (kept, live int64) {
 	e.t.Helper()
 	ctx := context.Background()
-	if err := e.pool.QueryRow(ctx, `SELECT coalesce((SELECT words FROM project_word_counts WHERE project_id = $1), 0)`, project).Scan(&kept); err != nil {
+	if err := e.pool.QueryRow(ctx, `SELECT coalesce((SELECT words FROM book_word_totals WHERE project_id = $1), 0)`, project).Scan(&kept); err != nil {
 		e.t.Fatal(err)
 	}
 	if err := e.pool.QueryRow(ctx, `SELECT coalesce(sum(word_count), 0) FROM chapters WHERE project_id = $1 AND deleted_at IS NULL`, project).Scan(&live); err != nil {
@@ -122,33 +120,4 @@ func TestWordTotalsUnderConcurrentSaves(t *testing.T) {
 		want += int64((i+1)*rounds + 1)
 	}
 	e.wantTotal("concurrent saves", want)
-}
-
-type failingTotals struct{}
-
-func (failingTotals) AddWords(context.Context, pgx.Tx, uuid.UUID, int64) error {
-	return errors.New("projects: connection reset")
-}
-
-// When the total cannot be kept, the chapter write fails whole: the text a
-// client sent is not half-saved with a wrong total.
-func TestWordTotalsFailureRollsBackTheWrite(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, func(d *Deps) { d.Words = failingTotals{} })
-	resp := e.c.Send(http.MethodPost, e.chaptersPath(e.project), e.owner.Token, map[string]any{"title": "T", "content": "some words here"})
-	testkit.WantProblem(t, resp, http.StatusInternalServerError, "internal")
-	var n int
-	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM chapters WHERE project_id = $1`, e.project).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("%d chapters stored after a failed create (%v)", n, err)
-	}
-	// A title-only change has no words to report and still works.
-	e.exec(`INSERT INTO chapters (project_id, title, position, content, word_count) VALUES ($1, 'Seeded', 0, 'two words', 2)`, e.project)
-	id := e.liveIDs()[0]
-	testkit.WantStatus(t, e.c.Send(http.MethodPatch, e.chapterPath(e.project, id), e.owner.Token, map[string]any{"title": "Renamed", "version": 1}), http.StatusOK)
-	resp = e.c.Send(http.MethodPatch, e.chapterPath(e.project, id), e.owner.Token, map[string]any{"content": "three words now", "version": 2})
-	testkit.WantProblem(t, resp, http.StatusInternalServerError, "internal")
-	var content string
-	if err := e.pool.QueryRow(context.Background(), `SELECT content FROM chapters WHERE id = $1`, id).Scan(&content); err != nil || content != "two words" {
-		t.Fatalf("content after a failed save = %q (%v)", content, err)
-	}
 }

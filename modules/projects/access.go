@@ -7,8 +7,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/thebrain/thebrain/modules/projects/internal/store"
+	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/roles"
 )
 
 // The roles, lowest to highest. They cross module boundaries as plain
@@ -42,6 +44,19 @@ func forbidden(min string) error {
 // ProjectAccess interface the chapters and research modules declare.
 type Access struct {
 	q *store.Queries
+}
+
+// Role implements access.Checker: userID's role in the live project, or
+// access.ErrNotFound.
+func (a *Access) Role(ctx context.Context, userID, projectID uuid.UUID) (roles.Role, error) {
+	role, err := a.q.GetProjectRole(ctx, store.GetProjectRoleParams{UserID: userID, ID: projectID})
+	if err != nil {
+		if db.IsNoRows(err) {
+			return "", access.ErrNotFound
+		}
+		return "", fmt.Errorf("get project role: %w", err)
+	}
+	return roles.Role(role), nil
 }
 
 // Require returns the caller's role in the project when it is at least min.

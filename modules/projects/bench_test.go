@@ -2,6 +2,7 @@ package projects_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/log"
@@ -130,15 +132,13 @@ func newBenchFixture(b *testing.B) benchFixture {
 	if err != nil {
 		b.Fatal(err)
 	}
+	for g := range 50 {
+		chapterstest.Add(b, pool, id, fmt.Sprintf("Chapter %d", g), 1000+g)
+	}
 	seed := []struct {
 		sql  string
 		args []any
 	}{
-		{`INSERT INTO chapters (project_id, title, position, word_count)
-			SELECT $1, 'Chapter ' || g, g, 1000 + g FROM generate_series(0, 49) g`, []any{id}},
-		// The total the chapters module keeps through AddWords.
-		{`INSERT INTO project_word_counts (project_id, words)
-			SELECT $1, sum(word_count) FROM chapters WHERE project_id = $1`, []any{id}},
 		{`INSERT INTO projects (owner_id, title) SELECT $1, 'Other ' || g FROM generate_series(1, 1000) g`, []any{owner.ID}},
 		{`ANALYZE projects`, nil}, {`ANALYZE chapters`, nil}, {`ANALYZE project_members`, nil},
 	}

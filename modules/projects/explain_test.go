@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/modules/projects"
 )
 
@@ -32,9 +33,9 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	e.exec(`INSERT INTO project_members (project_id, user_id, role)
 		SELECT p.id, u.id, 'editor' FROM projects p JOIN users u ON u.id <> p.owner_id AND u.id <> $1
 		WHERE random() < 0.001`, alice.ID)
-	e.exec(`INSERT INTO project_word_counts (project_id, words) SELECT id, 1000 FROM projects`)
+	chapterstest.SetAllTotals(t, e.pool, 1000)
 	e.exec(`ANALYZE projects`)
-	e.exec(`ANALYZE project_word_counts`)
+	e.exec(`ANALYZE chapter_word_totals`)
 	e.exec(`ANALYZE project_members`)
 
 	var projectID uuid.UUID

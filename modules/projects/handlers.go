@@ -67,11 +67,8 @@ func (m *Module) handleReplaceProject(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	pre, err := httpx.ParsePrecondition(r, req.Version)
+	pre, err := httpx.RequireVersion(r, req.Version)
 	if err != nil {
-		return err
-	}
-	if err := pre.Require(); err != nil {
 		return err
 	}
 	f := toFields(req.Title, req.Description, req.Genre, req.TargetWordCount)
@@ -95,11 +92,8 @@ func (m *Module) handlePatchProject(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	pre, err := httpx.ParsePrecondition(r, present(req.Version))
+	pre, err := httpx.RequireVersion(r, present(req.Version))
 	if err != nil {
-		return err
-	}
-	if err := pre.Require(); err != nil {
 		return err
 	}
 	p, err := m.updateProject(ctx, authn.UserID(ctx), id, pre, req.apply)
@@ -118,7 +112,7 @@ func (m *Module) handleDeleteProject(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	pre, err := httpx.ParsePrecondition[int64](r, nil)
+	pre, err := httpx.OptionalVersion(r)
 	if err != nil {
 		return err
 	}

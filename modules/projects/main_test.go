@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/authn"
@@ -159,27 +159,13 @@ func (e *env) exec(sql string, args ...any) {
 	}
 }
 
-// addChapter does what the chapters module does on a write (which is not
-// part of these tests): inserts the chapter and, for a live one, reports its
-// words through AddWords in the same transaction.
-func (e *env) addChapter(projectID uuid.UUID, position, words int, deleted bool) {
+// addChapter adds a chapter of words words through the chapters module's
+// fixtures (which keep the book's total); a deleted one goes to the trash.
+func (e *env) addChapter(projectID uuid.UUID, words int, deleted bool) {
 	e.t.Helper()
-	del := "NULL"
+	id := chapterstest.Add(e.t, e.pool, projectID, "Chapter", words)
 	if deleted {
-		del = "now()"
-	}
-	err := pgx.BeginFunc(context.Background(), e.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(context.Background(), fmt.Sprintf(`INSERT INTO chapters (project_id, title, position, word_count, deleted_at)
-			VALUES ($1, 'Chapter', $2, $3, %s)`, del), projectID, position, words); err != nil {
-			return err
-		}
-		if deleted {
-			return nil
-		}
-		return e.mod.AddWords(context.Background(), tx, projectID, int64(words))
-	})
-	if err != nil {
-		e.t.Fatalf("add chapter: %v", err)
+		chapterstest.Trash(e.t, e.pool, projectID, id)
 	}
 }
 

@@ -1,13 +1,13 @@
 // Package projects owns books and who may work on them.
 //
-// Tables: projects, project_members, project_word_counts (migrations 000003,
-// 000020 and 000027).
+// Tables: projects, project_members (migrations 000003 and 000020). Each
+// book's word total comes from the chapters module's published view
+// book_word_totals, in the same query as the book.
 // Routes: /api/v1/projects[/{project_id}[/restore|/members[/{user_id}]]] and
 // /api/v1/trash. Other modules never read these tables: they ask Access
 // (see access.go) whether a user may act on a project. Projects in turn never
-// reads chapters or users: the chapters module reports each chapter write's
-// change in words through AddWords (inside its own transaction), and names
-// and emails come through UserDirectory, wired in cmd/thebrain.
+// reads the tables of chapters or users: names and emails come through
+// UserDirectory, wired in cmd/thebrain.
 //
 // Redis: a per-owner rate limit on adding members (each add looks an email
 // up). Background work: PurgeTrash deletes trash older than TrashRetention; the
@@ -46,6 +46,11 @@ type UserDirectory interface {
 type Deps struct {
 	Log *slog.Logger
 	DB  *pgxpool.Pool
+	// AccessDB is the pool role checks (Access) run on. It must not be DB:
+	// writes in every module re-check the caller's role inside their
+	// transaction (access.Guard.Confirm), and a write holding a connection
+	// of DB while waiting for another from it could wait forever.
+	AccessDB *pgxpool.Pool
 	// Pages signs list cursors; the same codec serves every module.
 	Pages *page.Codec
 	Users UserDirectory
@@ -80,9 +85,13 @@ func New(d Deps) *Module {
 		log = slog.New(slog.DiscardHandler)
 	}
 	q := store.New(d.DB)
+	accessDB := d.AccessDB
+	if accessDB == nil {
+		accessDB = d.DB // TODO(shape): every caller passes its own pool
+	}
 	return &Module{
 		log: log, db: d.DB, q: q, pages: d.Pages, users: d.Users,
-		access: &Access{q: q},
+		access: &Access{q: store.New(accessDB)},
 		adds:   newAddLimiter(d.Redis, d.Keys, d.MemberAddsPerHour),
 	}
 }

@@ -42,9 +42,9 @@ func TestCreateAndGetProject(t *testing.T) {
 		}
 	}
 	// Word counts come from the live chapters only.
-	e.addChapter(p.ID, 0, 1200, false)
-	e.addChapter(p.ID, 1, 800, false)
-	e.addChapter(p.ID, 2, 5000, true)
+	e.addChapter(p.ID, 1200, false)
+	e.addChapter(p.ID, 800, false)
+	e.addChapter(p.ID, 5000, true)
 
 	resp, got := e.getProject(alice.Token, p.ID)
 	testkit.WantStatus(t, resp, http.StatusOK)
@@ -165,8 +165,8 @@ func TestListProjects(t *testing.T) {
 	e.createProject(carol.Token, "Carol's book")
 	gone := e.createProject(alice.Token, "Deleted")
 	testkit.WantStatus(t, e.c.Send(http.MethodDelete, path("projects", gone.ID), alice.Token, nil), http.StatusNoContent)
-	e.addChapter(own[0].ID, 0, 300, false)
-	e.addChapter(shared.ID, 0, 40, false)
+	e.addChapter(own[0].ID, 300, false)
+	e.addChapter(shared.ID, 40, false)
 
 	// Touch "Two" so it becomes the most recently updated.
 	resp := e.c.Send(http.MethodPatch, path("projects", own[1].ID), alice.Token, map[string]any{"genre": "Noir", "version": 1})

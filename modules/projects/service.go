@@ -7,11 +7,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/projects/internal/store"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/db"
-	"github.com/thebrain/thebrain/platform/httpx"
+	"github.com/thebrain/thebrain/platform/expect"
 	"github.com/thebrain/thebrain/platform/page"
 )
 
@@ -41,20 +42,6 @@ func (m *Module) getProject(ctx context.Context, userID, id uuid.UUID) (projectR
 	}
 	// The two queries select the same columns: one mapping serves both.
 	return memberRowResponse(store.ListProjectsForUserRow(row)), nil
-}
-
-// AddWords adds delta to the project's running word count. The chapters
-// module calls it inside the transaction of every chapter write that changes
-// how many live words a book holds, so the total commits or rolls back with
-// the chapter itself.
-func (m *Module) AddWords(ctx context.Context, tx pgx.Tx, projectID uuid.UUID, delta int64) error {
-	if delta == 0 {
-		return nil
-	}
-	if err := m.q.WithTx(tx).AddProjectWords(ctx, store.AddProjectWordsParams{ProjectID: projectID, Delta: delta}); err != nil {
-		return fmt.Errorf("add project words: %w", err)
-	}
-	return nil
 }
 
 // memberRowResponse maps a project read for a member (with role and word
@@ -147,7 +134,7 @@ func lockProject(ctx context.Context, q *store.Queries, userID, id uuid.UUID, wi
 
 // updateProject applies change to the project's editable fields when the
 // caller is at least an editor and pre holds for the current version.
-func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre httpx.Precondition, change func(projectFields) projectFields) (projectResponse, error) {
+func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre expect.Version, change func(projectFields) projectFields) (projectResponse, error) {
 	var p store.Project
 	var role string
 	var words int64
@@ -180,7 +167,7 @@ func (m *Module) updateProject(ctx context.Context, userID, id uuid.UUID, pre ht
 }
 
 // trashProject moves the project to the trash; only its owner may.
-func (m *Module) trashProject(ctx context.Context, userID, id uuid.UUID, pre httpx.Precondition) error {
+func (m *Module) trashProject(ctx context.Context, userID, id uuid.UUID, pre expect.Version) error {
 	return db.InTx(ctx, m.db, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		cur, err := lockProject(ctx, q, userID, id, false)
@@ -269,8 +256,9 @@ func (m *Module) listTrash(ctx context.Context, userID uuid.UUID, pr page.Reques
 // comments, notes and citations (ON DELETE CASCADE). It works in batches and
 // returns how many projects it deleted. It is safe to run from several
 // processes at once; `thebrain purge` runs it.
-func (m *Module) PurgeTrash(ctx context.Context, olderThan time.Duration) (int64, error) {
+func PurgeTrash(ctx context.Context, pool *pgxpool.Pool, olderThan time.Duration) (int64, error) {
+	q := store.New(pool)
 	return db.PurgeInBatches(ctx, olderThan, func(ctx context.Context, secs float64, batch int32) (int64, error) {
-		return m.q.PurgeTrashedProjects(ctx, store.PurgeTrashedProjectsParams{RetentionSecs: secs, Batch: batch})
+		return q.PurgeTrashedProjects(ctx, store.PurgeTrashedProjectsParams{RetentionSecs: secs, Batch: batch})
 	})
 }

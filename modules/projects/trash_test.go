@@ -18,7 +18,7 @@ func TestTrashAndRestore(t *testing.T) {
 	alice, bob := e.user("alice"), e.user("bob")
 	p := e.createProject(alice.Token, "Moving house")
 	e.addMember(alice.Token, p.ID, bob.Email, "editor")
-	e.addChapter(p.ID, 0, 123, false)
+	e.addChapter(p.ID, 123, false)
 	url := path("projects", p.ID)
 
 	testkit.WantStatus(t, e.c.Send(http.MethodDelete, url, alice.Token, nil), http.StatusNoContent)
@@ -88,7 +88,7 @@ func TestRestoreWindowAndPurge(t *testing.T) {
 
 	trashed := func(title, age string) uuid.UUID {
 		p := e.createProject(alice.Token, title)
-		e.addChapter(p.ID, 0, 10, false)
+		e.addChapter(p.ID, 10, false)
 		testkit.WantStatus(t, e.c.Send(http.MethodDelete, path("projects", p.ID), alice.Token, nil), http.StatusNoContent)
 		e.exec(`UPDATE projects SET deleted_at = now() - $2::interval WHERE id = $1`, p.ID, age)
 		return p.ID
@@ -120,7 +120,7 @@ func TestRestoreWindowAndPurge(t *testing.T) {
 	testkit.WantProblem(t, e.c.Send(http.MethodPost, path("projects", expired, "restore"), alice.Token, nil), http.StatusNotFound, "not-found")
 	testkit.WantStatus(t, e.c.Send(http.MethodPost, path("projects", almost, "restore"), alice.Token, nil), http.StatusOK)
 
-	n, err := e.mod.PurgeTrash(ctx, projects.TrashRetention)
+	n, err := projects.PurgeTrash(ctx, e.pool, projects.TrashRetention)
 	if err != nil || n != 2 {
 		t.Fatalf("PurgeTrash = %d, %v; want the 2 expired projects", n, err)
 	}
@@ -149,10 +149,10 @@ func TestRestoreWindowAndPurge(t *testing.T) {
 		t.Errorf("chapters of purged projects = %d (%v), want 0", chapters, err)
 	}
 	// Purging again finds nothing; a non-positive age is refused.
-	if n, err := e.mod.PurgeTrash(ctx, projects.TrashRetention); err != nil || n != 0 {
+	if n, err := projects.PurgeTrash(ctx, e.pool, projects.TrashRetention); err != nil || n != 0 {
 		t.Errorf("second purge = %d, %v", n, err)
 	}
-	if _, err := e.mod.PurgeTrash(ctx, 0); err == nil {
+	if _, err := projects.PurgeTrash(ctx, e.pool, 0); err == nil {
 		t.Error("PurgeTrash(0) would empty the whole trash; want an error")
 	}
 }
@@ -165,7 +165,7 @@ func TestPurgeTrashInBatches(t *testing.T) {
 	e.exec(`INSERT INTO projects (owner_id, title, deleted_at)
 		SELECT $1, 'Old ' || g, now() - interval '31 days' FROM generate_series(1, 1203) g`, alice.ID)
 	e.exec(`INSERT INTO projects (owner_id, title, deleted_at) VALUES ($1, 'Recent', now() - interval '29 days')`, alice.ID)
-	n, err := e.mod.PurgeTrash(context.Background(), projects.TrashRetention)
+	n, err := projects.PurgeTrash(context.Background(), e.pool, projects.TrashRetention)
 	if err != nil || n != 1203 {
 		t.Fatalf("PurgeTrash = %d, %v; want 1203", n, err)
 	}

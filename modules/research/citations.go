@@ -248,8 +248,8 @@ func (m *Module) writeCitation(w http.ResponseWriter, r *http.Request, partial b
 		if err := validateCitation(&f, req.Version); err != nil {
 			return err
 		}
-		if want != 0 && c.Version != want {
-			return apperr.ErrStale
+		if err := want.Check(c.Version); err != nil {
+			return err
 		}
 		out, err = q.UpdateCitation(ctx, store.UpdateCitationParams{
 			ID: c.ID, Type: f.Type, Title: f.Title, Authors: f.Authors, Year: f.Year, Publisher: f.Publisher,
@@ -279,14 +279,21 @@ func (m *Module) handleDeleteCitation(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	ctx := r.Context()
-	_, err = m.q.TrashCitation(ctx, store.TrashCitationParams{ID: id, ProjectID: projectID, Version: want})
-	if db.IsNoRows(err) {
-		exists, xerr := m.q.CitationExists(ctx, store.CitationExistsParams{ID: id, ProjectID: projectID})
-		if xerr == nil && exists {
-			return apperr.ErrStale
+	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		c, err := q.GetCitationForUpdate(ctx, store.GetCitationForUpdateParams{ID: id, ProjectID: projectID})
+		if db.IsNoRows(err) {
+			return errCitationNotFound
 		}
-		return errCitationNotFound
-	}
+		if err != nil {
+			return fmt.Errorf("lock citation: %w", err)
+		}
+		if err := want.Check(c.Version); err != nil {
+			return err
+		}
+		_, err = q.TrashCitation(ctx, store.TrashCitationParams{ID: id, ProjectID: projectID})
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -232,8 +232,8 @@ func (m *Module) writeNote(w http.ResponseWriter, r *http.Request, partial bool)
 		if err != nil {
 			return fmt.Errorf("lock note: %w", err)
 		}
-		if want != 0 && n.Version != want {
-			return apperr.ErrStale
+		if err := want.Check(n.Version); err != nil {
+			return err
 		}
 		next := store.UpdateNoteParams{ID: n.ID, Title: n.Title, Body: n.Body, Tags: n.Tags, SourceUrl: n.SourceUrl, ChapterID: n.ChapterID}
 		if !partial {
@@ -279,14 +279,21 @@ func (m *Module) handleDeleteNote(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	ctx := r.Context()
-	_, err = m.q.TrashNote(ctx, store.TrashNoteParams{ID: noteID, ProjectID: projectID, Version: want})
-	if db.IsNoRows(err) {
-		exists, xerr := m.q.NoteExists(ctx, store.NoteExistsParams{ID: noteID, ProjectID: projectID})
-		if xerr == nil && exists {
-			return apperr.ErrStale
+	err = db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		n, err := q.GetNoteForUpdate(ctx, store.GetNoteForUpdateParams{ID: noteID, ProjectID: projectID})
+		if db.IsNoRows(err) {
+			return errNoteNotFound
 		}
-		return errNoteNotFound
-	}
+		if err != nil {
+			return fmt.Errorf("lock note: %w", err)
+		}
+		if err := want.Check(n.Version); err != nil {
+			return err
+		}
+		_, err = q.TrashNote(ctx, store.TrashNoteParams{ID: noteID, ProjectID: projectID})
+		return err
+	})
 	if err != nil {
 		return err
 	}

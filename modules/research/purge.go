@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/thebrain/thebrain/modules/research/internal/store"
 	"github.com/thebrain/thebrain/platform/db"
 )
@@ -15,15 +17,16 @@ const TrashRetention = db.TrashRetention
 // PurgeTrash deletes, for good, the notes and citations that have been in
 // the trash longer than olderThan. Whatever runs the projects purge calls it
 // too; it is safe to run concurrently and repeatedly.
-func (m *Module) PurgeTrash(ctx context.Context, olderThan time.Duration) (int64, error) {
+func PurgeTrash(ctx context.Context, pool *pgxpool.Pool, olderThan time.Duration) (int64, error) {
+	q := store.New(pool)
 	notes, err := db.PurgeInBatches(ctx, olderThan, func(ctx context.Context, secs float64, batch int32) (int64, error) {
-		return m.q.PurgeTrashedNotes(ctx, store.PurgeTrashedNotesParams{RetentionSecs: secs, Batch: batch})
+		return q.PurgeTrashedNotes(ctx, store.PurgeTrashedNotesParams{RetentionSecs: secs, Batch: batch})
 	})
 	if err != nil {
 		return notes, err
 	}
 	citations, err := db.PurgeInBatches(ctx, olderThan, func(ctx context.Context, secs float64, batch int32) (int64, error) {
-		return m.q.PurgeTrashedCitations(ctx, store.PurgeTrashedCitationsParams{RetentionSecs: secs, Batch: batch})
+		return q.PurgeTrashedCitations(ctx, store.PurgeTrashedCitationsParams{RetentionSecs: secs, Batch: batch})
 	})
 	return notes + citations, err
 }

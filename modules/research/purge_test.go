@@ -22,12 +22,12 @@ func TestTrashRetentionAndPurge(t *testing.T) {
 	e.exec(`UPDATE citations SET deleted_at = now() - interval '31 days' WHERE id = $1`, oldCite.ID)
 	testkit.WantProblem(t, e.c.Send(http.MethodPost, e.path(e.project, "notes/"+oldNote.ID.String()+"/restore"), e.owner.Token, nil), 404, "not-found")
 	testkit.WantProblem(t, e.c.Send(http.MethodPost, e.path(e.project, "citations/"+oldCite.ID.String()+"/restore"), e.owner.Token, nil), 404, "not-found")
-	n, err := e.mod.PurgeTrash(context.Background(), TrashRetention)
+	n, err := PurgeTrash(context.Background(), e.pool, TrashRetention)
 	if err != nil || n != 2 {
 		t.Fatalf("PurgeTrash = %d, %v; want 2", n, err)
 	}
 	testkit.WantStatus(t, e.c.Send(http.MethodPost, e.path(e.project, "notes/"+newNote.ID.String()+"/restore"), e.owner.Token, nil), http.StatusOK)
-	if _, err := e.mod.PurgeTrash(context.Background(), -time.Second); err == nil {
+	if _, err := PurgeTrash(context.Background(), e.pool, -time.Second); err == nil {
 		t.Fatal("PurgeTrash with a negative age must refuse")
 	}
 }

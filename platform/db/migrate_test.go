@@ -152,11 +152,11 @@ func TestWordCountsBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	var words int64
-	if err := pool.QueryRow(ctx, `SELECT words FROM project_word_counts WHERE project_id = $1`, book).Scan(&words); err != nil || words != 150 {
+	if err := pool.QueryRow(ctx, `SELECT words FROM book_word_totals WHERE project_id = $1`, book).Scan(&words); err != nil || words != 150 {
 		t.Fatalf("backfilled total %d (%v), want 150 (live chapters only)", words, err)
 	}
 	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM project_word_counts WHERE project_id = $1`, empty).Scan(&n); err != nil || n != 0 {
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM book_word_totals WHERE project_id = $1`, empty).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("a book without chapters got %d rows (%v); it reads as 0 without one", n, err)
 	}
 }

@@ -4,11 +4,7 @@
 // cmd/thebrain.
 package module
 
-import (
-	"context"
-
-	"github.com/go-chi/chi/v5"
-)
+import "github.com/go-chi/chi/v5"
 
 // Module is implemented by every package under modules/.
 type Module interface {
@@ -25,12 +21,4 @@ type Module interface {
 // routes get the same middleware except the request timeout.
 type RootRouter interface {
 	RootRoutes(r chi.Router)
-}
-
-// Job is a unit of background work a module runs in worker mode.
-type Job func(ctx context.Context, payload []byte) error
-
-// JobRunner is implemented by modules that own background jobs.
-type JobRunner interface {
-	Jobs() map[string]Job
 }

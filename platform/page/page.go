@@ -128,3 +128,13 @@ func Build[R, T any](c *Codec, scope string, rows []R, limit int, conv func(R) T
 	}
 	return p
 }
+
+// Map converts a page's items, keeping its cursor: services return pages of
+// their own values and handlers map them to response types.
+func Map[T, U any](p Page[T], conv func(T) U) Page[U] {
+	out := Page[U]{Items: make([]U, len(p.Items)), NextCursor: p.NextCursor}
+	for i, it := range p.Items {
+		out.Items[i] = conv(it)
+	}
+	return out
+}

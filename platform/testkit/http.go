@@ -61,6 +61,13 @@ type Client struct {
 	HTTP *http.Client
 }
 
+// For returns the client reporting to t, for use inside a subtest.
+func (c *Client) For(t testing.TB) *Client {
+	cp := *c
+	cp.t = t
+	return &cp
+}
+
 // Request is one call; Body may be a string or []byte (sent as is) or any
 // other value (encoded as JSON).
 type Request struct {

@@ -76,3 +76,10 @@ DELETE FROM chapters WHERE id IN (
     LIMIT @batch::int
     FOR UPDATE SKIP LOCKED
 );
+
+-- name: AddBookWords :exec
+-- The change of a book's live words, in the transaction of the chapter
+-- write that caused it; the row lock serialises concurrent writers, so no
+-- change is lost. Published to other modules as the view book_word_totals.
+INSERT INTO chapter_word_totals (project_id, words) VALUES (@project_id, @delta)
+ON CONFLICT (project_id) DO UPDATE SET words = chapter_word_totals.words + EXCLUDED.words;

@@ -25,7 +25,7 @@ RETURNING *;
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
        p.version, p.created_at, p.updated_at,
        (CASE WHEN p.owner_id = @user_id::uuid THEN 'owner' ELSE m.role END)::text AS role,
-       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
+       coalesce((SELECT w.words FROM book_word_totals w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = @user_id::uuid
 WHERE p.id = @id AND p.deleted_at IS NULL
@@ -44,7 +44,7 @@ WHERE p.id = @id AND p.deleted_at IS NULL
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
        p.version, p.deleted_at, p.created_at, p.updated_at,
        (CASE WHEN p.owner_id = @user_id::uuid THEN 'owner' ELSE m.role END)::text AS role,
-       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
+       coalesce((SELECT w.words FROM book_word_totals w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = @user_id::uuid
 WHERE p.id = @id
@@ -75,7 +75,7 @@ RETURNING *;
 SELECT u.id, u.owner_id, u.title, u.description, u.genre, u.target_word_count,
        u.version, u.created_at, u.updated_at, u.role,
        -- One primary-key lookup per row of the page.
-       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = u.id), 0)::bigint AS word_count
+       coalesce((SELECT w.words FROM book_word_totals w WHERE w.project_id = u.id), 0)::bigint AS word_count
 FROM (
     (SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
             p.version, p.created_at, p.updated_at, 'owner'::text AS role
@@ -101,7 +101,7 @@ LIMIT @lim::int;
 -- The owner's restorable trash, newest deletion first
 -- (projects_owner_trash_idx).
 SELECT sqlc.embed(p),
-       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
+       coalesce((SELECT w.words FROM book_word_totals w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 WHERE p.owner_id = @owner_id AND p.deleted_at IS NOT NULL
   AND p.deleted_at > now() - make_interval(secs => @retention_secs::float8)
@@ -119,9 +119,3 @@ WHERE id IN (
     ORDER BY t.deleted_at
     LIMIT @batch::int
     FOR UPDATE SKIP LOCKED);
-
--- name: AddProjectWords :exec
--- Called by the chapters module inside each chapter write's transaction;
--- the row lock serialises concurrent writers, so no change is lost.
-INSERT INTO project_word_counts (project_id, words) VALUES (@project_id, @delta)
-ON CONFLICT (project_id) DO UPDATE SET words = project_word_counts.words + EXCLUDED.words;

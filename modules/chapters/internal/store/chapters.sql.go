@@ -12,6 +12,24 @@ import (
 	"github.com/google/uuid"
 )
 
+const addBookWords = `-- name: AddBookWords :exec
+INSERT INTO chapter_word_totals (project_id, words) VALUES ($1, $2)
+ON CONFLICT (project_id) DO UPDATE SET words = chapter_word_totals.words + EXCLUDED.words
+`
+
+type AddBookWordsParams struct {
+	ProjectID uuid.UUID
+	Delta     int64
+}
+
+// The change of a book's live words, in the transaction of the chapter
+// write that caused it; the row lock serialises concurrent writers, so no
+// change is lost. Published to other modules as the view book_word_totals.
+func (q *Queries) AddBookWords(ctx context.Context, arg AddBookWordsParams) error {
+	_, err := q.db.Exec(ctx, addBookWords, arg.ProjectID, arg.Delta)
+	return err
+}
+
 const chapterExists = `-- name: ChapterExists :one
 SELECT EXISTS (
     SELECT 1 FROM chapters WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL

@@ -12,23 +12,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const addProjectWords = `-- name: AddProjectWords :exec
-INSERT INTO project_word_counts (project_id, words) VALUES ($1, $2)
-ON CONFLICT (project_id) DO UPDATE SET words = project_word_counts.words + EXCLUDED.words
-`
-
-type AddProjectWordsParams struct {
-	ProjectID uuid.UUID
-	Delta     int64
-}
-
-// Called by the chapters module inside each chapter write's transaction;
-// the row lock serialises concurrent writers, so no change is lost.
-func (q *Queries) AddProjectWords(ctx context.Context, arg AddProjectWordsParams) error {
-	_, err := q.db.Exec(ctx, addProjectWords, arg.ProjectID, arg.Delta)
-	return err
-}
-
 const countProjectsByOwner = `-- name: CountProjectsByOwner :one
 SELECT ((SELECT count(*) FROM projects l WHERE l.owner_id = $1::uuid AND l.deleted_at IS NULL)
       + (SELECT count(*) FROM projects t WHERE t.owner_id = $1::uuid AND t.deleted_at IS NOT NULL))::bigint AS total
@@ -88,7 +71,7 @@ const getProjectForMember = `-- name: GetProjectForMember :one
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
        p.version, p.created_at, p.updated_at,
        (CASE WHEN p.owner_id = $1::uuid THEN 'owner' ELSE m.role END)::text AS role,
-       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
+       coalesce((SELECT w.words FROM book_word_totals w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1::uuid
 WHERE p.id = $2 AND p.deleted_at IS NULL
@@ -160,7 +143,7 @@ const listProjectsForUser = `-- name: ListProjectsForUser :many
 SELECT u.id, u.owner_id, u.title, u.description, u.genre, u.target_word_count,
        u.version, u.created_at, u.updated_at, u.role,
        -- One primary-key lookup per row of the page.
-       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = u.id), 0)::bigint AS word_count
+       coalesce((SELECT w.words FROM book_word_totals w WHERE w.project_id = u.id), 0)::bigint AS word_count
 FROM (
     (SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
             p.version, p.created_at, p.updated_at, 'owner'::text AS role
@@ -246,7 +229,7 @@ func (q *Queries) ListProjectsForUser(ctx context.Context, arg ListProjectsForUs
 
 const listTrashByOwner = `-- name: ListTrashByOwner :many
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count, p.version, p.deleted_at, p.created_at, p.updated_at,
-       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
+       coalesce((SELECT w.words FROM book_word_totals w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 WHERE p.owner_id = $1 AND p.deleted_at IS NOT NULL
   AND p.deleted_at > now() - make_interval(secs => $2::float8)
@@ -326,7 +309,7 @@ const lockProjectForMember = `-- name: LockProjectForMember :one
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
        p.version, p.deleted_at, p.created_at, p.updated_at,
        (CASE WHEN p.owner_id = $1::uuid THEN 'owner' ELSE m.role END)::text AS role,
-       coalesce((SELECT w.words FROM project_word_counts w WHERE w.project_id = p.id), 0)::bigint AS word_count
+       coalesce((SELECT w.words FROM book_word_totals w WHERE w.project_id = p.id), 0)::bigint AS word_count
 FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1::uuid
 WHERE p.id = $2

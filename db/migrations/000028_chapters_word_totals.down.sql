@@ -1,0 +1,4 @@
+DROP VIEW IF EXISTS book_word_totals;
+ALTER TABLE chapter_word_totals RENAME CONSTRAINT chapter_word_totals_project_id_fkey TO project_word_counts_project_id_fkey;
+ALTER TABLE chapter_word_totals RENAME CONSTRAINT chapter_word_totals_pkey TO project_word_counts_pkey;
+ALTER TABLE chapter_word_totals RENAME TO project_word_counts;

@@ -1,0 +1,81 @@
+// Package chapterstest gives the tests of other modules real chapters, made
+// with the chapters module's own queries, so that their tests never write
+// the chapters tables themselves (and the book's word total stays what the
+// chapters module would keep).
+package chapterstest
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/thebrain/thebrain/modules/chapters/internal/store"
+	"github.com/thebrain/thebrain/platform/db"
+)
+
+// Add appends a live chapter of project whose text is words words, keeps
+// the book's total, and returns the chapter's id.
+func Add(t testing.TB, pool *pgxpool.Pool, project uuid.UUID, title string, words int) uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	id := uuid.Must(uuid.NewV7())
+	err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		if err := q.LockProjectChapters(ctx, project); err != nil {
+			return err
+		}
+		order, err := q.ListLiveChapterPositions(ctx, project)
+		if err != nil {
+			return err
+		}
+		content := strings.TrimSpace(strings.Repeat("word ", words))
+		if _, err := q.CreateChapter(ctx, store.CreateChapterParams{
+			ID: id, ProjectID: project, Title: title, Content: content,
+			Position: int32(len(order)), Status: "draft", WordCount: int32(words),
+		}); err != nil {
+			return err
+		}
+		return q.AddBookWords(ctx, store.AddBookWordsParams{ProjectID: project, Delta: int64(words)})
+	})
+	if err != nil {
+		t.Fatalf("chapterstest: add chapter: %v", err)
+	}
+	return id
+}
+
+// Trash moves chapter to the trash, taking its words out of the book's
+// total, as the chapters module does (without closing the gap in the
+// positions, which no test of another module looks at).
+func Trash(t testing.TB, pool *pgxpool.Pool, project, chapter uuid.UUID) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapter, ProjectID: project})
+		if err != nil {
+			return err
+		}
+		if err := q.TrashChapter(ctx, chapter); err != nil {
+			return err
+		}
+		return q.AddBookWords(ctx, store.AddBookWordsParams{ProjectID: project, Delta: -int64(ch.WordCount)})
+	})
+	if err != nil {
+		t.Fatalf("chapterstest: trash chapter: %v", err)
+	}
+}
+
+// SetAllTotals gives every book in the database a word total of words, in
+// one statement: for query plans and benchmarks that need many books.
+func SetAllTotals(t testing.TB, pool *pgxpool.Pool, words int64) {
+	t.Helper()
+	_, err := pool.Exec(context.Background(), `INSERT INTO chapter_word_totals (project_id, words)
+		SELECT id, $1 FROM projects ON CONFLICT (project_id) DO UPDATE SET words = EXCLUDED.words`, words)
+	if err != nil {
+		t.Fatalf("chapterstest: set totals: %v", err)
+	}
+}
