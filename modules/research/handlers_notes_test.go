@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
 	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
@@ -31,9 +33,13 @@ func TestNotes(t *testing.T) {
 		"title": " Lighthouse keepers ", "body": "Keepers lived on the rock for months.",
 		"tags": []string{" History ", "sea", "history"}, "source_url": "https://example.org/lighthouses", "chapter_id": ch,
 	})
-	if n.Title != "Lighthouse keepers" || !slices.Equal(n.Tags, []string{"history", "sea"}) || *n.ChapterID != ch ||
-		*n.SourceURL != "https://example.org/lighthouses" || n.Version != 1 || *n.AuthorID != e.editor.ID {
-		t.Fatalf("created = %+v", n)
+	want := noteResponse{
+		ID: n.ID, ProjectID: e.project, ChapterID: &ch, AuthorID: &e.editor.ID, Title: "Lighthouse keepers",
+		Body: "Keepers lived on the rock for months.", Tags: []string{"history", "sea"},
+		SourceURL: new("https://example.org/lighthouses"), Version: 1,
+	}
+	if d := cmp.Diff(want, n, cmpopts.IgnoreFields(noteResponse{}, "CreatedAt", "UpdatedAt")); d != "" {
+		t.Fatalf("created (-want +got):\n%s", d)
 	}
 	e.createNote(t, e.owner.Token, map[string]any{"title": "Storms", "body": "Winter storms battered the lighthouse keepers' cottage.", "tags": []string{"sea", "weather"}})
 	e.createNote(t, e.owner.Token, map[string]any{"title": "Recipes", "body": "Fish stew.", "tags": []string{"food"}})
