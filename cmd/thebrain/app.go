@@ -18,6 +18,7 @@ import (
 	"github.com/thebrain/thebrain/modules/chapters"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/modules/research"
+	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/localpg"
@@ -189,7 +190,11 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	chaptersMod := chapters.New(chapters.Deps{
 		Log: logger, DB: b.pool, Projects: projectsMod.Access(), Users: authMod, Cursors: cursors,
 	})
-	researchMod := research.New(research.Deps{Log: logger, DB: b.pool, Projects: projectsMod.Access(), Chapters: chaptersMod, Cursors: cursors})
+	// Research checks roles on its routes and again in its writes, and asks
+	// chapters whether a note's chapter exists.
+	researchMod := research.New(research.Deps{
+		DB: b.pool, Guard: access.NewGuard(projectsMod.Access()), Cursors: cursors, Chapters: chaptersMod,
+	})
 	return &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod}, nil
 }
 

@@ -3,10 +3,12 @@ package research
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -47,12 +49,15 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.exec(`INSERT INTO projects (id, owner_id, title) SELECT gen_random_uuid(), $1, 'book ' || g FROM generate_series(1, 19) g`, e.owner.ID)
-	e.exec(`INSERT INTO research_notes (project_id, title, body, tags)
-		SELECT p.id, 'note ' || g, 'about lighthouses and storms ' || g,
-		       ARRAY['t' || (g % 50), 'common'] FROM projects p, generate_series(1, 300) g`)
-	e.exec(`INSERT INTO citations (project_id, title) SELECT p.id, 'c' || g FROM projects p, generate_series(1, 100) g`)
-	e.exec(`ANALYZE research_notes; ANALYZE citations`)
+	books := []uuid.UUID{e.project}
+	for i := range 19 {
+		books = append(books, e.books.Create(t, e.owner.ID, fmt.Sprintf("book %d", i)))
+	}
+	e.exec(t, `INSERT INTO research_notes (project_id, title, body, tags)
+		SELECT p, 'note ' || g, 'about lighthouses and storms ' || g,
+		       ARRAY['t' || (g % 50), 'common'] FROM unnest($1::uuid[]) p, generate_series(1, 300) g`, books)
+	e.exec(t, `INSERT INTO citations (project_id, title) SELECT p, 'c' || g FROM unnest($1::uuid[]) p, generate_series(1, 100) g`, books)
+	e.exec(t, `ANALYZE research_notes; ANALYZE citations`)
 	far := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name  string

@@ -4,52 +4,32 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/thebrain/thebrain/modules/research/internal/store"
-	"github.com/thebrain/thebrain/platform/apperr"
 )
 
-// handleExportCitations handles GET .../citations/export?format=bibtex|csl-json:
-// the whole bibliography, oldest citation first, in one query.
-func (m *Module) handleExportCitations(w http.ResponseWriter, r *http.Request) error {
-	projectID, err := m.access(r, RoleViewer)
+// exportFile is a bibliography in one of the export formats.
+type exportFile struct {
+	body        []byte
+	contentType string
+	ext         string // the file name's extension
+}
+
+// export writes cs as BibTeX ("bibtex") or CSL-JSON ("csl-json").
+func export(format string, cs []store.Citation) (exportFile, error) {
+	if format == "bibtex" {
+		return exportFile{exportBibTeX(cs), "application/x-bibtex; charset=utf-8", "bib"}, nil
+	}
+	body, err := exportCSL(cs)
 	if err != nil {
-		return err
+		return exportFile{}, err
 	}
-	format := r.URL.Query()["format"]
-	if len(format) != 1 || (format[0] != "bibtex" && format[0] != "csl-json") {
-		return apperr.Field("format", "must be bibtex or csl-json")
-	}
-	rows, err := m.q.ListCitationsByProject(r.Context(), store.ListCitationsByProjectParams{
-		ProjectID: projectID, AfterTime: time.Time{}, MaxRows: MaxCitationsPerProject,
-	})
-	if err != nil {
-		return err
-	}
-	var body []byte
-	var ctype, ext string
-	if format[0] == "bibtex" {
-		body, ctype, ext = exportBibTeX(rows), "application/x-bibtex; charset=utf-8", "bib"
-	} else {
-		if body, err = exportCSL(rows); err != nil {
-			return err
-		}
-		ctype, ext = "application/vnd.citationstyles.csl+json", "json"
-	}
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Content-Disposition", `attachment; filename="bibliography.`+ext+`"`)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
-	return nil
+	return exportFile{body, "application/vnd.citationstyles.csl+json", "json"}, nil
 }
 
 // citeKeys gives each citation a key like smith2020, adding a, b, … when

@@ -1,15 +1,5 @@
 package research
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/google/uuid"
-
-	"github.com/thebrain/thebrain/modules/research/internal/store"
-	"github.com/thebrain/thebrain/platform/apperr"
-)
-
 // Limits, documented in docs/limits.md. Each is enforced with a clear 4xx.
 const (
 	// MaxNoteTitle is in characters.
@@ -38,21 +28,3 @@ const (
 	MaxCitationNotes       = 10000
 	maxCitationRequest     = 128 << 10
 )
-
-// checkCapacity refuses one more live note or citation once count reaches
-// limit. It takes the project's research lock first, so concurrent creates
-// and restores cannot all pass the same count; call it inside the
-// transaction that adds the row.
-func checkCapacity(ctx context.Context, q *store.Queries, projectID uuid.UUID, count func(context.Context, uuid.UUID) (int64, error), limit int64, noun string) error {
-	if err := q.LockProjectResearch(ctx, projectID); err != nil {
-		return fmt.Errorf("lock research: %w", err)
-	}
-	n, err := count(ctx, projectID)
-	if err != nil {
-		return fmt.Errorf("count %s: %w", noun, err)
-	}
-	if n >= limit {
-		return apperr.Newf(apperr.Conflict, "a project holds at most %d %s", limit, noun)
-	}
-	return nil
-}

@@ -10,28 +10,26 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/chapters"
+	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
+	"github.com/thebrain/thebrain/modules/projects/projectstest"
+	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/roles"
 	"github.com/thebrain/thebrain/platform/server"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// dbChapters is the ChapterLookup contract over the real chapters table,
-// as the chapters module implements it.
-type dbChapters struct{ pool *pgxpool.Pool }
-
-func (c dbChapters) ChapterExists(ctx context.Context, projectID, chapterID uuid.UUID) (bool, error) {
-	var ok bool
-	err := c.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM chapters WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL)`, chapterID, projectID).Scan(&ok)
-	return ok, err
-}
-
+// env is the research module on a fresh schema, wired as app.go wires it:
+// roles from the projects module's Checker, chapters from the chapters
+// module's ChapterExists. project is owned by owner and shared with editor,
+// comm and viewer; other is stranger's.
 type env struct {
-	t        *testing.T
 	pool     *pgxpool.Pool
-	mod      *Module
+	books    *projectstest.Books
 	c        *testkit.Client
 	project  uuid.UUID
 	other    uuid.UUID
@@ -42,43 +40,57 @@ type env struct {
 	stranger testkit.TestUser
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv whose Guard asks wrap(the projects module's Checker).
+func newEnvWith(t *testing.T, wrap func(access.Checker) access.Checker) *env {
 	t.Helper()
 	pool := testkit.Postgres(t)
-	e := &env{t: t, pool: pool}
+	e := &env{pool: pool, books: projectstest.New(t, pool)}
 	e.owner = testkit.User(t, pool, "owner")
 	e.editor = testkit.User(t, pool, "editor")
 	e.comm = testkit.User(t, pool, "commenter")
 	e.viewer = testkit.User(t, pool, "viewer")
 	e.stranger = testkit.User(t, pool, "stranger")
-	e.project = e.newProject(e.owner.ID)
-	e.other = e.newProject(e.stranger.ID)
-	for u, role := range map[uuid.UUID]string{e.editor.ID: RoleEditor, e.comm.ID: RoleCommenter, e.viewer.ID: RoleViewer} {
-		e.exec(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)`, e.project, u, role)
+	e.project = e.books.Create(t, e.owner.ID, "A book")
+	e.other = e.books.Create(t, e.stranger.ID, "Another book")
+	e.books.Share(t, e.project, e.editor.ID, roles.Editor)
+	e.books.Share(t, e.project, e.comm.ID, roles.Commenter)
+	e.books.Share(t, e.project, e.viewer.ID, roles.Viewer)
+	checker := e.books.Checker()
+	if wrap != nil {
+		checker = wrap(checker)
 	}
 	log := testkit.Logger(t)
-	e.mod = New(Deps{Log: log, DB: pool, Projects: testkit.ProjectAccess{Pool: pool}, Chapters: dbChapters{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))})
-	h := server.NewHandler(server.Options{Logger: log, Modules: []module.Module{e.mod}, Verifier: testkit.Verifier(t), MaxBodyBytes: 8 << 20, RequestTimeout: time.Minute})
+	mod := New(Deps{
+		DB: pool, Guard: access.NewGuard(checker), Chapters: chapters.New(chapters.Deps{DB: pool}),
+		Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret")),
+	})
+	h := server.NewHandler(server.Options{Logger: log, Modules: []module.Module{mod}, Verifier: testkit.Verifier(t), MaxBodyBytes: 8 << 20, RequestTimeout: time.Minute})
 	e.c = testkit.Server(t, h)
 	return e
 }
 
-func (e *env) newProject(owner uuid.UUID) uuid.UUID {
-	id := uuid.Must(uuid.NewV7())
-	e.exec(`INSERT INTO projects (id, owner_id, title) VALUES ($1, $2, 'A book')`, id, owner)
-	return id
+// callers are the role matrix's identities in project.
+func (e *env) callers() []testkit.Caller {
+	return []testkit.Caller{
+		{Name: "owner", Role: roles.Owner, Token: e.owner.Token},
+		{Name: "editor", Role: roles.Editor, Token: e.editor.Token},
+		{Name: "commenter", Role: roles.Commenter, Token: e.comm.Token},
+		{Name: "viewer", Role: roles.Viewer, Token: e.viewer.Token},
+		{Name: "non-member", Token: e.stranger.Token},
+		{Name: "anonymous"},
+	}
 }
 
-func (e *env) newChapter(project uuid.UUID) uuid.UUID {
-	id := uuid.Must(uuid.NewV7())
-	e.exec(`INSERT INTO chapters (id, project_id, title, position) VALUES ($1, $2, 'ch', 0)`, id, project)
-	return id
+func (e *env) newChapter(t testing.TB, project uuid.UUID) uuid.UUID {
+	return chapterstest.Add(t, e.pool, project, "ch", 0)
 }
 
-func (e *env) exec(sql string, args ...any) {
-	e.t.Helper()
+func (e *env) exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
 	if _, err := e.pool.Exec(context.Background(), sql, args...); err != nil {
-		e.t.Fatalf("exec %q: %v", sql, err)
+		t.Fatalf("exec %q: %v", sql, err)
 	}
 }
 
@@ -86,29 +98,44 @@ func (e *env) path(project uuid.UUID, rest string) string {
 	return fmt.Sprintf("/api/v1/projects/%s/%s", project, rest)
 }
 
-func (e *env) createNote(token string, body map[string]any) noteResponse {
-	e.t.Helper()
-	resp := e.c.Send(http.MethodPost, e.path(e.project, "notes"), token, body)
-	testkit.WantStatus(e.t, resp, http.StatusCreated)
+func (e *env) createNote(t testing.TB, token string, body map[string]any) noteResponse {
+	return e.createNoteIn(t, e.project, token, body)
+}
+
+func (e *env) createNoteIn(t testing.TB, project uuid.UUID, token string, body map[string]any) noteResponse {
+	t.Helper()
+	resp := e.c.For(t).Send(http.MethodPost, e.path(project, "notes"), token, body)
+	testkit.WantStatus(t, resp, http.StatusCreated)
 	var n noteResponse
-	resp.JSON(e.t, &n)
+	resp.JSON(t, &n)
 	return n
 }
 
-func (e *env) listNotes(query string) []noteResponse {
-	e.t.Helper()
-	resp := e.c.Get(e.path(e.project, "notes")+query, e.viewer.Token)
-	testkit.WantStatus(e.t, resp, http.StatusOK)
+func (e *env) listNotes(t testing.TB, query string) []noteResponse {
+	t.Helper()
+	resp := e.c.For(t).Get(e.path(e.project, "notes")+query, e.viewer.Token)
+	testkit.WantStatus(t, resp, http.StatusOK)
 	var p page.Page[noteResponse]
-	resp.JSON(e.t, &p)
+	resp.JSON(t, &p)
 	return p.Items
 }
 
-func (e *env) createCitation(body map[string]any) citationResponse {
-	e.t.Helper()
-	resp := e.c.Send(http.MethodPost, e.path(e.project, "citations"), e.editor.Token, body)
-	testkit.WantStatus(e.t, resp, http.StatusCreated)
+func (e *env) createCitation(t testing.TB, body map[string]any) citationResponse {
+	return e.createCitationIn(t, e.project, e.editor.Token, body)
+}
+
+func (e *env) createCitationIn(t testing.TB, project uuid.UUID, token string, body map[string]any) citationResponse {
+	t.Helper()
+	resp := e.c.For(t).Send(http.MethodPost, e.path(project, "citations"), token, body)
+	testkit.WantStatus(t, resp, http.StatusCreated)
 	var c citationResponse
-	resp.JSON(e.t, &c)
+	resp.JSON(t, &c)
 	return c
+}
+
+// trash moves a note or citation ("notes/<id>", "citations/<id>") of
+// project to the trash.
+func (e *env) trash(t testing.TB, project uuid.UUID, token, rest string) {
+	t.Helper()
+	testkit.WantStatus(t, e.c.For(t).Send(http.MethodDelete, e.path(project, rest), token, nil), http.StatusNoContent)
 }

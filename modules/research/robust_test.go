@@ -25,8 +25,8 @@ var hostile = []string{
 func TestHostileBodiesNeverFail(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	n := e.createNote(e.owner.Token, map[string]any{"title": "n"})
-	c := e.createCitation(map[string]any{"title": "c"})
+	n := e.createNote(t, e.owner.Token, map[string]any{"title": "n"})
+	c := e.createCitation(t, map[string]any{"title": "c"})
 	routes := []struct{ method, path string }{
 		{"POST", e.path(e.project, "notes")},
 		{"PUT", e.path(e.project, "notes/"+n.ID.String())},

@@ -27,19 +27,16 @@ SET type = @type, title = @title, authors = @authors, year = @year, publisher = 
 WHERE id = @id
 RETURNING *;
 
--- name: TrashCitation :one
-UPDATE citations SET deleted_at = now()
-WHERE id = @id AND project_id = @project_id AND deleted_at IS NULL AND (@version::int = 0 OR version = @version::int)
-RETURNING id;
+-- name: TrashCitation :exec
+-- The caller has locked the citation (GetCitationForUpdate) and checked its
+-- version.
+UPDATE citations SET deleted_at = now() WHERE id = @id;
 
 -- name: RestoreCitation :one
 UPDATE citations SET deleted_at = NULL
 WHERE id = @id AND project_id = @project_id
   AND deleted_at > now() - make_interval(secs => @retention_secs::float8)
 RETURNING *;
-
--- name: CitationExists :one
-SELECT EXISTS (SELECT 1 FROM citations WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL);
 
 -- name: PurgeTrashedCitations :execrows
 DELETE FROM citations WHERE id IN (

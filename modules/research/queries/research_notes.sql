@@ -59,19 +59,15 @@ SET title = @title, body = @body, tags = @tags, source_url = @source_url, chapte
 WHERE id = @id
 RETURNING id, project_id, chapter_id, author_id, title, body, tags, source_url, version, deleted_at, created_at, updated_at;
 
--- name: TrashNote :one
-UPDATE research_notes SET deleted_at = now()
-WHERE id = @id AND project_id = @project_id AND deleted_at IS NULL AND (@version::int = 0 OR version = @version::int)
-RETURNING id;
+-- name: TrashNote :exec
+-- The caller has locked the note (GetNoteForUpdate) and checked its version.
+UPDATE research_notes SET deleted_at = now() WHERE id = @id;
 
 -- name: RestoreNote :one
 UPDATE research_notes SET deleted_at = NULL
 WHERE id = @id AND project_id = @project_id
   AND deleted_at > now() - make_interval(secs => @retention_secs::float8)
 RETURNING id, project_id, chapter_id, author_id, title, body, tags, source_url, version, deleted_at, created_at, updated_at;
-
--- name: NoteExists :one
-SELECT EXISTS (SELECT 1 FROM research_notes WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL);
 
 -- name: PurgeTrashedNotes :execrows
 DELETE FROM research_notes WHERE id IN (

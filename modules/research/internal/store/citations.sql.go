@@ -12,22 +12,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const citationExists = `-- name: CitationExists :one
-SELECT EXISTS (SELECT 1 FROM citations WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL)
-`
-
-type CitationExistsParams struct {
-	ID        uuid.UUID
-	ProjectID uuid.UUID
-}
-
-func (q *Queries) CitationExists(ctx context.Context, arg CitationExistsParams) (bool, error) {
-	row := q.db.QueryRow(ctx, citationExists, arg.ID, arg.ProjectID)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
-}
-
 const countCitationsByProject = `-- name: CountCitationsByProject :one
 SELECT count(*) FROM citations WHERE project_id = $1 AND deleted_at IS NULL
 `
@@ -280,23 +264,15 @@ func (q *Queries) RestoreCitation(ctx context.Context, arg RestoreCitationParams
 	return i, err
 }
 
-const trashCitation = `-- name: TrashCitation :one
-UPDATE citations SET deleted_at = now()
-WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL AND ($3::int = 0 OR version = $3::int)
-RETURNING id
+const trashCitation = `-- name: TrashCitation :exec
+UPDATE citations SET deleted_at = now() WHERE id = $1
 `
 
-type TrashCitationParams struct {
-	ID        uuid.UUID
-	ProjectID uuid.UUID
-	Version   int32
-}
-
-func (q *Queries) TrashCitation(ctx context.Context, arg TrashCitationParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, trashCitation, arg.ID, arg.ProjectID, arg.Version)
-	var id uuid.UUID
-	err := row.Scan(&id)
-	return id, err
+// The caller has locked the citation (GetCitationForUpdate) and checked its
+// version.
+func (q *Queries) TrashCitation(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, trashCitation, id)
+	return err
 }
 
 const updateCitation = `-- name: UpdateCitation :one

@@ -330,22 +330,6 @@ func (q *Queries) LockProjectResearch(ctx context.Context, projectID uuid.UUID) 
 	return err
 }
 
-const noteExists = `-- name: NoteExists :one
-SELECT EXISTS (SELECT 1 FROM research_notes WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL)
-`
-
-type NoteExistsParams struct {
-	ID        uuid.UUID
-	ProjectID uuid.UUID
-}
-
-func (q *Queries) NoteExists(ctx context.Context, arg NoteExistsParams) (bool, error) {
-	row := q.db.QueryRow(ctx, noteExists, arg.ID, arg.ProjectID)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
-}
-
 const purgeTrashedNotes = `-- name: PurgeTrashedNotes :execrows
 DELETE FROM research_notes WHERE id IN (
     SELECT n.id FROM research_notes n
@@ -491,23 +475,14 @@ func (q *Queries) SearchNotesByProject(ctx context.Context, arg SearchNotesByPro
 	return items, nil
 }
 
-const trashNote = `-- name: TrashNote :one
-UPDATE research_notes SET deleted_at = now()
-WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL AND ($3::int = 0 OR version = $3::int)
-RETURNING id
+const trashNote = `-- name: TrashNote :exec
+UPDATE research_notes SET deleted_at = now() WHERE id = $1
 `
 
-type TrashNoteParams struct {
-	ID        uuid.UUID
-	ProjectID uuid.UUID
-	Version   int32
-}
-
-func (q *Queries) TrashNote(ctx context.Context, arg TrashNoteParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, trashNote, arg.ID, arg.ProjectID, arg.Version)
-	var id uuid.UUID
-	err := row.Scan(&id)
-	return id, err
+// The caller has locked the note (GetNoteForUpdate) and checked its version.
+func (q *Queries) TrashNote(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, trashNote, id)
+	return err
 }
 
 const updateNote = `-- name: UpdateNote :one

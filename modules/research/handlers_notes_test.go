@@ -8,8 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
+	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
@@ -25,37 +28,41 @@ func titles(ns []noteResponse) []string {
 func TestNotes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ch := e.newChapter(e.project)
-	n := e.createNote(e.editor.Token, map[string]any{
+	ch := e.newChapter(t, e.project)
+	n := e.createNote(t, e.editor.Token, map[string]any{
 		"title": " Lighthouse keepers ", "body": "Keepers lived on the rock for months.",
 		"tags": []string{" History ", "sea", "history"}, "source_url": "https://example.org/lighthouses", "chapter_id": ch,
 	})
-	if n.Title != "Lighthouse keepers" || !slices.Equal(n.Tags, []string{"history", "sea"}) || *n.ChapterID != ch ||
-		*n.SourceURL != "https://example.org/lighthouses" || n.Version != 1 || *n.AuthorID != e.editor.ID {
-		t.Fatalf("created = %+v", n)
+	want := noteResponse{
+		ID: n.ID, ProjectID: e.project, ChapterID: &ch, AuthorID: &e.editor.ID, Title: "Lighthouse keepers",
+		Body: "Keepers lived on the rock for months.", Tags: []string{"history", "sea"},
+		SourceURL: new("https://example.org/lighthouses"), Version: 1,
 	}
-	e.createNote(e.owner.Token, map[string]any{"title": "Storms", "body": "Winter storms battered the lighthouse keepers' cottage.", "tags": []string{"sea", "weather"}})
-	e.createNote(e.owner.Token, map[string]any{"title": "Recipes", "body": "Fish stew.", "tags": []string{"food"}})
+	if d := cmp.Diff(want, n, cmpopts.IgnoreFields(noteResponse{}, "CreatedAt", "UpdatedAt")); d != "" {
+		t.Fatalf("created (-want +got):\n%s", d)
+	}
+	e.createNote(t, e.owner.Token, map[string]any{"title": "Storms", "body": "Winter storms battered the lighthouse keepers' cottage.", "tags": []string{"sea", "weather"}})
+	e.createNote(t, e.owner.Token, map[string]any{"title": "Recipes", "body": "Fish stew.", "tags": []string{"food"}})
 
 	// Newest change first; tags filter all-of.
-	if got := titles(e.listNotes("")); !slices.Equal(got, []string{"Recipes", "Storms", "Lighthouse keepers"}) {
+	if got := titles(e.listNotes(t, "")); !slices.Equal(got, []string{"Recipes", "Storms", "Lighthouse keepers"}) {
 		t.Fatalf("list = %v", got)
 	}
-	if got := titles(e.listNotes("?tag=sea")); !slices.Equal(got, []string{"Storms", "Lighthouse keepers"}) {
+	if got := titles(e.listNotes(t, "?tag=sea")); !slices.Equal(got, []string{"Storms", "Lighthouse keepers"}) {
 		t.Fatalf("tag=sea: %v", got)
 	}
-	if got := titles(e.listNotes("?tag=SEA&tag=history")); !slices.Equal(got, []string{"Lighthouse keepers"}) {
+	if got := titles(e.listNotes(t, "?tag=SEA&tag=history")); !slices.Equal(got, []string{"Lighthouse keepers"}) {
 		t.Fatalf("tag=sea&tag=history: %v", got)
 	}
 	// Search ranks title matches above body matches and stems words.
-	res := e.listNotes("?q=lighthouse+keeper")
+	res := e.listNotes(t, "?q=lighthouse+keeper")
 	if got := titles(res); !slices.Equal(got, []string{"Lighthouse keepers", "Storms"}) || res[0].Rank == nil || *res[0].Rank <= *res[1].Rank {
 		t.Fatalf("search = %v", got)
 	}
-	if got := titles(e.listNotes("?q=" + url.QueryEscape(`"fish stew" -cake`))); !slices.Equal(got, []string{"Recipes"}) {
+	if got := titles(e.listNotes(t, "?q="+url.QueryEscape(`"fish stew" -cake`))); !slices.Equal(got, []string{"Recipes"}) {
 		t.Fatalf("phrase search = %v", got)
 	}
-	if got := titles(e.listNotes("?q=keepers&tag=weather")); !slices.Equal(got, []string{"Storms"}) {
+	if got := titles(e.listNotes(t, "?q=keepers&tag=weather")); !slices.Equal(got, []string{"Storms"}) {
 		t.Fatalf("search with tag = %v", got)
 	}
 
@@ -81,7 +88,7 @@ func TestNotes(t *testing.T) {
 	testkit.WantProblem(t, e.c.Do(testkit.Request{Method: "DELETE", Path: path, Token: e.editor.Token, Header: http.Header{"If-Match": {`"1"`}}}), 412, "stale-version")
 	testkit.WantStatus(t, e.c.Send(http.MethodDelete, path, e.editor.Token, nil), http.StatusNoContent)
 	testkit.WantProblem(t, e.c.Get(path, e.owner.Token), 404, "not-found")
-	if got := titles(e.listNotes("")); slices.Contains(got, "Only a title") {
+	if got := titles(e.listNotes(t, "")); slices.Contains(got, "Only a title") {
 		t.Fatalf("trashed note listed: %v", got)
 	}
 	testkit.WantStatus(t, e.c.Send(http.MethodPost, path+"/restore", e.editor.Token, nil), http.StatusOK)
@@ -93,7 +100,7 @@ func TestNotesPaginate(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	for _, title := range []string{"a", "b", "c", "d", "e"} {
-		e.createNote(e.owner.Token, map[string]any{"title": title, "tags": []string{"t"}})
+		e.createNote(t, e.owner.Token, map[string]any{"title": title, "tags": []string{"t"}})
 	}
 	for _, q := range []string{"", "&tag=t"} {
 		var got []string
@@ -126,10 +133,10 @@ func TestNotesPaginate(t *testing.T) {
 func TestNotesBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	foreignChapter := e.newChapter(e.other)
-	trashedChapter := e.newChapter(e.project)
-	e.exec(`UPDATE chapters SET deleted_at = now() WHERE id = $1`, trashedChapter)
-	n := e.createNote(e.owner.Token, map[string]any{"title": "n"})
+	foreignChapter := e.newChapter(t, e.other)
+	trashedChapter := e.newChapter(t, e.project)
+	chapterstest.Trash(t, e.pool, e.project, trashedChapter)
+	n := e.createNote(t, e.owner.Token, map[string]any{"title": "n"})
 	many := make([]string, MaxTags+1)
 	for i := range many {
 		many[i] = "t" + strings.Repeat("x", i)
@@ -171,7 +178,7 @@ func TestNotesBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := testkit.WantProblem(t, e.c.Send(tt.method, tt.path, e.owner.Token, tt.body), tt.status, tt.slug)
+			p := testkit.WantProblem(t, e.c.For(t).Send(tt.method, tt.path, e.owner.Token, tt.body), tt.status, tt.slug)
 			if tt.field != "" {
 				if errs, _ := p["errors"].(map[string]any); errs[tt.field] == nil {
 					t.Fatalf("errors = %v, want %q", p["errors"], tt.field)
