@@ -60,7 +60,7 @@ func TestCommentThreads(t *testing.T) {
 		{"parent on another chapter", map[string]any{"body": "x", "parent_id": otherComment.ID}, "parent_id"},
 		{"unknown parent", map[string]any{"body": "x", "parent_id": uuid.New()}, "parent_id"},
 		{"empty body", map[string]any{"body": "   "}, "body"},
-		{"body too long", map[string]any{"body": strings.Repeat("ü", MaxCommentBody+1)}, "body"},
+		{"body too long", map[string]any{"body": strings.Repeat("ü", MaxCommentChars+1)}, "body"},
 		{"anchor not an object", map[string]any{"body": "x", "anchor": []int{1, 2}}, "anchor"},
 		{"anchor too large", map[string]any{"body": "x", "anchor": map[string]any{"k": strings.Repeat("a", MaxCommentAnchor)}}, "anchor"},
 		{"anchor with NUL", `{"body":"x","anchor":{"k":"\u0000"}}`, "anchor"},
