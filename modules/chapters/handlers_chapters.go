@@ -3,6 +3,9 @@ package chapters
 import (
 	"net/http"
 
+	"github.com/google/uuid"
+
+	"github.com/thebrain/thebrain/modules/chapters/internal/store"
 	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/httpx"
@@ -42,8 +45,7 @@ func (m *Module) handleCreateChapter(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+ch.ID.String())
-	httpx.SetETag(w, ch.Version)
-	return httpx.Encode(w, http.StatusCreated, toChapterResponse(ch))
+	return encodeChapter(w, http.StatusCreated, ch)
 }
 
 // handleGetChapter handles GET /api/v1/projects/{project_id}/chapters/{chapter_id}.
@@ -56,8 +58,7 @@ func (m *Module) handleGetChapter(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	httpx.SetETag(w, ch.Version)
-	return httpx.Encode(w, http.StatusOK, toChapterResponse(ch))
+	return encodeChapter(w, http.StatusOK, ch)
 }
 
 // handlePutChapter handles PUT /api/v1/projects/{project_id}/chapters/{chapter_id}.
@@ -94,8 +95,7 @@ func (m *Module) writeChapter(w http.ResponseWriter, r *http.Request, decode fun
 	if err != nil {
 		return err
 	}
-	httpx.SetETag(w, ch.Version)
-	return httpx.Encode(w, http.StatusOK, toChapterResponse(ch))
+	return encodeChapter(w, http.StatusOK, ch)
 }
 
 // handleDeleteChapter handles DELETE /api/v1/projects/{project_id}/chapters/{chapter_id}:
@@ -126,8 +126,7 @@ func (m *Module) handleRestoreChapter(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	httpx.SetETag(w, ch.Version)
-	return httpx.Encode(w, http.StatusOK, toChapterResponse(ch))
+	return encodeChapter(w, http.StatusOK, ch)
 }
 
 // handleReorderChapters handles POST /api/v1/projects/{project_id}/chapters/reorder.
@@ -143,4 +142,20 @@ func (m *Module) handleReorderChapters(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	return httpx.Encode(w, http.StatusOK, toChapterOrder(rows))
+}
+
+// chapterAnd reads {chapter_id} and the id of something of the chapter
+// (version_id, comment_id) from the path.
+func chapterAnd(r *http.Request, param string) (chapterID, id uuid.UUID, err error) {
+	if chapterID, err = httpx.PathUUID(r, "chapter_id"); err != nil {
+		return
+	}
+	id, err = httpx.PathUUID(r, param)
+	return
+}
+
+// encodeChapter answers with one chapter and its ETag.
+func encodeChapter(w http.ResponseWriter, status int, ch store.Chapter) error {
+	httpx.SetETag(w, ch.Version)
+	return httpx.Encode(w, status, toChapterResponse(ch))
 }

@@ -3,22 +3,12 @@ package chapters
 import (
 	"net/http"
 
-	"github.com/google/uuid"
-
+	"github.com/thebrain/thebrain/modules/chapters/internal/store"
 	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/page"
 )
-
-// commentPath reads {chapter_id} and {comment_id}.
-func commentPath(r *http.Request) (chapterID, commentID uuid.UUID, err error) {
-	if chapterID, err = httpx.PathUUID(r, "chapter_id"); err != nil {
-		return
-	}
-	commentID, err = httpx.PathUUID(r, "comment_id")
-	return
-}
 
 // handleListComments handles GET .../chapters/{chapter_id}/comments, oldest
 // first; ?resolved=false|true filters, absent lists both.
@@ -62,13 +52,12 @@ func (m *Module) handleCreateComment(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+c.Row.ID.String())
-	httpx.SetETag(w, c.Row.Version)
-	return httpx.Encode(w, http.StatusCreated, toCommentResponse(c))
+	return encodeComment(w, http.StatusCreated, c)
 }
 
 // handleGetComment handles GET .../comments/{comment_id}.
 func (m *Module) handleGetComment(w http.ResponseWriter, r *http.Request) error {
-	chapterID, commentID, err := commentPath(r)
+	chapterID, commentID, err := chapterAnd(r, "comment_id")
 	if err != nil {
 		return err
 	}
@@ -76,14 +65,13 @@ func (m *Module) handleGetComment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	httpx.SetETag(w, c.Row.Version)
-	return httpx.Encode(w, http.StatusOK, toCommentResponse(c))
+	return encodeComment(w, http.StatusOK, c)
 }
 
 // handlePatchComment handles PATCH .../comments/{comment_id}: its author
 // edits it.
 func (m *Module) handlePatchComment(w http.ResponseWriter, r *http.Request) error {
-	chapterID, commentID, err := commentPath(r)
+	chapterID, commentID, err := chapterAnd(r, "comment_id")
 	if err != nil {
 		return err
 	}
@@ -99,15 +87,14 @@ func (m *Module) handlePatchComment(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	httpx.SetETag(w, c.Row.Version)
-	return httpx.Encode(w, http.StatusOK, toCommentResponse(c))
+	return encodeComment(w, http.StatusOK, c)
 }
 
 // handleDeleteComment handles DELETE .../comments/{comment_id}: its author
 // or the project owner moves it, with its replies, to the trash. If-Match
 // is optional.
 func (m *Module) handleDeleteComment(w http.ResponseWriter, r *http.Request) error {
-	chapterID, commentID, err := commentPath(r)
+	chapterID, commentID, err := chapterAnd(r, "comment_id")
 	if err != nil {
 		return err
 	}
@@ -133,7 +120,7 @@ func (m *Module) handleUnresolveComment(w http.ResponseWriter, r *http.Request) 
 
 // setResolved is resolve and unresolve; If-Match is optional.
 func (m *Module) setResolved(w http.ResponseWriter, r *http.Request, resolved bool) error {
-	chapterID, commentID, err := commentPath(r)
+	chapterID, commentID, err := chapterAnd(r, "comment_id")
 	if err != nil {
 		return err
 	}
@@ -145,6 +132,11 @@ func (m *Module) setResolved(w http.ResponseWriter, r *http.Request, resolved bo
 	if err != nil {
 		return err
 	}
+	return encodeComment(w, http.StatusOK, c)
+}
+
+// encodeComment answers with one comment and its ETag.
+func encodeComment(w http.ResponseWriter, status int, c authored[store.Comment]) error {
 	httpx.SetETag(w, c.Row.Version)
-	return httpx.Encode(w, http.StatusOK, toCommentResponse(c))
+	return httpx.Encode(w, status, toCommentResponse(c))
 }

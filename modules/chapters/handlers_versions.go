@@ -27,11 +27,7 @@ func (m *Module) handleListVersions(w http.ResponseWriter, r *http.Request) erro
 
 // handleGetVersion handles GET .../chapters/{chapter_id}/versions/{version_id}.
 func (m *Module) handleGetVersion(w http.ResponseWriter, r *http.Request) error {
-	chapterID, err := httpx.PathUUID(r, "chapter_id")
-	if err != nil {
-		return err
-	}
-	versionID, err := httpx.PathUUID(r, "version_id")
+	chapterID, versionID, err := chapterAnd(r, "version_id")
 	if err != nil {
 		return err
 	}
@@ -68,11 +64,7 @@ func (m *Module) handleCreateVersion(w http.ResponseWriter, r *http.Request) err
 // chapter takes the version's title and content. If-Match (the chapter's
 // ETag) is optional.
 func (m *Module) handleRestoreVersion(w http.ResponseWriter, r *http.Request) error {
-	chapterID, err := httpx.PathUUID(r, "chapter_id")
-	if err != nil {
-		return err
-	}
-	versionID, err := httpx.PathUUID(r, "version_id")
+	chapterID, versionID, err := chapterAnd(r, "version_id")
 	if err != nil {
 		return err
 	}

@@ -143,22 +143,9 @@ func TestVersionsPaginateAndStayInTheirChapter(t *testing.T) {
 		testkit.WantStatus(t, e.c.Send(http.MethodPost, e.chapterPath(e.project, ch.ID)+"/versions", e.owner.Token, nil), http.StatusCreated)
 	}
 	var numbers []int32
-	cursor := ""
-	for {
-		path := e.chapterPath(e.project, ch.ID) + "/versions?limit=2"
-		if cursor != "" {
-			path += "&cursor=" + cursor
-		}
-		resp := e.c.Get(path, e.viewer.Token)
-		testkit.WantStatus(t, resp, http.StatusOK)
-		var p page.Page[versionResponse]
-		resp.JSON(t, &p)
-		for _, v := range p.Items {
-			numbers = append(numbers, v.Number)
-		}
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
+	items, _ := allPages[versionResponse](t, e, e.chapterPath(e.project, ch.ID)+"/versions?limit=2")
+	for _, v := range items {
+		numbers = append(numbers, v.Number)
 	}
 	if fmt.Sprint(numbers) != "[5 4 3 2 1]" {
 		t.Fatalf("numbers = %v", numbers)

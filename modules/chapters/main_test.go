@@ -144,3 +144,25 @@ func (e *env) order(project uuid.UUID) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// allPages follows a list's cursors from path (which has a query) as the
+// viewer and returns every item and how many pages held them.
+func allPages[T any](t *testing.T, e *env, path string) (items []T, pages int) {
+	t.Helper()
+	cursor := ""
+	for {
+		p := path
+		if cursor != "" {
+			p += "&cursor=" + cursor
+		}
+		resp := e.c.For(t).Get(p, e.viewer.Token)
+		testkit.WantStatus(t, resp, http.StatusOK)
+		var pg page.Page[T]
+		resp.JSON(t, &pg)
+		items = append(items, pg.Items...)
+		pages++
+		if cursor = pg.NextCursor; cursor == "" {
+			return items, pages
+		}
+	}
+}

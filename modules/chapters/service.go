@@ -160,9 +160,19 @@ func withAuthors[T any](ctx context.Context, s *service, rows []T, author func(T
 	return out
 }
 
-// withAuthorsPage is withAuthors for the items of a page.
-func withAuthorsPage[T any](ctx context.Context, s *service, p page.Page[T], author func(T) *uuid.UUID) page.Page[authored[T]] {
-	return page.Page[authored[T]]{Items: withAuthors(ctx, s, p.Items, author), NextCursor: p.NextCursor}
+// pageUnderChapter makes a page of a list under a chapter (its versions,
+// its comments) from rows fetched with LIMIT limit+1 by a query that also
+// checks the chapter is a live chapter of the project, and adds the
+// authors' names. No rows at all is an empty page, or errChapterNotFound.
+func pageUnderChapter[T any](ctx context.Context, s *service, g access.Grant, chapterID uuid.UUID, rows []T,
+	scope string, limit int, key func(T) any, author func(T) *uuid.UUID) (page.Page[authored[T]], error) {
+	if len(rows) == 0 {
+		if err := s.liveChapter(ctx, s.q, g.ProjectID, chapterID); err != nil {
+			return page.Page[authored[T]]{}, err
+		}
+	}
+	p := page.Build(s.cursors, scope, rows, limit, same, key)
+	return page.Page[authored[T]]{Items: withAuthors(ctx, s, p.Items, author), NextCursor: p.NextCursor}, nil
 }
 
 // same is the identity, for page.Build over rows the service returns as

@@ -74,15 +74,8 @@ func (s *service) ListComments(ctx context.Context, g access.Grant, chapterID uu
 	if err != nil {
 		return none, fmt.Errorf("list comments: %w", err)
 	}
-	if len(rows) == 0 {
-		// An empty page, or no such chapter?
-		if err := s.liveChapter(ctx, s.q, g.ProjectID, chapterID); err != nil {
-			return none, err
-		}
-	}
-	p := page.Build(s.cursors, scope, rows, pr.Limit, same,
-		func(c store.Comment) any { return map[string]any{"t": c.CreatedAt, "id": c.ID} })
-	return withAuthorsPage(ctx, s, p, commentAuthor), nil
+	return pageUnderChapter(ctx, s, g, chapterID, rows, scope, pr.Limit,
+		func(c store.Comment) any { return map[string]any{"t": c.CreatedAt, "id": c.ID} }, commentAuthor)
 }
 
 // GetComment returns a live comment of a live chapter.

@@ -44,15 +44,8 @@ func (s *service) ListVersions(ctx context.Context, g access.Grant, chapterID uu
 	if err != nil {
 		return none, fmt.Errorf("list versions: %w", err)
 	}
-	if len(rows) == 0 {
-		// An empty page, or no such chapter?
-		if err := s.liveChapter(ctx, s.q, g.ProjectID, chapterID); err != nil {
-			return none, err
-		}
-	}
-	p := page.Build(s.cursors, scope, rows, pr.Limit, same,
-		func(v store.ListVersionsByChapterRow) any { return map[string]int32{"n": v.Number} })
-	return withAuthorsPage(ctx, s, p, versionItemAuthor), nil
+	return pageUnderChapter(ctx, s, g, chapterID, rows, scope, pr.Limit,
+		func(v store.ListVersionsByChapterRow) any { return map[string]int32{"n": v.Number} }, versionItemAuthor)
 }
 
 // GetVersion returns one version of a live chapter, with its content.
