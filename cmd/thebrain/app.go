@@ -185,10 +185,10 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	projectsMod := projects.New(projects.Deps{
 		Log: logger, DB: b.pool, Pages: cursors, Users: authMod, Redis: b.redis, Keys: b.keys,
 	})
-	// Chapters asks projects for access and keeps each book's word total
-	// there, inside its own write transactions.
+	// Chapters' routes and writes check roles with the projects module's
+	// Checker; authors' names come from auth.
 	chaptersMod := chapters.New(chapters.Deps{
-		Log: logger, DB: b.pool, Projects: projectsMod.Access(), Users: authMod, Cursors: cursors,
+		Log: logger, DB: b.pool, Guard: access.NewGuard(projectsMod.Access()), Users: authMod, Cursors: cursors,
 	})
 	// Research checks roles on its routes and again in its writes, and asks
 	// chapters whether a note's chapter exists.

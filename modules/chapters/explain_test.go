@@ -3,6 +3,7 @@ package chapters
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -50,9 +51,12 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	// 20 books of 100 chapters, 20 comments on each chapter of the first.
-	e.exec(`INSERT INTO projects (id, owner_id, title) SELECT gen_random_uuid(), $1, 'book ' || g FROM generate_series(1, 19) g`, e.owner.ID)
+	books := []uuid.UUID{e.project}
+	for i := range 19 {
+		books = append(books, e.books.Create(t, e.owner.ID, fmt.Sprintf("book %d", i)))
+	}
 	e.exec(`INSERT INTO chapters (project_id, title, position, content)
-		SELECT p.id, 'ch ' || g, g - 1, 'text' FROM projects p, generate_series(1, 100) g`)
+		SELECT p, 'ch ' || g, g - 1, 'text' FROM unnest($1::uuid[]) p, generate_series(1, 100) g`, books)
 	e.exec(`INSERT INTO comments (chapter_id, project_id, body, resolved)
 		SELECT c.id, c.project_id, 'c' || g, g % 3 = 0 FROM chapters c, generate_series(1, 20) g WHERE c.project_id = $1`, e.project)
 	e.exec(`INSERT INTO versions (chapter_id, project_id, number, title, content, word_count, reason)
@@ -72,13 +76,13 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 			q.ListChaptersByProject(ctx, store.ListChaptersByProjectParams{ProjectID: e.project, AfterPosition: 10, MaxRows: 51})
 		}, "chapters_project_position_key"},
 		{"unresolved comments", func(q *store.Queries) {
-			q.ListUnresolvedCommentsByChapter(ctx, store.ListUnresolvedCommentsByChapterParams{ChapterID: chapterID, AfterTime: time.Time{}, MaxRows: 51})
+			q.ListUnresolvedCommentsByChapter(ctx, store.ListUnresolvedCommentsByChapterParams{ChapterID: chapterID, ProjectID: e.project, AfterTime: time.Time{}, MaxRows: 51})
 		}, "comments_chapter_unresolved_idx"},
 		{"all comments", func(q *store.Queries) {
-			q.ListCommentsByChapter(ctx, store.ListCommentsByChapterParams{ChapterID: chapterID, AfterTime: time.Time{}, MaxRows: 51})
+			q.ListCommentsByChapter(ctx, store.ListCommentsByChapterParams{ChapterID: chapterID, ProjectID: e.project, AfterTime: time.Time{}, MaxRows: 51})
 		}, "comments_chapter_idx"},
 		{"versions of a chapter", func(q *store.Queries) {
-			q.ListVersionsByChapter(ctx, store.ListVersionsByChapterParams{ChapterID: chapterID, BeforeNumber: 1 << 30, MaxRows: 51})
+			q.ListVersionsByChapter(ctx, store.ListVersionsByChapterParams{ChapterID: chapterID, ProjectID: e.project, BeforeNumber: 1 << 30, MaxRows: 51})
 		}, "on versions_chapter_"}, // either (chapter_id, …) index serves it
 	}
 	for _, tt := range tests {

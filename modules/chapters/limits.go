@@ -3,23 +3,21 @@ package chapters
 import "time"
 
 // Limits, documented in docs/limits.md. Each is enforced with a clear 4xx.
+// Names say their unit: Chars counts characters (Unicode code points),
+// Bytes counts bytes; the Max* without a unit are counts.
 const (
-	// MaxChapterTitle is in characters (Unicode code points).
+	// MaxChapterTitle is in characters.
 	MaxChapterTitle = 200
 	// MaxChapterContent is the Markdown content's size in bytes.
 	MaxChapterContent = 2 << 20
-	// maxChapterBody caps a chapter request body: the content, JSON escaping
-	// (up to 6 bytes per control character is not worth allowing) and the
-	// other fields. Content over MaxChapterContent is refused after decoding.
-	maxChapterBody = MaxChapterContent + MaxChapterContent/2 + 64<<10
 	// MaxContentPage caps ?limit= of a chapter list with ?include=content.
 	MaxContentPage = 20
 	// MaxChaptersPerProject counts live chapters; the trash does not count.
 	MaxChaptersPerProject = 1000
 	// MaxVersionLabel is in characters.
 	MaxVersionLabel = 200
-	// MaxCommentBody is in characters.
-	MaxCommentBody = 10000
+	// MaxCommentChars is the length of a comment's text.
+	MaxCommentChars = 10000
 	// MaxCommentAnchor is the anchor object's size in bytes as sent.
 	MaxCommentAnchor = 4 << 10
 	// MaxCommentDepth is how deep replies nest: a top-level comment has
@@ -27,8 +25,25 @@ const (
 	MaxCommentDepth = 5
 	// MaxCommentsPerChapter counts live comments.
 	MaxCommentsPerChapter = 5000
-	// maxCommentBody caps a comment request body.
-	maxCommentBody = 64 << 10
+)
+
+// Request body caps, per route; the server-wide THEBRAIN_MAX_BODY_BYTES
+// applies first.
+const (
+	// maxChapterRequestBytes caps a chapter request body: the content, JSON
+	// escaping (up to 6 bytes per control character is not worth allowing)
+	// and the other fields. Content over MaxChapterContent is refused after
+	// decoding.
+	maxChapterRequestBytes = MaxChapterContent + MaxChapterContent/2 + 64<<10
+	// maxReorderRequestBytes caps a reorder body (a list of chapter ids).
+	maxReorderRequestBytes = 64 << 10
+	// maxVersionRequestBytes caps the optional body of a new version (its
+	// label).
+	maxVersionRequestBytes = 4 << 10
+	// maxCommentRequestBytes caps a comment request body: the text, the
+	// anchor and the other fields. Text over MaxCommentChars is refused
+	// after decoding.
+	maxCommentRequestBytes = 64 << 10
 )
 
 // SnapshotInterval is how long after the previous version a content change

@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/projects/projectstest"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/roles"
 	"github.com/thebrain/thebrain/platform/server"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
@@ -45,6 +48,7 @@ func (n dbNames) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]a
 type env struct {
 	t        testing.TB
 	pool     *pgxpool.Pool
+	books    *projectstest.Books
 	mod      *Module
 	c        *testkit.Client
 	project  uuid.UUID
@@ -54,40 +58,40 @@ type env struct {
 	comm     testkit.TestUser
 	viewer   testkit.TestUser
 	stranger testkit.TestUser
+	ahead    atomic.Int64 // how far the module's clock runs ahead of time.Now
 }
 
-func newEnv(t testing.TB, opts ...func(*Deps)) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	pool := testkit.Postgres(t)
-	e := &env{t: t, pool: pool}
+	e := &env{t: t, pool: pool, books: projectstest.New(t, pool)}
 	e.owner = testkit.User(t, pool, "owner")
 	e.editor = testkit.User(t, pool, "editor")
 	e.comm = testkit.User(t, pool, "commenter")
 	e.viewer = testkit.User(t, pool, "viewer")
 	e.stranger = testkit.User(t, pool, "stranger")
-	e.project = e.newProject(e.owner.ID)
-	e.other = e.newProject(e.stranger.ID)
-	for u, role := range map[uuid.UUID]string{e.editor.ID: RoleEditor, e.comm.ID: RoleCommenter, e.viewer.ID: RoleViewer} {
-		e.exec(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)`, e.project, u, role)
-	}
-	d := Deps{Log: testkit.Logger(t), DB: pool, Projects: testkit.ProjectAccess{Pool: pool}, Users: dbNames{pool}, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret"))}
-	for _, o := range opts {
-		o(&d)
-	}
-	e.mod = New(d)
+	e.project = e.books.Create(t, e.owner.ID, "A book")
+	e.other = e.books.Create(t, e.stranger.ID, "Another book")
+	e.books.Share(t, e.project, e.editor.ID, roles.Editor)
+	e.books.Share(t, e.project, e.comm.ID, roles.Commenter)
+	e.books.Share(t, e.project, e.viewer.ID, roles.Viewer)
+	log := testkit.Logger(t)
+	e.mod = New(Deps{
+		Log: log, DB: pool, Guard: e.books.Guard(), Users: dbNames{pool},
+		Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret")),
+	})
+	e.mod.svc.now = func() time.Time { return time.Now().Add(time.Duration(e.ahead.Load())) }
 	h := server.NewHandler(server.Options{
-		Logger: d.Log, Modules: []module.Module{e.mod}, Verifier: testkit.Verifier(t),
+		Logger: log, Modules: []module.Module{e.mod}, Verifier: testkit.Verifier(t),
 		MaxBodyBytes: 8 << 20, RequestTimeout: time.Minute,
 	})
 	e.c = testkit.Server(t, h)
 	return e
 }
 
-func (e *env) newProject(owner uuid.UUID) uuid.UUID {
-	id := uuid.Must(uuid.NewV7())
-	e.exec(`INSERT INTO projects (id, owner_id, title) VALUES ($1, $2, 'A book')`, id, owner)
-	return id
-}
+// clockAhead makes the module's clock run d ahead of the real one (0: in
+// step again).
+func (e *env) clockAhead(d time.Duration) { e.ahead.Store(int64(d)) }
 
 func (e *env) exec(sql string, args ...any) {
 	e.t.Helper()
@@ -140,3 +144,25 @@ func (e *env) order(project uuid.UUID) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// allPages follows a list's cursors from path (which has a query) as the
+// viewer and returns every item and how many pages held them.
+func allPages[T any](t *testing.T, e *env, path string) (items []T, pages int) {
+	t.Helper()
+	cursor := ""
+	for {
+		p := path
+		if cursor != "" {
+			p += "&cursor=" + cursor
+		}
+		resp := e.c.For(t).Get(p, e.viewer.Token)
+		testkit.WantStatus(t, resp, http.StatusOK)
+		var pg page.Page[T]
+		resp.JSON(t, &pg)
+		items = append(items, pg.Items...)
+		pages++
+		if cursor = pg.NextCursor; cursor == "" {
+			return items, pages
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/thebrain/thebrain/platform/testkit"
 )
@@ -40,6 +41,10 @@ func TestTrashRetentionAndPurge(t *testing.T) {
 	if chapters != 2 || versions != 0 || comments != 1 {
 		t.Fatalf("after purge: %d chapters, %d versions of the purged one, %d comments", chapters, versions, comments)
 	}
+	// Retention is measured with the module's clock.
+	e.clockAhead(TrashRetention + time.Hour)
+	testkit.WantProblem(t, e.c.Send(http.MethodPost, e.chapterPath(e.project, recent.ID)+"/restore", e.owner.Token, nil), http.StatusNotFound, "not-found")
+	e.clockAhead(0)
 	testkit.WantStatus(t, e.c.Send(http.MethodPost, e.chapterPath(e.project, recent.ID)+"/restore", e.owner.Token, nil), http.StatusOK)
 	testkit.WantStatus(t, e.c.Get(e.commentsPath(live.ID)+"/"+keep.ID.String(), e.viewer.Token), http.StatusOK)
 	if _, err := PurgeTrash(context.Background(), e.pool, 0); err == nil {

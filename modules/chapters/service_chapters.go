@@ -4,18 +4,27 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/thebrain/thebrain/modules/chapters/internal/store"
+	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/expect"
+	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/roles"
 )
 
-var errChapterNotFound = apperr.New(apperr.NotFound, "chapter not found")
+// statusDraft is the status of a new chapter unless it names another.
+const statusDraft = "draft"
+
+// newChapter is a validated new chapter. Position nil (or past the end)
+// appends it; Status "" is statusDraft.
+type newChapter struct {
+	Title, Content, Status string
+	Position               *int
+}
 
 // chapterChange is a validated set of new values; nil fields stay as they are.
 type chapterChange struct {
@@ -24,14 +33,55 @@ type chapterChange struct {
 	Status  *string
 }
 
-// createChapter inserts a chapter at position (appended when nil or past the
-// end), shifting the chapters at and after it, and records its first
-// version.
-func (m *Module) createChapter(ctx context.Context, projectID, userID uuid.UUID, title, content, status string, position *int) (store.Chapter, error) {
+// ListChapters returns a page of the project's live chapters in order,
+// with their content only when withContent (such pages hold at most
+// MaxContentPage chapters: chapters can be 2 MiB each).
+func (s *service) ListChapters(ctx context.Context, g access.Grant, pr page.Request, withContent bool) (page.Page[store.ListChaptersByProjectRow], error) {
+	if withContent {
+		pr.Limit = min(pr.Limit, MaxContentPage)
+	}
+	scope := "chapters:" + g.ProjectID.String()
+	var cur struct {
+		P int32 `json:"p"`
+	}
+	cur.P = -1
+	if pr.Cursor != "" {
+		if err := s.cursors.Decode(scope, pr.Cursor, &cur); err != nil {
+			return page.Page[store.ListChaptersByProjectRow]{}, err
+		}
+	}
+	rows, err := s.q.ListChaptersByProject(ctx, store.ListChaptersByProjectParams{
+		WithContent: withContent, ProjectID: g.ProjectID, AfterPosition: cur.P, MaxRows: int32(pr.Limit + 1),
+	})
+	if err != nil {
+		return page.Page[store.ListChaptersByProjectRow]{}, fmt.Errorf("list chapters: %w", err)
+	}
+	return page.Build(s.cursors, scope, rows, pr.Limit, same,
+		func(c store.ListChaptersByProjectRow) any { return map[string]int32{"p": c.Position} }), nil
+}
+
+// GetChapter returns a live chapter of the project.
+func (s *service) GetChapter(ctx context.Context, g access.Grant, chapterID uuid.UUID) (store.Chapter, error) {
+	ch, err := s.q.GetChapter(ctx, store.GetChapterParams{ID: chapterID, ProjectID: g.ProjectID})
+	if db.IsNoRows(err) {
+		return ch, errChapterNotFound
+	}
+	if err != nil {
+		return ch, fmt.Errorf("get chapter: %w", err)
+	}
+	return ch, nil
+}
+
+// CreateChapter inserts a chapter at its position (appended when none or
+// past the end), shifting the chapters at and after it, and records its
+// first version.
+func (s *service) CreateChapter(ctx context.Context, g access.Grant, c newChapter) (store.Chapter, error) {
+	if c.Status == "" {
+		c.Status = statusDraft
+	}
 	var ch store.Chapter
-	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		order, err := lockOrder(ctx, q, projectID)
+	err := s.write(ctx, g, roles.Editor, func(q *store.Queries, g access.Grant) error {
+		order, err := lockOrder(ctx, q, g.ProjectID)
 		if err != nil {
 			return err
 		}
@@ -43,47 +93,46 @@ func (m *Module) createChapter(ctx context.Context, projectID, userID uuid.UUID,
 			return err
 		}
 		ch, err = q.CreateChapter(ctx, store.CreateChapterParams{
-			ID: id, ProjectID: projectID, Title: title, Content: content,
-			Position: int32(len(order)), Status: status, WordCount: int32(CountWords(content)), AuthorID: &userID,
+			ID: id, ProjectID: g.ProjectID, Title: c.Title, Content: c.Content,
+			Position: int32(len(order)), Status: c.Status, WordCount: int32(CountWords(c.Content)), AuthorID: &g.UserID,
 		})
 		if err != nil {
 			return fmt.Errorf("insert chapter: %w", err)
 		}
-		if _, err := snapshot(ctx, q, ch, userID, "autosave", nil, nil); err != nil {
+		if _, err := snapshot(ctx, q, ch, g.UserID, "autosave", nil, nil); err != nil {
 			return err
 		}
-		if err := m.addWords(ctx, tx, projectID, int64(ch.WordCount)); err != nil {
+		if err := addWords(ctx, q, g.ProjectID, int64(ch.WordCount)); err != nil {
 			return err
 		}
-		if position == nil || *position >= len(order) {
+		if c.Position == nil || *c.Position >= len(order) {
 			return nil
 		}
 		ids := positionsToIDs(order)
-		ids = slices.Insert(ids, *position, id)
+		ids = slices.Insert(ids, *c.Position, id)
 		order = append(order, store.ListLiveChapterPositionsRow{ID: id, Position: int32(len(order))})
 		if err := applyOrder(ctx, q, order, ids); err != nil {
 			return err
 		}
-		ch.Position = int32(*position)
+		ch.Position = int32(*c.Position)
 		return nil
 	})
 	return ch, err
 }
 
-// updateChapter applies change to a live chapter whose version is want (0:
-// any). When the text changes and the last snapshot is older than the
-// snapshot interval, the text being replaced is recorded first, so the
-// state an author left for a while is always in the history.
-func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID uuid.UUID, want expect.Version, c chapterChange) (store.Chapter, error) {
+// UpdateChapter applies c to a live chapter whose version is want. When
+// the text changes and the last snapshot is older than SnapshotInterval,
+// the text being replaced is recorded first, so the state an author left
+// for a while is always in the history.
+func (s *service) UpdateChapter(ctx context.Context, g access.Grant, chapterID uuid.UUID, want expect.Version, c chapterChange) (store.Chapter, error) {
 	var out store.Chapter
-	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		ch, err := lockChapter(ctx, q, projectID, chapterID, want)
+	err := s.write(ctx, g, roles.Editor, func(q *store.Queries, g access.Grant) error {
+		ch, err := lockChapter(ctx, q, g.ProjectID, chapterID, want)
 		if err != nil {
 			return err
 		}
 		next := store.UpdateChapterParams{
-			ID: ch.ID, Title: ch.Title, Content: ch.Content, Status: ch.Status, WordCount: ch.WordCount, AuthorID: &userID,
+			ID: ch.ID, Title: ch.Title, Content: ch.Content, Status: ch.Status, WordCount: ch.WordCount, AuthorID: &g.UserID,
 		}
 		if c.Title != nil {
 			next.Title = *c.Title
@@ -101,7 +150,7 @@ func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID
 			return nil
 		}
 		if textChanged {
-			if err := m.autosave(ctx, q, ch, false); err != nil {
+			if err := s.autosave(ctx, q, ch, false); err != nil {
 				return err
 			}
 		}
@@ -109,89 +158,29 @@ func (m *Module) updateChapter(ctx context.Context, projectID, chapterID, userID
 		if err != nil {
 			return fmt.Errorf("update chapter: %w", err)
 		}
-		return m.addWords(ctx, tx, projectID, int64(out.WordCount)-int64(ch.WordCount))
+		return addWords(ctx, q, g.ProjectID, int64(out.WordCount)-int64(ch.WordCount))
 	})
 	return out, err
 }
 
-// lockChapter locks a live chapter of the project for a write and checks
-// it is at version want (0: any).
-func lockChapter(ctx context.Context, q *store.Queries, projectID, chapterID uuid.UUID, want expect.Version) (store.Chapter, error) {
-	ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
-	if db.IsNoRows(err) {
-		return ch, errChapterNotFound
-	}
-	if err != nil {
-		return ch, fmt.Errorf("lock chapter: %w", err)
-	}
-	if err := want.Check(ch.Version); err != nil {
-		return ch, err
-	}
-	return ch, nil
-}
-
-// autosave records ch's current text unless the latest snapshot already
-// holds this chapter version or, when always is false, is younger than the
-// snapshot interval. A restore passes always: the text it replaces is kept
-// however recent.
-func (m *Module) autosave(ctx context.Context, q *store.Queries, ch store.Chapter, always bool) error {
-	latest, err := q.GetLatestVersion(ctx, ch.ID)
-	switch {
-	case db.IsNoRows(err):
-	case err != nil:
-		return fmt.Errorf("latest version: %w", err)
-	case latest.ChapterVersion != nil && *latest.ChapterVersion == ch.Version:
-		return nil
-	case !always && time.Since(latest.CreatedAt) <= m.snapshotInterval:
-		return nil
-	}
-	var author uuid.UUID
-	if ch.UpdatedBy != nil {
-		author = *ch.UpdatedBy
-	}
-	_, err = snapshot(ctx, q, ch, author, "autosave", nil, nil)
-	return err
-}
-
-// snapshot records ch's current title and text as a new version.
-func snapshot(ctx context.Context, q *store.Queries, ch store.Chapter, author uuid.UUID, reason string, label *string, from *uuid.UUID) (store.Version, error) {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return store.Version{}, err
-	}
-	var authorID *uuid.UUID
-	if author != uuid.Nil {
-		authorID = &author
-	}
-	v, err := q.CreateVersion(ctx, store.CreateVersionParams{
-		ID: id, ChapterID: ch.ID, ProjectID: ch.ProjectID, Title: ch.Title, Content: ch.Content,
-		WordCount: ch.WordCount, Label: label, Reason: reason, AuthorID: authorID, RestoredFrom: from,
-		ChapterVersion: &ch.Version,
-	})
-	if err != nil {
-		return store.Version{}, fmt.Errorf("insert version: %w", err)
-	}
-	return v, nil
-}
-
-// trashChapter moves a chapter to the trash and closes the gap it leaves.
-func (m *Module) trashChapter(ctx context.Context, projectID, chapterID uuid.UUID, want expect.Version) error {
-	return db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		if err := q.LockProjectChapters(ctx, projectID); err != nil {
+// TrashChapter moves a chapter at version want to the trash and closes the
+// gap it leaves.
+func (s *service) TrashChapter(ctx context.Context, g access.Grant, chapterID uuid.UUID, want expect.Version) error {
+	return s.write(ctx, g, roles.Editor, func(q *store.Queries, g access.Grant) error {
+		if err := q.LockProjectChapters(ctx, g.ProjectID); err != nil {
 			return fmt.Errorf("lock chapters: %w", err)
 		}
-		ch, err := lockChapter(ctx, q, projectID, chapterID, want)
+		ch, err := lockChapter(ctx, q, g.ProjectID, chapterID, want)
 		if err != nil {
 			return err
 		}
 		if err := q.TrashChapter(ctx, ch.ID); err != nil {
 			return fmt.Errorf("trash chapter: %w", err)
 		}
-		if err := m.addWords(ctx, tx, projectID, -int64(ch.WordCount)); err != nil {
+		if err := addWords(ctx, q, g.ProjectID, -int64(ch.WordCount)); err != nil {
 			return err
 		}
-		order, err := q.ListLiveChapterPositions(ctx, projectID)
+		order, err := q.ListLiveChapterPositions(ctx, g.ProjectID)
 		if err != nil {
 			return fmt.Errorf("list positions: %w", err)
 		}
@@ -199,19 +188,18 @@ func (m *Module) trashChapter(ctx context.Context, projectID, chapterID uuid.UUI
 	})
 }
 
-// restoreChapter brings a trashed chapter back at the position it had,
-// shifting the chapters from there on; if the book has since become shorter
-// than that, it is appended.
-func (m *Module) restoreChapter(ctx context.Context, projectID, chapterID uuid.UUID) (store.Chapter, error) {
+// RestoreChapter brings a chapter trashed less than TrashRetention ago back
+// at the position it had, shifting the chapters from there on; if the book
+// has since become shorter than that, it is appended.
+func (s *service) RestoreChapter(ctx context.Context, g access.Grant, chapterID uuid.UUID) (store.Chapter, error) {
 	var out store.Chapter
-	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		order, err := lockOrder(ctx, q, projectID)
+	err := s.write(ctx, g, roles.Editor, func(q *store.Queries, g access.Grant) error {
+		order, err := lockOrder(ctx, q, g.ProjectID)
 		if err != nil {
 			return err
 		}
-		ch, err := q.GetTrashedChapterForUpdate(ctx, store.GetTrashedChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
-		if db.IsNoRows(err) || (err == nil && time.Since(*ch.DeletedAt) > TrashRetention) {
+		ch, err := q.GetTrashedChapterForUpdate(ctx, store.GetTrashedChapterForUpdateParams{ID: chapterID, ProjectID: g.ProjectID})
+		if db.IsNoRows(err) || (err == nil && s.now().Sub(*ch.DeletedAt) > TrashRetention) {
 			return apperr.New(apperr.NotFound, "no such chapter in the trash")
 		}
 		if err != nil {
@@ -225,7 +213,7 @@ func (m *Module) restoreChapter(ctx context.Context, projectID, chapterID uuid.U
 		if err != nil {
 			return fmt.Errorf("restore chapter: %w", err)
 		}
-		if err := m.addWords(ctx, tx, projectID, int64(out.WordCount)); err != nil {
+		if err := addWords(ctx, q, g.ProjectID, int64(out.WordCount)); err != nil {
 			return err
 		}
 		ids := slices.Insert(positionsToIDs(order), target, ch.ID)
@@ -236,20 +224,31 @@ func (m *Module) restoreChapter(ctx context.Context, projectID, chapterID uuid.U
 	return out, err
 }
 
-// reorderChapters sets the order of every live chapter to ids, which must
-// name each of them exactly once.
-func (m *Module) reorderChapters(ctx context.Context, projectID uuid.UUID, ids []uuid.UUID) error {
-	return db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		order, err := lockOrder(ctx, q, projectID)
+// ReorderChapters sets the order of every live chapter to ids, which must
+// name each of them exactly once, and returns the new order (without
+// content).
+func (s *service) ReorderChapters(ctx context.Context, g access.Grant, ids []uuid.UUID) ([]store.ListChaptersByProjectRow, error) {
+	var out []store.ListChaptersByProjectRow
+	err := s.write(ctx, g, roles.Editor, func(q *store.Queries, g access.Grant) error {
+		order, err := lockOrder(ctx, q, g.ProjectID)
 		if err != nil {
 			return err
 		}
 		if err := checkReorder(order, ids); err != nil {
 			return err
 		}
-		return applyOrder(ctx, q, order, ids)
+		if err := applyOrder(ctx, q, order, ids); err != nil {
+			return err
+		}
+		out, err = q.ListChaptersByProject(ctx, store.ListChaptersByProjectParams{
+			ProjectID: g.ProjectID, AfterPosition: -1, MaxRows: MaxChaptersPerProject,
+		})
+		if err != nil {
+			return fmt.Errorf("list chapters: %w", err)
+		}
+		return nil
 	})
+	return out, err
 }
 
 // checkReorder lists every id that is duplicated or not a live chapter of

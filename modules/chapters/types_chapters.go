@@ -10,10 +10,11 @@ import (
 
 	"github.com/thebrain/thebrain/modules/chapters/internal/store"
 	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/page"
 )
 
 // Chapter statuses.
-var statuses = []string{"draft", "revising", "final"}
+var statuses = []string{statusDraft, "revising", "final"}
 
 type chapterResponse struct {
 	ID        uuid.UUID  `json:"id"`
@@ -52,6 +53,12 @@ func toChapterListItem(withContent bool) func(store.ListChaptersByProjectRow) ch
 		}
 		return out
 	}
+}
+
+// toChapterOrder is the answer to a reorder: every chapter, in order, as
+// one page without content or cursor.
+func toChapterOrder(rows []store.ListChaptersByProjectRow) page.Page[chapterResponse] {
+	return page.Map(page.Page[store.ListChaptersByProjectRow]{Items: rows}, toChapterListItem(false))
 }
 
 // createChapterRequest is the body of POST .../chapters.
@@ -117,6 +124,14 @@ func (r *patchChapterRequest) Validate() error {
 		p["version"] = "must be 1 or more"
 	}
 	return apperr.Validation(p)
+}
+
+func (r *createChapterRequest) newChapter() newChapter {
+	c := newChapter{Title: r.Title, Content: r.Content, Position: r.Position}
+	if r.Status != nil {
+		c.Status = *r.Status
+	}
+	return c
 }
 
 func (r *patchChapterRequest) change() chapterChange {

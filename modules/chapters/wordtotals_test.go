@@ -39,7 +39,8 @@ func (e *env) wantTotal(step string, want int64) {
 // and a write that fails reports nothing.
 func TestWordTotalsFollowEveryWrite(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(d *Deps) { d.SnapshotInterval = time.Nanosecond })
+	e := newEnv(t)
+	e.clockAhead(SnapshotInterval + time.Minute) // every edit is recorded
 	a := e.createChapter("A", "one two three")
 	b := e.createChapter("B", "four five")
 	e.wantTotal("two creates", 5)

@@ -4,22 +4,29 @@ VALUES (@id, @chapter_id, @project_id, @parent_id, @author_id, @body, @anchor, @
 RETURNING *;
 
 -- name: GetComment :one
+-- Nothing unless the chapter is a live chapter of the project.
 SELECT * FROM comments
-WHERE id = $1 AND chapter_id = $2 AND deleted_at IS NULL;
+WHERE comments.id = @id AND comments.chapter_id = @chapter_id AND deleted_at IS NULL
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = @chapter_id AND c.project_id = @project_id AND c.deleted_at IS NULL);
 
 -- name: GetCommentForUpdate :one
+-- Nothing unless the chapter is a live chapter of the project; locks the
+-- comment only.
 SELECT * FROM comments
-WHERE id = $1 AND chapter_id = $2 AND deleted_at IS NULL
+WHERE comments.id = @id AND comments.chapter_id = @chapter_id AND deleted_at IS NULL
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = @chapter_id AND c.project_id = @project_id AND c.deleted_at IS NULL)
 FOR UPDATE;
 
 -- name: CountCommentsByChapter :one
 SELECT count(*) FROM comments WHERE chapter_id = $1 AND deleted_at IS NULL;
 
 -- name: ListCommentsByChapter :many
--- Served by comments_chapter_idx.
+-- Served by comments_chapter_idx. The lists below return nothing unless the
+-- chapter is a live chapter of the project (a one-time check, not per row).
 SELECT * FROM comments
 WHERE chapter_id = @chapter_id AND deleted_at IS NULL
   AND (created_at, id) > (@after_time::timestamptz, @after_id::uuid)
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = @chapter_id AND c.project_id = @project_id AND c.deleted_at IS NULL)
 ORDER BY created_at, id
 LIMIT @max_rows;
 
@@ -29,6 +36,7 @@ LIMIT @max_rows;
 SELECT * FROM comments
 WHERE chapter_id = @chapter_id AND resolved = false AND deleted_at IS NULL
   AND (created_at, id) > (@after_time::timestamptz, @after_id::uuid)
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = @chapter_id AND c.project_id = @project_id AND c.deleted_at IS NULL)
 ORDER BY created_at, id
 LIMIT @max_rows;
 
@@ -36,6 +44,7 @@ LIMIT @max_rows;
 SELECT * FROM comments
 WHERE chapter_id = @chapter_id AND resolved = true AND deleted_at IS NULL
   AND (created_at, id) > (@after_time::timestamptz, @after_id::uuid)
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = @chapter_id AND c.project_id = @project_id AND c.deleted_at IS NULL)
 ORDER BY created_at, id
 LIMIT @max_rows;
 

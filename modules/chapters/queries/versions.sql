@@ -13,13 +13,18 @@ VALUES (@id, @chapter_id, @project_id,
 RETURNING *;
 
 -- name: ListVersionsByChapter :many
--- Newest first by number, served by the (chapter_id, number) unique index.
+-- Newest first by number, served by the (chapter_id, number) unique index;
+-- nothing unless the chapter is a live chapter of the project (a one-time
+-- check, not per row).
 SELECT id, chapter_id, project_id, number, title, word_count, label, reason, author_id, restored_from, chapter_version, created_at
 FROM versions
 WHERE chapter_id = @chapter_id AND number < @before_number::int
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = @chapter_id AND c.project_id = @project_id AND c.deleted_at IS NULL)
 ORDER BY number DESC
 LIMIT @max_rows;
 
 -- name: GetVersion :one
+-- Nothing unless the chapter is a live chapter of the project.
 SELECT * FROM versions
-WHERE id = $1 AND chapter_id = $2;
+WHERE versions.id = @id AND versions.chapter_id = @chapter_id
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = @chapter_id AND c.project_id = @project_id AND c.deleted_at IS NULL);

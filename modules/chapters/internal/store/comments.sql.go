@@ -74,16 +74,19 @@ func (q *Queries) CreateComment(ctx context.Context, arg CreateCommentParams) (C
 
 const getComment = `-- name: GetComment :one
 SELECT id, chapter_id, project_id, parent_id, author_id, body, anchor, resolved, resolved_at, resolved_by, version, deleted_at, created_at, updated_at, depth FROM comments
-WHERE id = $1 AND chapter_id = $2 AND deleted_at IS NULL
+WHERE comments.id = $1 AND comments.chapter_id = $2 AND deleted_at IS NULL
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = $2 AND c.project_id = $3 AND c.deleted_at IS NULL)
 `
 
 type GetCommentParams struct {
 	ID        uuid.UUID
 	ChapterID uuid.UUID
+	ProjectID uuid.UUID
 }
 
+// Nothing unless the chapter is a live chapter of the project.
 func (q *Queries) GetComment(ctx context.Context, arg GetCommentParams) (Comment, error) {
-	row := q.db.QueryRow(ctx, getComment, arg.ID, arg.ChapterID)
+	row := q.db.QueryRow(ctx, getComment, arg.ID, arg.ChapterID, arg.ProjectID)
 	var i Comment
 	err := row.Scan(
 		&i.ID,
@@ -107,17 +110,21 @@ func (q *Queries) GetComment(ctx context.Context, arg GetCommentParams) (Comment
 
 const getCommentForUpdate = `-- name: GetCommentForUpdate :one
 SELECT id, chapter_id, project_id, parent_id, author_id, body, anchor, resolved, resolved_at, resolved_by, version, deleted_at, created_at, updated_at, depth FROM comments
-WHERE id = $1 AND chapter_id = $2 AND deleted_at IS NULL
+WHERE comments.id = $1 AND comments.chapter_id = $2 AND deleted_at IS NULL
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = $2 AND c.project_id = $3 AND c.deleted_at IS NULL)
 FOR UPDATE
 `
 
 type GetCommentForUpdateParams struct {
 	ID        uuid.UUID
 	ChapterID uuid.UUID
+	ProjectID uuid.UUID
 }
 
+// Nothing unless the chapter is a live chapter of the project; locks the
+// comment only.
 func (q *Queries) GetCommentForUpdate(ctx context.Context, arg GetCommentForUpdateParams) (Comment, error) {
-	row := q.db.QueryRow(ctx, getCommentForUpdate, arg.ID, arg.ChapterID)
+	row := q.db.QueryRow(ctx, getCommentForUpdate, arg.ID, arg.ChapterID, arg.ProjectID)
 	var i Comment
 	err := row.Scan(
 		&i.ID,
@@ -143,23 +150,27 @@ const listCommentsByChapter = `-- name: ListCommentsByChapter :many
 SELECT id, chapter_id, project_id, parent_id, author_id, body, anchor, resolved, resolved_at, resolved_by, version, deleted_at, created_at, updated_at, depth FROM comments
 WHERE chapter_id = $1 AND deleted_at IS NULL
   AND (created_at, id) > ($2::timestamptz, $3::uuid)
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = $1 AND c.project_id = $4 AND c.deleted_at IS NULL)
 ORDER BY created_at, id
-LIMIT $4
+LIMIT $5
 `
 
 type ListCommentsByChapterParams struct {
 	ChapterID uuid.UUID
 	AfterTime time.Time
 	AfterID   uuid.UUID
+	ProjectID uuid.UUID
 	MaxRows   int32
 }
 
-// Served by comments_chapter_idx.
+// Served by comments_chapter_idx. The lists below return nothing unless the
+// chapter is a live chapter of the project (a one-time check, not per row).
 func (q *Queries) ListCommentsByChapter(ctx context.Context, arg ListCommentsByChapterParams) ([]Comment, error) {
 	rows, err := q.db.Query(ctx, listCommentsByChapter,
 		arg.ChapterID,
 		arg.AfterTime,
 		arg.AfterID,
+		arg.ProjectID,
 		arg.MaxRows,
 	)
 	if err != nil {
@@ -200,14 +211,16 @@ const listResolvedCommentsByChapter = `-- name: ListResolvedCommentsByChapter :m
 SELECT id, chapter_id, project_id, parent_id, author_id, body, anchor, resolved, resolved_at, resolved_by, version, deleted_at, created_at, updated_at, depth FROM comments
 WHERE chapter_id = $1 AND resolved = true AND deleted_at IS NULL
   AND (created_at, id) > ($2::timestamptz, $3::uuid)
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = $1 AND c.project_id = $4 AND c.deleted_at IS NULL)
 ORDER BY created_at, id
-LIMIT $4
+LIMIT $5
 `
 
 type ListResolvedCommentsByChapterParams struct {
 	ChapterID uuid.UUID
 	AfterTime time.Time
 	AfterID   uuid.UUID
+	ProjectID uuid.UUID
 	MaxRows   int32
 }
 
@@ -216,6 +229,7 @@ func (q *Queries) ListResolvedCommentsByChapter(ctx context.Context, arg ListRes
 		arg.ChapterID,
 		arg.AfterTime,
 		arg.AfterID,
+		arg.ProjectID,
 		arg.MaxRows,
 	)
 	if err != nil {
@@ -256,14 +270,16 @@ const listUnresolvedCommentsByChapter = `-- name: ListUnresolvedCommentsByChapte
 SELECT id, chapter_id, project_id, parent_id, author_id, body, anchor, resolved, resolved_at, resolved_by, version, deleted_at, created_at, updated_at, depth FROM comments
 WHERE chapter_id = $1 AND resolved = false AND deleted_at IS NULL
   AND (created_at, id) > ($2::timestamptz, $3::uuid)
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = $1 AND c.project_id = $4 AND c.deleted_at IS NULL)
 ORDER BY created_at, id
-LIMIT $4
+LIMIT $5
 `
 
 type ListUnresolvedCommentsByChapterParams struct {
 	ChapterID uuid.UUID
 	AfterTime time.Time
 	AfterID   uuid.UUID
+	ProjectID uuid.UUID
 	MaxRows   int32
 }
 
@@ -274,6 +290,7 @@ func (q *Queries) ListUnresolvedCommentsByChapter(ctx context.Context, arg ListU
 		arg.ChapterID,
 		arg.AfterTime,
 		arg.AfterID,
+		arg.ProjectID,
 		arg.MaxRows,
 	)
 	if err != nil {

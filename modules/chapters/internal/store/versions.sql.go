@@ -90,16 +90,19 @@ func (q *Queries) GetLatestVersion(ctx context.Context, chapterID uuid.UUID) (Ge
 
 const getVersion = `-- name: GetVersion :one
 SELECT id, chapter_id, project_id, number, title, content, word_count, label, reason, author_id, restored_from, created_at, chapter_version FROM versions
-WHERE id = $1 AND chapter_id = $2
+WHERE versions.id = $1 AND versions.chapter_id = $2
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = $2 AND c.project_id = $3 AND c.deleted_at IS NULL)
 `
 
 type GetVersionParams struct {
 	ID        uuid.UUID
 	ChapterID uuid.UUID
+	ProjectID uuid.UUID
 }
 
+// Nothing unless the chapter is a live chapter of the project.
 func (q *Queries) GetVersion(ctx context.Context, arg GetVersionParams) (Version, error) {
-	row := q.db.QueryRow(ctx, getVersion, arg.ID, arg.ChapterID)
+	row := q.db.QueryRow(ctx, getVersion, arg.ID, arg.ChapterID, arg.ProjectID)
 	var i Version
 	err := row.Scan(
 		&i.ID,
@@ -123,13 +126,15 @@ const listVersionsByChapter = `-- name: ListVersionsByChapter :many
 SELECT id, chapter_id, project_id, number, title, word_count, label, reason, author_id, restored_from, chapter_version, created_at
 FROM versions
 WHERE chapter_id = $1 AND number < $2::int
+  AND EXISTS (SELECT 1 FROM chapters c WHERE c.id = $1 AND c.project_id = $3 AND c.deleted_at IS NULL)
 ORDER BY number DESC
-LIMIT $3
+LIMIT $4
 `
 
 type ListVersionsByChapterParams struct {
 	ChapterID    uuid.UUID
 	BeforeNumber int32
+	ProjectID    uuid.UUID
 	MaxRows      int32
 }
 
@@ -148,9 +153,16 @@ type ListVersionsByChapterRow struct {
 	CreatedAt      time.Time
 }
 
-// Newest first by number, served by the (chapter_id, number) unique index.
+// Newest first by number, served by the (chapter_id, number) unique index;
+// nothing unless the chapter is a live chapter of the project (a one-time
+// check, not per row).
 func (q *Queries) ListVersionsByChapter(ctx context.Context, arg ListVersionsByChapterParams) ([]ListVersionsByChapterRow, error) {
-	rows, err := q.db.Query(ctx, listVersionsByChapter, arg.ChapterID, arg.BeforeNumber, arg.MaxRows)
+	rows, err := q.db.Query(ctx, listVersionsByChapter,
+		arg.ChapterID,
+		arg.BeforeNumber,
+		arg.ProjectID,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}

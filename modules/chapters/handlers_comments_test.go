@@ -60,7 +60,7 @@ func TestCommentThreads(t *testing.T) {
 		{"parent on another chapter", map[string]any{"body": "x", "parent_id": otherComment.ID}, "parent_id"},
 		{"unknown parent", map[string]any{"body": "x", "parent_id": uuid.New()}, "parent_id"},
 		{"empty body", map[string]any{"body": "   "}, "body"},
-		{"body too long", map[string]any{"body": strings.Repeat("ü", MaxCommentBody+1)}, "body"},
+		{"body too long", map[string]any{"body": strings.Repeat("ü", MaxCommentChars+1)}, "body"},
 		{"anchor not an object", map[string]any{"body": "x", "anchor": []int{1, 2}}, "anchor"},
 		{"anchor too large", map[string]any{"body": "x", "anchor": map[string]any{"k": strings.Repeat("a", MaxCommentAnchor)}}, "anchor"},
 		{"anchor with NUL", `{"body":"x","anchor":{"k":"\u0000"}}`, "anchor"},
@@ -163,22 +163,9 @@ func TestCommentsPaginate(t *testing.T) {
 		want = append(want, e.comment(ch.ID, e.comm.Token, map[string]any{"body": "c"}).ID)
 	}
 	var got []uuid.UUID
-	cursor := ""
-	for {
-		path := e.commentsPath(ch.ID) + "?resolved=false&limit=2"
-		if cursor != "" {
-			path += "&cursor=" + cursor
-		}
-		resp := e.c.Get(path, e.viewer.Token)
-		testkit.WantStatus(t, resp, http.StatusOK)
-		var p page.Page[commentResponse]
-		resp.JSON(t, &p)
-		for _, c := range p.Items {
-			got = append(got, c.ID)
-		}
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
+	items, _ := allPages[commentResponse](t, e, e.commentsPath(ch.ID)+"?resolved=false&limit=2")
+	for _, c := range items {
+		got = append(got, c.ID)
 	}
 	if len(got) != 5 {
 		t.Fatalf("got %d comments, want 5", len(got))

@@ -33,8 +33,9 @@ func (e *env) versions(ch uuid.UUID) []versionResponse {
 
 func TestVersionsAreRecordedAndRestored(t *testing.T) {
 	t.Parallel()
-	// Every change is "long after" the previous snapshot.
-	e := newEnv(t, func(d *Deps) { d.SnapshotInterval = time.Nanosecond })
+	e := newEnv(t)
+	// Every change is long after the previous snapshot.
+	e.clockAhead(SnapshotInterval + time.Minute)
 	ch := e.createChapter("One", "first draft")
 	if vs := e.versions(ch.ID); len(vs) != 1 || vs[0].Reason != "autosave" || vs[0].Number != 1 || *vs[0].AuthorID != e.owner.ID || vs[0].AuthorName == nil || *vs[0].AuthorName != "owner" {
 		t.Fatalf("after create: %+v", vs)
@@ -42,7 +43,6 @@ func TestVersionsAreRecordedAndRestored(t *testing.T) {
 	// The first edit finds the created text already recorded; the second
 	// records the editor's text it replaces.
 	c2 := e.patch(ch.ID, e.editor.Token, 1, map[string]any{"content": "second draft"})
-	time.Sleep(2 * time.Millisecond)
 	c3 := e.patch(ch.ID, e.owner.Token, c2.Version, map[string]any{"content": "third draft"})
 	// A status change is not a text change: no version.
 	c4 := e.patch(ch.ID, e.owner.Token, c3.Version, map[string]any{"status": "final"})
@@ -118,6 +118,20 @@ func TestVersionsWithinTheIntervalFold(t *testing.T) {
 	if vs := e.versions(ch.ID); len(vs) != 1 {
 		t.Fatalf("%d versions, want 1 (edits within the interval fold)", len(vs))
 	}
+	// Once the interval has passed, the next edit records the text it
+	// replaces.
+	e.clockAhead(SnapshotInterval + time.Second)
+	e.patch(ch.ID, e.owner.Token, v, map[string]any{"content": "after a break"})
+	vs := e.versions(ch.ID)
+	if len(vs) != 2 || vs[0].Reason != "autosave" || *vs[0].ChapterVersion != v {
+		t.Fatalf("after the interval: %+v", vs)
+	}
+	resp := e.c.Get(e.chapterPath(e.project, ch.ID)+"/versions/"+vs[0].ID.String(), e.viewer.Token)
+	var got versionResponse
+	resp.JSON(t, &got)
+	if *got.Content != "edit 4" {
+		t.Fatalf("recorded %q, want the replaced text", *got.Content)
+	}
 }
 
 func TestVersionsPaginateAndStayInTheirChapter(t *testing.T) {
@@ -129,22 +143,9 @@ func TestVersionsPaginateAndStayInTheirChapter(t *testing.T) {
 		testkit.WantStatus(t, e.c.Send(http.MethodPost, e.chapterPath(e.project, ch.ID)+"/versions", e.owner.Token, nil), http.StatusCreated)
 	}
 	var numbers []int32
-	cursor := ""
-	for {
-		path := e.chapterPath(e.project, ch.ID) + "/versions?limit=2"
-		if cursor != "" {
-			path += "&cursor=" + cursor
-		}
-		resp := e.c.Get(path, e.viewer.Token)
-		testkit.WantStatus(t, resp, http.StatusOK)
-		var p page.Page[versionResponse]
-		resp.JSON(t, &p)
-		for _, v := range p.Items {
-			numbers = append(numbers, v.Number)
-		}
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
+	items, _ := allPages[versionResponse](t, e, e.chapterPath(e.project, ch.ID)+"/versions?limit=2")
+	for _, v := range items {
+		numbers = append(numbers, v.Number)
 	}
 	if fmt.Sprint(numbers) != "[5 4 3 2 1]" {
 		t.Fatalf("numbers = %v", numbers)
