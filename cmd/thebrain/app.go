@@ -36,6 +36,10 @@ type backends struct {
 	embedded *redis.Embedded
 	keys     redis.Keys
 	secret   []byte
+	// accessPool is where the projects module answers role checks (see
+	// projects.Deps.AccessDB): a write re-checks its caller's role while it
+	// holds a connection of pool, so the check must not need a second one.
+	accessPool *pgxpool.Pool
 }
 
 // openDatabaseURL resolves the PostgreSQL URL, starting the embedded cluster
@@ -88,6 +92,14 @@ func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Log
 	if err != nil {
 		return err
 	}
+	// Role checks are one short query each: a quarter of the main pool is
+	// plenty, and two keep one slow check from stalling every write.
+	b.accessPool, err = db.Open(ctx, b.dbURL, db.Options{
+		MaxConns: max(2, cfg.DatabaseMaxConns/4), ApplicationName: "thebrain-access",
+	})
+	if err != nil {
+		return fmt.Errorf("THEBRAIN_DATABASE_URL (access pool): %w", err)
+	}
 	redisURL := cfg.RedisURL
 	if redisURL == "" {
 		if b.embedded, err = redis.StartEmbedded(); err != nil {
@@ -130,6 +142,9 @@ func (b *backends) Close() {
 	}
 	if b.embedded != nil {
 		b.embedded.Close()
+	}
+	if b.accessPool != nil {
+		b.accessPool.Close()
 	}
 	if b.pool != nil {
 		b.pool.Close()
@@ -182,7 +197,7 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	projectsMod := projects.New(projects.Deps{
-		Log: logger, DB: b.pool, Pages: cursors, Users: authMod, Redis: b.redis, Keys: b.keys,
+		DB: b.pool, AccessDB: b.accessPool, Cursors: cursors, Users: authMod, Redis: b.redis, Keys: b.keys,
 	})
 	// Chapters asks projects for access and keeps each book's word total
 	// there, inside its own write transactions.
