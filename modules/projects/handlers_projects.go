@@ -118,36 +118,32 @@ func (m *Module) handleGetProject(w http.ResponseWriter, r *http.Request) error 
 // handleReplaceProject handles PUT /api/v1/projects/{project_id}: every
 // editable field is replaced; absent optional fields become empty.
 func (m *Module) handleReplaceProject(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	req, err := httpx.Decode[replaceProjectRequest](w, r, httpx.MaxBytes(maxBody))
 	if err != nil {
 		return err
 	}
-	want, err := httpx.RequireVersion(r, req.Version)
-	if err != nil {
-		return err
-	}
-	b, err := m.svc.UpdateProject(ctx, access.GrantFrom(ctx), want, req.change())
-	if err != nil {
-		return err
-	}
-	httpx.SetETag(w, b.Version)
-	return httpx.Encode(w, http.StatusOK, toProjectResponse(b))
+	return m.updateProject(w, r, req.Version, req.change())
 }
 
 // handlePatchProject handles PATCH /api/v1/projects/{project_id} (JSON merge
 // patch: absent fields are kept, null clears).
 func (m *Module) handlePatchProject(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	req, err := httpx.Decode[patchProjectRequest](w, r, httpx.MaxBytes(maxBody))
 	if err != nil {
 		return err
 	}
-	want, err := httpx.RequireVersion(r, present(req.Version))
+	return m.updateProject(w, r, present(req.Version), req.change())
+}
+
+// updateProject is the rest of PUT and PATCH once the body is read: the
+// version the write names (body or If-Match), the change, the new book.
+func (m *Module) updateProject(w http.ResponseWriter, r *http.Request, version *int64, change projectChange) error {
+	ctx := r.Context()
+	want, err := httpx.RequireVersion(r, version)
 	if err != nil {
 		return err
 	}
-	b, err := m.svc.UpdateProject(ctx, access.GrantFrom(ctx), want, req.change())
+	b, err := m.svc.UpdateProject(ctx, access.GrantFrom(ctx), want, change)
 	if err != nil {
 		return err
 	}

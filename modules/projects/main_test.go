@@ -250,6 +250,14 @@ func refused(c testkit.Caller, least roles.Role) bool {
 	return c.Token == "" || c.Role == "" || !c.Role.AtLeast(least)
 }
 
+// membershipLockWaiters counts the sessions waiting for the membership lock
+// of the book $1 in mode $2: ExclusiveLock (access.LockMembers) or
+// ShareLock (access.Guard.Confirm).
+const membershipLockWaiters = `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+	AND mode = $2
+	AND classid::bigint = (hashtextextended('access:' || $1::uuid::text, 0) >> 32) & 4294967295
+	AND objid::bigint = hashtextextended('access:' || $1::uuid::text, 0) & 4294967295`
+
 // awaitLockWaiter returns once some session waits for a lock that the
 // query waiting (one column: how many sessions wait) counts, and fails t if
 // done is ready first: then the request it stands for never waited. It

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/projects/internal/store"
@@ -78,6 +79,20 @@ func lockProject(ctx context.Context, q *store.Queries, userID, id uuid.UUID, wi
 		return row, access.ErrNotFound
 	}
 	return row, nil
+}
+
+// lockMembership starts, in tx, a change of who may act on the book g names
+// (a member added, changed or removed; the book trashed or restored): the
+// membership lock exclusively, so that no write confirms its role until
+// the change commits (access.Guard.Confirm), and then the project row with
+// the caller's role.
+func lockMembership(ctx context.Context, tx pgx.Tx, g access.Grant, withTrash bool) (*store.Queries, store.LockProjectForMemberRow, error) {
+	if err := access.LockMembers(ctx, tx, g.ProjectID); err != nil {
+		return nil, store.LockProjectForMemberRow{}, err
+	}
+	q := store.New(tx)
+	cur, err := lockProject(ctx, q, g.UserID, g.ProjectID, withTrash)
+	return q, cur, err
 }
 
 // timeKey is the keyset cursor of the time-ordered lists.

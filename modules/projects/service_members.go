@@ -90,11 +90,7 @@ func (s *service) AddMember(ctx context.Context, g access.Grant, email string, r
 		// The membership lock serialises member changes of the book (and
 		// every write's re-check waits for it), so the count below stays
 		// true until the insert commits.
-		if err := access.LockMembers(ctx, tx, g.ProjectID); err != nil {
-			return err
-		}
-		q := store.New(tx)
-		cur, err := lockProject(ctx, q, g.UserID, g.ProjectID, false)
+		q, cur, err := lockMembership(ctx, tx, g, false)
 		if err != nil {
 			return err
 		}
@@ -130,11 +126,7 @@ func (s *service) AddMember(ctx context.Context, g access.Grant, email string, r
 func (s *service) UpdateMember(ctx context.Context, g access.Grant, memberID uuid.UUID, role roles.Role) (member, error) {
 	var mem store.ProjectMember
 	err := db.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		if err := access.LockMembers(ctx, tx, g.ProjectID); err != nil {
-			return err
-		}
-		q := store.New(tx)
-		cur, err := lockProject(ctx, q, g.UserID, g.ProjectID, false)
+		q, cur, err := lockMembership(ctx, tx, g, false)
 		if err != nil {
 			return err
 		}
@@ -167,11 +159,7 @@ func (s *service) UpdateMember(ctx context.Context, g access.Grant, memberID uui
 // else, and any member may remove themselves (leave).
 func (s *service) RemoveMember(ctx context.Context, g access.Grant, memberID uuid.UUID) error {
 	return db.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		if err := access.LockMembers(ctx, tx, g.ProjectID); err != nil {
-			return err
-		}
-		q := store.New(tx)
-		cur, err := lockProject(ctx, q, g.UserID, g.ProjectID, false)
+		q, cur, err := lockMembership(ctx, tx, g, false)
 		if err != nil {
 			return err
 		}

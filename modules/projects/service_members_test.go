@@ -72,10 +72,7 @@ func TestMembershipChangesWaitForWrites(t *testing.T) {
 				req.Token = owner.Token
 				done <- e.c.For(t).Do(req)
 			}()
-			awaitLockWaiter(t, e.pool, done, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-				AND mode = 'ExclusiveLock'
-				AND classid::bigint = (hashtextextended('access:' || $1::uuid::text, 0) >> 32) & 4294967295
-				AND objid::bigint = hashtextextended('access:' || $1::uuid::text, 0) & 4294967295`, book)
+			awaitLockWaiter(t, e.pool, done, membershipLockWaiters, book, "ExclusiveLock")
 			if err := tx.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -181,11 +181,7 @@ func (s *service) UpdateProject(ctx context.Context, g access.Grant, want expect
 // lock first.
 func (s *service) TrashProject(ctx context.Context, g access.Grant, want expect.Version) error {
 	return db.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		if err := access.LockMembers(ctx, tx, g.ProjectID); err != nil {
-			return err
-		}
-		q := store.New(tx)
-		cur, err := lockProject(ctx, q, g.UserID, g.ProjectID, false)
+		q, cur, err := lockMembership(ctx, tx, g, false)
 		if err != nil {
 			return err
 		}
@@ -208,11 +204,7 @@ func (s *service) TrashProject(ctx context.Context, g access.Grant, want expect.
 func (s *service) RestoreProject(ctx context.Context, g access.Grant) (book, error) {
 	var b book
 	err := db.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		if err := access.LockMembers(ctx, tx, g.ProjectID); err != nil {
-			return err
-		}
-		q := store.New(tx)
-		cur, err := lockProject(ctx, q, g.UserID, g.ProjectID, true)
+		q, cur, err := lockMembership(ctx, tx, g, true)
 		if err != nil {
 			return err
 		}

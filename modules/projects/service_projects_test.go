@@ -194,9 +194,7 @@ func TestWriteRecheckedAfterMembershipChange(t *testing.T) {
 			}()
 			// The PATCH has passed the route (the editor was still an editor)
 			// and waits for the membership lock.
-			awaitLockWaiter(t, e.pool, done, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-				AND classid::bigint = (hashtextextended('access:' || $1::uuid::text, 0) >> 32) & 4294967295
-				AND objid::bigint = hashtextextended('access:' || $1::uuid::text, 0) & 4294967295`, book)
+			awaitLockWaiter(t, e.pool, done, membershipLockWaiters, book, "ShareLock")
 			if _, err := tx.Exec(ctx, tc.change, book, editor.ID); err != nil {
 				t.Fatal(err)
 			}
