@@ -37,6 +37,10 @@ type backends struct {
 	embedded *redis.Embedded
 	keys     redis.Keys
 	secret   []byte
+	// accessPool is where the projects module answers role checks (see
+	// projects.Deps.AccessDB): a write re-checks its caller's role while it
+	// holds a connection of pool, so the check must not need a second one.
+	accessPool *pgxpool.Pool
 }
 
 // openDatabaseURL resolves the PostgreSQL URL, starting the embedded cluster
@@ -89,6 +93,14 @@ func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Log
 	if err != nil {
 		return err
 	}
+	// Role checks are one short query each: a quarter of the main pool is
+	// plenty, and two keep one slow check from stalling every write.
+	b.accessPool, err = db.Open(ctx, b.dbURL, db.Options{
+		MaxConns: max(2, cfg.DatabaseMaxConns/4), ApplicationName: "thebrain-access",
+	})
+	if err != nil {
+		return fmt.Errorf("THEBRAIN_DATABASE_URL (access pool): %w", err)
+	}
 	redisURL := cfg.RedisURL
 	if redisURL == "" {
 		if b.embedded, err = redis.StartEmbedded(); err != nil {
@@ -131,6 +143,9 @@ func (b *backends) Close() {
 	}
 	if b.embedded != nil {
 		b.embedded.Close()
+	}
+	if b.accessPool != nil {
+		b.accessPool.Close()
 	}
 	if b.pool != nil {
 		b.pool.Close()
@@ -183,7 +198,7 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	projectsMod := projects.New(projects.Deps{
-		Log: logger, DB: b.pool, Pages: cursors, Users: authMod, Redis: b.redis, Keys: b.keys,
+		DB: b.pool, AccessDB: b.accessPool, Cursors: cursors, Users: authMod, Redis: b.redis, Keys: b.keys,
 	})
 	// Chapters' routes and writes check roles with the projects module's
 	// Checker; authors' names come from auth.

@@ -38,9 +38,10 @@ import (
 const benchClients = 16
 
 type benchFixture struct {
-	pool    *pgxpool.Pool
-	project uuid.UUID
-	owner   uuid.UUID
+	pool       *pgxpool.Pool
+	accessPool *pgxpool.Pool
+	project    uuid.UUID
+	owner      uuid.UUID
 	// verifier is built like the server's: cached signature check, then
 	// the Redis denylist, then (every 30 s) the session in the database.
 	verifier authn.Verifier
@@ -148,7 +149,7 @@ func newBenchFixture(b *testing.B) benchFixture {
 		}
 	}
 	v, uncached, raw := productionVerifier(b, pool, owner.ID)
-	return benchFixture{pool: pool, project: id, owner: owner.ID, verifier: v, uncached: uncached, token: raw}
+	return benchFixture{pool: pool, accessPool: accessPool(b, pool), project: id, owner: owner.ID, verifier: v, uncached: uncached, token: raw}
 }
 
 // getter sends authenticated GETs over keep-alive connections and times them.
@@ -248,7 +249,7 @@ func load(b *testing.B, url, token string) {
 func apiHandler(f benchFixture, v authn.Verifier) http.Handler {
 	logger := log.New(io.Discard, "json", slog.LevelInfo)
 	mod := projects.New(projects.Deps{
-		Log: logger, DB: f.pool, Pages: page.NewCodec([]byte("bench-secret-0123456789abcdef-0123")),
+		DB: f.pool, AccessDB: f.accessPool, Cursors: page.NewCodec([]byte("bench-secret-0123456789abcdef-0123")),
 		Users: userDirectory{f.pool},
 	})
 	return server.NewHandler(server.Options{Logger: logger, Modules: []module.Module{mod}, Verifier: v})

@@ -53,6 +53,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		{"members list", []string{"project_members_project_added_idx", "projects_pkey"}},
 		{"get project", []string{"projects_pkey", "project_members_"}},
 		{"access check", []string{"projects_pkey", "project_members_"}},
+		{"restore check", []string{"projects_pkey", "project_members_"}},
 		{"count owned projects", []string{"projects_owner_updated_idx", "projects_owner_trash_idx"}},
 		{"count members", []string{"project_members_"}},
 		{"purge", []string{"projects_deleted_idx"}},

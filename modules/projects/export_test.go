@@ -82,6 +82,9 @@ func ExplainQueries(ctx context.Context, pool *pgxpool.Pool, userID, projectID u
 		{"access check", func() {
 			_, _ = q.GetProjectRole(ctx, store.GetProjectRoleParams{UserID: userID, ID: projectID})
 		}},
+		{"restore check", func() {
+			_, _ = q.GetProjectRoleWithTrash(ctx, store.GetProjectRoleWithTrashParams{UserID: userID, ID: projectID})
+		}},
 		{"count owned projects", func() {
 			_, _ = q.CountProjectsByOwner(ctx, userID)
 		}},
@@ -101,4 +104,11 @@ func ExplainQueries(ctx context.Context, pool *pgxpool.Pool, userID, projectID u
 		plans[s.name] = plan
 	}
 	return plans, nil
+}
+
+// LockBook takes, in tx, the row lock project writes and member changes
+// take (lockProject), as userID.
+func LockBook(ctx context.Context, tx pgx.Tx, userID, projectID uuid.UUID) error {
+	_, err := lockProject(ctx, store.New(tx), userID, projectID, false)
+	return err
 }

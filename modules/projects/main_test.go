@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,6 +17,7 @@ import (
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/roles"
 	"github.com/thebrain/thebrain/platform/server"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
@@ -80,7 +82,7 @@ func newEnvWith(t *testing.T, tweak func(*projects.Deps)) *env {
 	pool := testkit.Postgres(t)
 	rdb, keys := testkit.Redis(t)
 	deps := projects.Deps{
-		Log: testkit.Logger(t), DB: pool, Pages: page.NewCodec([]byte("projects-test-secret-0123456789abcdef")),
+		DB: pool, AccessDB: accessPool(t, pool), Cursors: page.NewCodec([]byte("projects-test-secret-0123456789abcdef")),
 		Users: userDirectory{pool}, Redis: rdb, Keys: keys, MemberAddsPerHour: 100_000,
 	}
 	tweak(&deps)
@@ -89,6 +91,20 @@ func newEnvWith(t *testing.T, tweak func(*projects.Deps)) *env {
 		Logger: testkit.Logger(t), Modules: []module.Module{mod}, Verifier: testkit.Verifier(t),
 	})
 	return &env{t: t, pool: pool, mod: mod, c: testkit.Server(t, h)}
+}
+
+// accessPool is a second, small pool on pool's schema for the module's
+// role checks, as cmd/thebrain opens one (see projects.Deps.AccessDB).
+func accessPool(t testing.TB, pool *pgxpool.Pool) *pgxpool.Pool {
+	t.Helper()
+	cfg := pool.Config()
+	cfg.MaxConns = 4
+	p, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("access pool: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
 }
 
 // project is the Project JSON as a client decodes it.
@@ -177,4 +193,90 @@ func path(parts ...any) string {
 		b.WriteString(fmt.Sprint(p))
 	}
 	return b.String()
+}
+
+// team is the cast of a role matrix: a book's owner, a member of each role,
+// a signed-in stranger, and (in callers) an anonymous caller.
+type team struct {
+	owner, editor, commenter, viewer, stranger testkit.TestUser
+}
+
+func (e *env) team() team {
+	e.t.Helper()
+	return team{
+		owner: e.user("owner"), editor: e.user("editor"), commenter: e.user("commenter"),
+		viewer: e.user("viewer"), stranger: e.user("stranger"),
+	}
+}
+
+// callers are the team as testkit.RunRoleMatrix runs it.
+func (tm team) callers() []testkit.Caller {
+	return []testkit.Caller{
+		{Name: "owner", Role: roles.Owner, Token: tm.owner.Token},
+		{Name: "editor", Role: roles.Editor, Token: tm.editor.Token},
+		{Name: "commenter", Role: roles.Commenter, Token: tm.commenter.Token},
+		{Name: "viewer", Role: roles.Viewer, Token: tm.viewer.Token},
+		{Name: "stranger", Token: tm.stranger.Token},
+		{Name: "anonymous"},
+	}
+}
+
+// as is the team member behind caller c (the zero user for anonymous).
+func (tm team) as(c testkit.Caller) testkit.TestUser {
+	return map[string]testkit.TestUser{
+		"owner": tm.owner, "editor": tm.editor, "commenter": tm.commenter, "viewer": tm.viewer, "stranger": tm.stranger,
+	}[c.Name]
+}
+
+// book makes a fresh book of tm's owner shared with the team's members,
+// and with others as viewers.
+func (e *env) book(t *testing.T, tm team, others ...testkit.TestUser) uuid.UUID {
+	t.Helper()
+	ec := *e
+	ec.t, ec.c = t, e.c.For(t)
+	p := ec.createProject(tm.owner.Token, "Matrix")
+	ec.addMember(tm.owner.Token, p.ID, tm.editor.Email, "editor")
+	ec.addMember(tm.owner.Token, p.ID, tm.commenter.Email, "commenter")
+	ec.addMember(tm.owner.Token, p.ID, tm.viewer.Email, "viewer")
+	for _, u := range others {
+		ec.addMember(tm.owner.Token, p.ID, u.Email, "viewer")
+	}
+	return p.ID
+}
+
+// refused reports whether RunRoleMatrix expects c to be turned away from an
+// endpoint whose least role is least.
+func refused(c testkit.Caller, least roles.Role) bool {
+	return c.Token == "" || c.Role == "" || !c.Role.AtLeast(least)
+}
+
+// membershipLockWaiters counts the sessions waiting for the membership lock
+// of the book $1 in mode $2: ExclusiveLock (access.LockMembers) or
+// ShareLock (access.Guard.Confirm).
+const membershipLockWaiters = `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+	AND mode = $2
+	AND classid::bigint = (hashtextextended('access:' || $1::uuid::text, 0) >> 32) & 4294967295
+	AND objid::bigint = hashtextextended('access:' || $1::uuid::text, 0) & 4294967295`
+
+// awaitLockWaiter returns once some session waits for a lock that the
+// query waiting (one column: how many sessions wait) counts, and fails t if
+// done is ready first: then the request it stands for never waited. It
+// polls: there is no event to wait on for another session's lock wait.
+func awaitLockWaiter[T any](t *testing.T, pool *pgxpool.Pool, done <-chan T, waiting string, args ...any) {
+	t.Helper()
+	for {
+		select {
+		case <-done:
+			t.Fatal("the request finished without waiting for the lock")
+		default:
+		}
+		var n int
+		if err := pool.QueryRow(context.Background(), waiting, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }

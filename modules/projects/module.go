@@ -1,33 +1,37 @@
-// Package projects owns books and who may work on them.
+// Package projects owns books and who may work on them, and is where roles
+// come from.
 //
 // Tables: projects, project_members (migrations 000003 and 000020). Each
 // book's word total comes from the chapters module's published view
 // book_word_totals, in the same query as the book.
 // Routes: /api/v1/projects[/{project_id}[/restore|/members[/{user_id}]]] and
-// /api/v1/trash. Other modules never read these tables: they ask Access
-// (see access.go) whether a user may act on a project. Projects in turn never
-// reads the tables of chapters or users: names and emails come through
-// UserDirectory, wired in cmd/thebrain.
+// /api/v1/trash.
+//
+// Offers: Access (exports.go), the access.Checker every module's
+// access.Guard asks for a caller's role; other modules never read these
+// tables. Asks: a UserDirectory (names and emails of accounts; the auth
+// module), wired in cmd/thebrain. Projects never reads the tables of
+// chapters or users.
 //
 // Redis: a per-owner rate limit on adding members (each add looks an email
-// up). Background work: PurgeTrash deletes trash older than TrashRetention; the
-// composition root runs it (a command or a periodic task), the module starts
-// no goroutines of its own.
+// up). Background work: PurgeTrash deletes trash older than TrashRetention;
+// `thebrain purge` runs it, the module starts no goroutines of its own.
 package projects
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/projects/internal/store"
+	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/redis"
+	"github.com/thebrain/thebrain/platform/roles"
 )
 
 // UserDirectory finds accounts by email and shows their names. Declared
@@ -44,16 +48,15 @@ type UserDirectory interface {
 
 // Deps are what the module needs from the composition root.
 type Deps struct {
-	Log *slog.Logger
-	DB  *pgxpool.Pool
-	// AccessDB is the pool role checks (Access) run on. It must not be DB:
-	// writes in every module re-check the caller's role inside their
+	DB *pgxpool.Pool
+	// AccessDB is the pool role checks (Access) run on; required, and not
+	// DB: writes in every module re-check the caller's role inside their
 	// transaction (access.Guard.Confirm), and a write holding a connection
 	// of DB while waiting for another from it could wait forever.
 	AccessDB *pgxpool.Pool
-	// Pages signs list cursors; the same codec serves every module.
-	Pages *page.Codec
-	Users UserDirectory
+	// Cursors signs list cursors; the same codec serves every module.
+	Cursors *page.Codec
+	Users   UserDirectory
 	// Redis holds the rate limit on member additions; nil disables it
 	// (tests that do not exercise it).
 	Redis *redis.Client
@@ -63,63 +66,60 @@ type Deps struct {
 	MemberAddsPerHour int
 }
 
-// DefaultMemberAddsPerHour is generous for building a team and slow for
-// anyone trying emails to learn which have accounts.
-const DefaultMemberAddsPerHour = 30
-
 // Module is the projects module.
 type Module struct {
-	log    *slog.Logger
-	db     *pgxpool.Pool
-	q      *store.Queries
-	pages  *page.Codec
-	users  UserDirectory
+	svc    *service
 	access *Access
-	adds   *addLimiter
 }
 
-// New builds the module.
+// New builds the module. It panics without d.AccessDB, or when d.AccessDB is
+// d.DB: both are wiring mistakes that would otherwise show only as a
+// deadlock under load.
 func New(d Deps) *Module {
-	log := d.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	switch {
+	case d.AccessDB == nil:
+		panic("projects: Deps.AccessDB is required (a pool of its own for role checks)")
+	case d.AccessDB == d.DB:
+		panic("projects: Deps.AccessDB must be a pool of its own, not Deps.DB")
 	}
-	q := store.New(d.DB)
-	accessDB := d.AccessDB
-	if accessDB == nil {
-		accessDB = d.DB // TODO(shape): every caller passes its own pool
-	}
+	acc := newAccess(d.AccessDB)
 	return &Module{
-		log: log, db: d.DB, q: q, pages: d.Pages, users: d.Users,
-		access: &Access{q: store.New(accessDB)},
-		adds:   newAddLimiter(d.Redis, d.Keys, d.MemberAddsPerHour),
+		access: acc,
+		svc: &service{
+			db: d.DB, q: store.New(d.DB), guard: access.NewGuard(acc), users: d.Users,
+			adds: newAddLimiter(d.Redis, d.Keys, d.MemberAddsPerHour), cursors: d.Cursors,
+		},
 	}
 }
 
 // Name is the module's stable name.
 func (m *Module) Name() string { return "projects" }
 
-// Access is the role check other modules call before touching anything
-// inside a project.
-func (m *Module) Access() *Access { return m.access }
-
 // Routes registers the module's HTTP surface under /api/v1. Every route
-// needs a signed-in user.
+// needs a signed-in user; routes of one book name the least role they need
+// (requireBook: 404 for anyone who cannot see the book, 403 below the role).
+// Where the answer also depends on the data (leaving, restoring), the
+// service decides the rest from the grant and the locked row.
 func (m *Module) Routes(r chi.Router) {
+	const project = "/projects/{" + access.ProjectParam + "}"
+	const member = project + "/members/{" + userIDParam + "}"
 	r.Group(func(r chi.Router) {
 		r.Use(authn.Require)
 		r.Get("/projects", httpx.Handle(m.handleListProjects))
 		r.Post("/projects", httpx.Handle(m.handleCreateProject))
-		r.Get("/projects/{project_id}", httpx.Handle(m.handleGetProject))
-		r.Put("/projects/{project_id}", httpx.Handle(m.handleReplaceProject))
-		r.Patch("/projects/{project_id}", httpx.Handle(m.handlePatchProject))
-		r.Delete("/projects/{project_id}", httpx.Handle(m.handleDeleteProject))
-		r.Post("/projects/{project_id}/restore", httpx.Handle(m.handleRestoreProject))
 		r.Get("/trash", httpx.Handle(m.handleListTrash))
 
-		r.Get("/projects/{project_id}/members", httpx.Handle(m.handleListMembers))
-		r.Post("/projects/{project_id}/members", httpx.Handle(m.handleAddMember))
-		r.Patch("/projects/{project_id}/members/{user_id}", httpx.Handle(m.handleUpdateMember))
-		r.Delete("/projects/{project_id}/members/{user_id}", httpx.Handle(m.handleRemoveMember))
+		r.With(m.requireBook(roles.Viewer)).Get(project, httpx.Handle(m.handleGetProject))
+		r.With(m.requireBook(roles.Editor)).Put(project, httpx.Handle(m.handleReplaceProject))
+		r.With(m.requireBook(roles.Editor)).Patch(project, httpx.Handle(m.handlePatchProject))
+		r.With(m.requireBook(roles.Owner)).Delete(project, httpx.Handle(m.handleDeleteProject))
+		// Restore reaches into the trash, where only the owner sees a book.
+		r.With(m.requireRestorable).Post(project+"/restore", httpx.Handle(m.handleRestoreProject))
+
+		r.With(m.requireBook(roles.Viewer)).Get(project+"/members", httpx.Handle(m.handleListMembers))
+		r.With(m.requireBook(roles.Owner)).Post(project+"/members", httpx.Handle(m.handleAddMember))
+		r.With(m.requireBook(roles.Owner)).Patch(member, httpx.Handle(m.handleUpdateMember))
+		// Any member may remove themselves (leave); only the owner others.
+		r.With(m.requireBook(roles.Viewer)).Delete(member, httpx.Handle(m.handleRemoveMember))
 	})
 }

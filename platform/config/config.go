@@ -89,7 +89,7 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { return dbURL(&c.DatabaseURL, v) }},
 	{Name: "THEBRAIN_POSTGRES_BIN_DIR", Default: "", Help: "directory with initdb, pg_ctl and postgres for the embedded cluster; empty searches PATH, pg_config and /usr/lib/postgresql/*/bin",
 		parse: func(c *Config, v string) error { c.PostgresBinDir = v; return nil }},
-	{Name: "THEBRAIN_DATABASE_MAX_CONNS", Default: "20", Help: "PostgreSQL pool size",
+	{Name: "THEBRAIN_DATABASE_MAX_CONNS", Default: "20", Help: "PostgreSQL pool size; role checks get a second pool of a quarter of it (at least 2)",
 		parse: func(c *Config, v string) error { return intRange(&c.DatabaseMaxConns, v, 1, 1000) }},
 	{Name: "THEBRAIN_REDIS_URL", Default: "", Help: "Redis URL; empty uses an in-process Redis-protocol server", Secret: true,
 		parse: func(c *Config, v string) error { return redisURL(&c.RedisURL, v) }},

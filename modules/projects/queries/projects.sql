@@ -38,9 +38,24 @@ LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = @user_id::uui
 WHERE p.id = @id AND p.deleted_at IS NULL
   AND (p.owner_id = @user_id::uuid OR m.user_id IS NOT NULL);
 
+-- name: GetProjectRoleWithTrash :one
+-- GetProjectRole for the one route that reaches into the trash (restore):
+-- the caller's role whether or not the book is in the trash, and whether it is.
+SELECT (CASE WHEN p.owner_id = @user_id::uuid THEN 'owner' ELSE m.role END)::text AS role,
+       (p.deleted_at IS NOT NULL)::bool AS in_trash
+FROM projects p
+LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = @user_id::uuid
+WHERE p.id = @id
+  AND (p.owner_id = @user_id::uuid OR m.user_id IS NOT NULL);
+
 -- name: LockProjectForMember :one
 -- Like GetProjectForMember but includes the trash and locks the row, so a
--- write decides on the version and role it will change.
+-- write decides on the version and role it will change. FOR NO KEY UPDATE
+-- is the lock PostgreSQL's own UPDATE of a non-key column takes: it
+-- conflicts with itself, so project writes and member changes of one book
+-- still run one at a time, but not with the FOR KEY SHARE lock a foreign key
+-- check takes, so inserting a chapter or a note into the book does not wait
+-- for them (FOR UPDATE would make it).
 SELECT p.id, p.owner_id, p.title, p.description, p.genre, p.target_word_count,
        p.version, p.deleted_at, p.created_at, p.updated_at,
        (CASE WHEN p.owner_id = @user_id::uuid THEN 'owner' ELSE m.role END)::text AS role,
@@ -49,7 +64,7 @@ FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = @user_id::uuid
 WHERE p.id = @id
   AND (p.owner_id = @user_id::uuid OR m.user_id IS NOT NULL)
-FOR UPDATE OF p;
+FOR NO KEY UPDATE OF p;
 
 -- name: UpdateProject :one
 UPDATE projects

@@ -139,6 +139,34 @@ func (q *Queries) GetProjectRole(ctx context.Context, arg GetProjectRoleParams) 
 	return role, err
 }
 
+const getProjectRoleWithTrash = `-- name: GetProjectRoleWithTrash :one
+SELECT (CASE WHEN p.owner_id = $1::uuid THEN 'owner' ELSE m.role END)::text AS role,
+       (p.deleted_at IS NOT NULL)::bool AS in_trash
+FROM projects p
+LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1::uuid
+WHERE p.id = $2
+  AND (p.owner_id = $1::uuid OR m.user_id IS NOT NULL)
+`
+
+type GetProjectRoleWithTrashParams struct {
+	UserID uuid.UUID
+	ID     uuid.UUID
+}
+
+type GetProjectRoleWithTrashRow struct {
+	Role    string
+	InTrash bool
+}
+
+// GetProjectRole for the one route that reaches into the trash (restore):
+// the caller's role whether or not the book is in the trash, and whether it is.
+func (q *Queries) GetProjectRoleWithTrash(ctx context.Context, arg GetProjectRoleWithTrashParams) (GetProjectRoleWithTrashRow, error) {
+	row := q.db.QueryRow(ctx, getProjectRoleWithTrash, arg.UserID, arg.ID)
+	var i GetProjectRoleWithTrashRow
+	err := row.Scan(&i.Role, &i.InTrash)
+	return i, err
+}
+
 const listProjectsForUser = `-- name: ListProjectsForUser :many
 SELECT u.id, u.owner_id, u.title, u.description, u.genre, u.target_word_count,
        u.version, u.created_at, u.updated_at, u.role,
@@ -314,7 +342,7 @@ FROM projects p
 LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $1::uuid
 WHERE p.id = $2
   AND (p.owner_id = $1::uuid OR m.user_id IS NOT NULL)
-FOR UPDATE OF p
+FOR NO KEY UPDATE OF p
 `
 
 type LockProjectForMemberParams struct {
@@ -338,7 +366,12 @@ type LockProjectForMemberRow struct {
 }
 
 // Like GetProjectForMember but includes the trash and locks the row, so a
-// write decides on the version and role it will change.
+// write decides on the version and role it will change. FOR NO KEY UPDATE
+// is the lock PostgreSQL's own UPDATE of a non-key column takes: it
+// conflicts with itself, so project writes and member changes of one book
+// still run one at a time, but not with the FOR KEY SHARE lock a foreign key
+// check takes, so inserting a chapter or a note into the book does not wait
+// for them (FOR UPDATE would make it).
 func (q *Queries) LockProjectForMember(ctx context.Context, arg LockProjectForMemberParams) (LockProjectForMemberRow, error) {
 	row := q.db.QueryRow(ctx, lockProjectForMember, arg.UserID, arg.ID)
 	var i LockProjectForMemberRow

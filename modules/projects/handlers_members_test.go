@@ -5,9 +5,101 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/uuid"
+
 	"github.com/thebrain/thebrain/modules/projects"
+	"github.com/thebrain/thebrain/platform/roles"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
+
+// TestMemberRoutesByRole runs each member route as every kind of caller
+// against a fresh book, as TestProjectRoutesByRole does for the book's own
+// routes.
+func TestMemberRoutesByRole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tm := e.team()
+	extra, newbie := e.user("extra"), e.user("newbie")
+	var id uuid.UUID // the current case's book; the matrix runs one caller at a time
+	fresh := func(t *testing.T, c testkit.Caller, least roles.Role) uuid.UUID {
+		id = e.book(t, tm, extra)
+		if refused(c, least) {
+			t.Cleanup(func() { e.wantUnchanged(t, tm, id, false) })
+		}
+		return id
+	}
+	owner := tm.owner.ID
+	person := func(u testkit.TestUser, role string, addedBy *uuid.UUID) member {
+		return member{UserID: u.ID, Email: u.Email, FullName: u.Email[:len(u.Email)-len("@example.test")], Role: role, AddedBy: addedBy}
+	}
+	ignoreAdded := cmpopts.IgnoreFields(member{}, "AddedAt")
+	wantMember := func(want member) func(*testing.T, testkit.Caller, *testkit.Response) {
+		return func(t *testing.T, _ testkit.Caller, resp *testkit.Response) {
+			var got member
+			resp.JSON(t, &got)
+			if d := cmp.Diff(want, got, ignoreAdded); d != "" {
+				t.Errorf("body (-want +got):\n%s", d)
+			}
+		}
+	}
+	testkit.RunRoleMatrix(t, e.c, tm.callers(), []testkit.RoleCase{
+		{Name: "list members", Least: roles.Viewer, OK: http.StatusOK,
+			Request: func(t *testing.T, c testkit.Caller) testkit.Request {
+				return testkit.Request{Method: "GET", Path: path("projects", fresh(t, c, roles.Viewer), "members")}
+			},
+			Check: func(t *testing.T, _ testkit.Caller, resp *testkit.Response) {
+				var got pageOf[member]
+				resp.JSON(t, &got)
+				want := pageOf[member]{Items: []member{
+					person(tm.owner, "owner", nil), person(tm.editor, "editor", &owner), person(tm.commenter, "commenter", &owner),
+					person(tm.viewer, "viewer", &owner), person(extra, "viewer", &owner),
+				}}
+				if d := cmp.Diff(want, got, ignoreAdded); d != "" {
+					t.Errorf("members (-want +got):\n%s", d)
+				}
+			}},
+		{Name: "add member", Least: roles.Owner, OK: http.StatusCreated, Check: wantMember(person(newbie, "viewer", &owner)),
+			Request: func(t *testing.T, c testkit.Caller) testkit.Request {
+				return testkit.Request{Method: "POST", Path: path("projects", fresh(t, c, roles.Owner), "members"),
+					Body: map[string]any{"email": newbie.Email, "role": "viewer"}}
+			}},
+		{Name: "change a member's role", Least: roles.Owner, OK: http.StatusOK, Check: wantMember(person(extra, "editor", &owner)),
+			Request: func(t *testing.T, c testkit.Caller) testkit.Request {
+				return testkit.Request{Method: "PATCH", Path: path("projects", fresh(t, c, roles.Owner), "members", extra.ID),
+					Body: map[string]any{"role": "editor"}}
+			}},
+		{Name: "remove a member", Least: roles.Owner, OK: http.StatusNoContent,
+			Request: func(t *testing.T, c testkit.Caller) testkit.Request {
+				return testkit.Request{Method: "DELETE", Path: path("projects", fresh(t, c, roles.Owner), "members", extra.ID)}
+			},
+			Check: func(t *testing.T, _ testkit.Caller, _ *testkit.Response) {
+				testkit.WantProblem(t, e.c.For(t).Get(path("projects", id), extra.Token), http.StatusNotFound, "not-found")
+			}},
+	})
+
+	// Leaving is removing oneself: every member may, the owner may not
+	// (409: delete the book instead).
+	t.Run("leave", func(t *testing.T) {
+		want := map[string]int{"owner": 409, "editor": 204, "commenter": 204, "viewer": 204, "stranger": 404, "anonymous": 401}
+		for _, c := range tm.callers() {
+			t.Run(c.Name, func(t *testing.T) {
+				id := fresh(t, c, roles.Viewer)
+				if c.Name == "owner" {
+					t.Cleanup(func() { e.wantUnchanged(t, tm, id, false) })
+				}
+				resp := e.c.For(t).Do(testkit.Request{Method: "DELETE", Path: path("projects", id, "members", tm.as(c).ID), Token: c.Token})
+				testkit.WantStatus(t, resp, want[c.Name])
+				if want[c.Name] == http.StatusNoContent {
+					testkit.WantProblem(t, e.c.For(t).Get(path("projects", id), c.Token), http.StatusNotFound, "not-found")
+				} else {
+					resp.Problem(t)
+				}
+			})
+		}
+	})
+}
 
 func TestMembers(t *testing.T) {
 	t.Parallel()
@@ -159,38 +251,6 @@ func TestMembersPerProjectLimit(t *testing.T) {
 	if len(list.Items) != 51 || list.NextCursor != "" {
 		t.Fatalf("%d members listed (next %q), want 51", len(list.Items), list.NextCursor)
 	}
-}
-
-// Adding members looks emails up, so it is rate limited per owner (in
-// Redis): a user cannot make a project and test addresses in bulk.
-func TestMemberAddRateLimit(t *testing.T) {
-	t.Parallel()
-	e := newEnvWith(t, func(d *projects.Deps) { d.MemberAddsPerHour = 3 })
-	alice, bob, mallory := e.user("alice"), e.user("bob"), e.user("mallory")
-	p := e.createProject(alice.Token, "Limited")
-	members := path("projects", p.ID, "members")
-
-	// Requests refused before the lookup (not the owner, invalid body) do
-	// not spend the owner's allowance.
-	testkit.WantProblem(t, e.c.Send(http.MethodPost, members, mallory.Token, map[string]any{"email": bob.Email, "role": "viewer"}), http.StatusNotFound, "not-found")
-	testkit.WantProblem(t, e.c.Send(http.MethodPost, members, alice.Token, map[string]any{"email": bob.Email, "role": "boss"}), http.StatusBadRequest, "validation")
-
-	testkit.WantProblem(t, e.c.Send(http.MethodPost, members, alice.Token, map[string]any{"email": "a@example.test", "role": "viewer"}), http.StatusNotFound, "not-found")
-	testkit.WantProblem(t, e.c.Send(http.MethodPost, members, alice.Token, map[string]any{"email": "b@example.test", "role": "viewer"}), http.StatusNotFound, "not-found")
-	e.addMember(alice.Token, p.ID, bob.Email, "viewer")
-	resp := e.c.Send(http.MethodPost, members, alice.Token, map[string]any{"email": mallory.Email, "role": "viewer"})
-	testkit.WantProblem(t, resp, http.StatusTooManyRequests, "rate-limited")
-	if resp.Header.Get("Retry-After") == "" {
-		t.Error("429 without Retry-After")
-	}
-	// Nothing was added by the refused request; other owners are unaffected.
-	var n int
-	_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM project_members WHERE project_id = $1`, p.ID).Scan(&n)
-	if n != 1 {
-		t.Fatalf("%d members, want 1", n)
-	}
-	mine := e.createProject(mallory.Token, "Mallory's")
-	e.addMember(mallory.Token, mine.ID, bob.Email, "viewer")
 }
 
 // Without the user directory (the auth module) members cannot be added,

@@ -3,81 +3,57 @@ package projects_test
 import (
 	"context"
 	"net/http"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/thebrain/thebrain/modules/projects"
+	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
 
-func TestTrashAndRestore(t *testing.T) {
+// Two authors saving from the same version: exactly one wins, the other is
+// told, and the loser's change is not silently applied.
+func TestConcurrentPatchesOneWins(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	alice, bob := e.user("alice"), e.user("bob")
-	p := e.createProject(alice.Token, "Moving house")
+	p := e.createProject(alice.Token, "Shared")
 	e.addMember(alice.Token, p.ID, bob.Email, "editor")
-	e.addChapter(p.ID, 123, false)
-	url := path("projects", p.ID)
 
-	testkit.WantStatus(t, e.c.Send(http.MethodDelete, url, alice.Token, nil), http.StatusNoContent)
-
-	// Gone for everyone, including through the access check.
-	for _, tok := range []string{alice.Token, bob.Token} {
-		testkit.WantProblem(t, e.c.Get(url, tok), http.StatusNotFound, "not-found")
-		testkit.WantProblem(t, e.c.Get(url+"/members", tok), http.StatusNotFound, "not-found")
-		testkit.WantProblem(t, e.c.Send(http.MethodPatch, url, tok, map[string]any{"title": "x", "version": 2}), http.StatusNotFound, "not-found")
+	const writers = 8
+	statuses := make([]int, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			tok := alice.Token
+			if i%2 == 1 {
+				tok = bob.Token
+			}
+			resp := e.c.Send(http.MethodPatch, path("projects", p.ID), tok, map[string]any{"genre": "g" + string(rune('a'+i)), "version": 1})
+			statuses[i] = resp.StatusCode
+		})
 	}
-	if _, err := e.mod.Access().Require(context.Background(), alice.ID, p.ID, projects.RoleViewer); err == nil {
-		t.Error("Access.Require allowed a trashed project")
+	wg.Wait()
+	ok, stale := 0, 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusOK:
+			ok++
+		case http.StatusPreconditionFailed:
+			stale++
+		default:
+			t.Errorf("unexpected status %d", s)
+		}
 	}
-	testkit.WantProblem(t, e.c.Send(http.MethodDelete, url, alice.Token, nil), http.StatusNotFound, "not-found")
-
-	// Only the owner sees it in the trash.
-	var trash pageOf[project]
-	resp := e.c.Get("/api/v1/trash", alice.Token)
-	testkit.WantStatus(t, resp, http.StatusOK)
-	resp.JSON(t, &trash)
-	if len(trash.Items) != 1 || trash.Items[0].ID != p.ID || trash.Items[0].WordCount != 123 || trash.Items[0].Version != 2 {
-		t.Fatalf("trash = %+v", trash.Items)
+	if ok != 1 || stale != writers-1 {
+		t.Fatalf("%d succeeded and %d were stale, want 1 and %d", ok, stale, writers-1)
 	}
-	deleted, err1 := time.Parse(time.RFC3339Nano, trash.Items[0].DeletedAt)
-	purge, err2 := time.Parse(time.RFC3339Nano, trash.Items[0].PurgeAfter)
-	if err1 != nil || err2 != nil || purge.Sub(deleted) != projects.TrashRetention {
-		t.Errorf("deleted_at %q, purge_after %q: want 30 days apart", trash.Items[0].DeletedAt, trash.Items[0].PurgeAfter)
+	_, got := e.getProject(alice.Token, p.ID)
+	if got.Version != 2 {
+		t.Fatalf("version = %d, want 2", got.Version)
 	}
-	resp = e.c.Get("/api/v1/trash", bob.Token)
-	trash = pageOf[project]{}
-	resp.JSON(t, &trash)
-	if len(trash.Items) != 0 {
-		t.Fatalf("bob's trash shows alice's project: %s", resp.Body)
-	}
-	var list pageOf[project]
-	e.c.Get("/api/v1/projects", alice.Token).JSON(t, &list)
-	if len(list.Items) != 0 {
-		t.Fatalf("a trashed project is listed: %+v", list.Items)
-	}
-
-	// A member of the trashed project cannot restore it or learn it exists.
-	testkit.WantProblem(t, e.c.Send(http.MethodPost, url+"/restore", bob.Token, nil), http.StatusNotFound, "not-found")
-
-	resp = e.c.Send(http.MethodPost, url+"/restore", alice.Token, nil)
-	testkit.WantStatus(t, resp, http.StatusOK)
-	var restored project
-	resp.JSON(t, &restored)
-	if restored.Version != 3 || restored.Title != "Moving house" || restored.WordCount != 123 || resp.Header.Get("ETag") != `"3"` {
-		t.Fatalf("restored = %+v, ETag %q", restored, resp.Header.Get("ETag"))
-	}
-	// Membership survives the trash.
-	resp, got := e.getProject(bob.Token, p.ID)
-	testkit.WantStatus(t, resp, http.StatusOK)
-	if got.Role != "editor" {
-		t.Errorf("bob's role after restore = %q", got.Role)
-	}
-	// Restoring a live project is a conflict for the owner, forbidden for members.
-	testkit.WantProblem(t, e.c.Send(http.MethodPost, url+"/restore", alice.Token, nil), http.StatusConflict, "conflict")
-	testkit.WantProblem(t, e.c.Send(http.MethodPost, url+"/restore", bob.Token, nil), http.StatusForbidden, "forbidden")
 }
 
 func TestRestoreWindowAndPurge(t *testing.T) {
@@ -173,5 +149,67 @@ func TestPurgeTrashInBatches(t *testing.T) {
 	_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM projects`).Scan(&left)
 	if left != 1 {
 		t.Fatalf("%d projects left, want 1", left)
+	}
+}
+
+// TestWriteRecheckedAfterMembershipChange: an editor's PATCH that passed the
+// route's role check while the owner was changing their membership commits
+// nothing once the change has committed: the write re-checks the role under
+// the membership lock as the first step of its transaction.
+func TestWriteRecheckedAfterMembershipChange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, editor := e.user("owner"), e.user("editor")
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		change string // on project_members: $1 the project, $2 the editor
+		status int
+		slug   string
+	}{
+		{"removed", `DELETE FROM project_members WHERE project_id = $1 AND user_id = $2`, http.StatusNotFound, "not-found"},
+		{"made a viewer", `UPDATE project_members SET role = 'viewer' WHERE project_id = $1 AND user_id = $2`, http.StatusForbidden, "forbidden"},
+	}
+	books := make([]uuid.UUID, len(cases))
+	for i := range cases {
+		books[i] = e.createProject(owner.Token, "Contested").ID
+		e.addMember(owner.Token, books[i], editor.Email, "editor")
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			book := books[i]
+			// The owner's member change, as the module makes it: the
+			// membership lock first.
+			tx, err := e.pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if err := access.LockMembers(ctx, tx, book); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan *testkit.Response, 1)
+			go func() {
+				done <- e.c.For(t).Send(http.MethodPatch, path("projects", book), editor.Token, map[string]any{"title": "Mine now", "version": 1})
+			}()
+			// The PATCH has passed the route (the editor was still an editor)
+			// and waits for the membership lock.
+			awaitLockWaiter(t, e.pool, done, membershipLockWaiters, book, "ShareLock")
+			if _, err := tx.Exec(ctx, tc.change, book, editor.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			testkit.WantProblem(t, <-done, tc.status, tc.slug)
+			var title string
+			var version int
+			if err := e.pool.QueryRow(ctx, `SELECT title, version FROM projects WHERE id = $1`, book).Scan(&title, &version); err != nil {
+				t.Fatal(err)
+			}
+			if title != "Contested" || version != 1 {
+				t.Errorf("the refused write committed: title %q, version %d", title, version)
+			}
+		})
 	}
 }

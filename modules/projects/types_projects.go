@@ -11,24 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/thebrain/thebrain/platform/apperr"
-	"github.com/thebrain/thebrain/platform/db"
-)
-
-// Limits, documented in docs/limits.md and docs/openapi.yaml.
-const (
-	MaxTitleLen          = 200
-	MaxDescriptionLen    = 5000
-	MaxGenreLen          = 100
-	MaxTargetWordCount   = 10_000_000
-	MaxEmailLen          = 320
-	MaxProjectsPerOwner  = 1000 // live and trashed together
-	MaxMembersPerProject = 50   // besides the owner
-	// TrashRetention is how long a deleted project can be restored; PurgeTrash
-	// removes it for good after that.
-	TrashRetention = db.TrashRetention
-	// maxBody caps project and member request bodies: the largest valid one
-	// (a 5,000-character description, 4 bytes a character at worst) is ~21 KB.
-	maxBody = 64 << 10
 )
 
 // optional is a JSON merge-patch field: absent (Set false), null (Null
@@ -49,12 +31,11 @@ func (o *optional[T]) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &o.Value)
 }
 
-// projectFields are the editable fields after validation.
-type projectFields struct {
-	Title           string
-	Description     string
-	Genre           string
-	TargetWordCount *int32
+func present[T any](o optional[T]) *T {
+	if !o.Set || o.Null {
+		return nil
+	}
+	return &o.Value
 }
 
 // createProjectRequest is the body of POST /projects.
@@ -95,6 +76,12 @@ func (req *replaceProjectRequest) Validate() error {
 	return apperr.Validation(p)
 }
 
+// change replaces every editable field.
+func (req *replaceProjectRequest) change() projectChange {
+	f := toFields(req.Title, req.Description, req.Genre, req.TargetWordCount)
+	return projectChange{Title: &f.Title, Description: &f.Description, Genre: &f.Genre, SetTarget: true, TargetWordCount: f.TargetWordCount}
+}
+
 // patchProjectRequest is the body of PATCH /projects/{id} with JSON merge
 // patch semantics: an absent field is kept, null clears it (description and
 // genre become empty, target_word_count null); title cannot be cleared.
@@ -121,32 +108,28 @@ func (req *patchProjectRequest) Validate() error {
 	return apperr.Validation(p)
 }
 
-// apply merges the patch into cur.
-func (req *patchProjectRequest) apply(cur projectFields) projectFields {
-	if req.Title.Set && !req.Title.Null {
-		cur.Title = strings.TrimSpace(req.Title.Value)
+// change is the merge patch as a change of the current fields.
+func (req *patchProjectRequest) change() projectChange {
+	var c projectChange
+	if t := present(req.Title); t != nil {
+		s := strings.TrimSpace(*t)
+		c.Title = &s
 	}
 	if req.Description.Set {
-		cur.Description = req.Description.Value // "" when null
+		c.Description = &req.Description.Value // "" when null
 	}
 	if req.Genre.Set {
-		cur.Genre = strings.TrimSpace(req.Genre.Value)
+		s := strings.TrimSpace(req.Genre.Value) // "" when null
+		c.Genre = &s
 	}
 	if req.TargetWordCount.Set {
-		cur.TargetWordCount = nil
-		if !req.TargetWordCount.Null {
-			v := int32(req.TargetWordCount.Value)
-			cur.TargetWordCount = &v
+		c.SetTarget = true
+		if v := present(req.TargetWordCount); v != nil {
+			n := int32(*v)
+			c.TargetWordCount = &n
 		}
 	}
-	return cur
-}
-
-func present[T any](o optional[T]) *T {
-	if !o.Set || o.Null {
-		return nil
-	}
-	return &o.Value
+	return c
 }
 
 // checkFields validates whichever editable fields are given; a missing title
@@ -224,6 +207,14 @@ type projectResponse struct {
 	UpdatedAt       time.Time `json:"updated_at"`
 }
 
+func toProjectResponse(b book) projectResponse {
+	return projectResponse{
+		ID: b.ID, Title: b.Title, Description: b.Description, Genre: b.Genre,
+		TargetWordCount: b.TargetWordCount, WordCount: b.Words, Role: string(b.Role), Version: b.Version,
+		CreatedAt: b.CreatedAt.UTC(), UpdatedAt: b.UpdatedAt.UTC(),
+	}
+}
+
 // trashedProjectResponse is a project in GET /trash.
 type trashedProjectResponse struct {
 	projectResponse
@@ -232,56 +223,8 @@ type trashedProjectResponse struct {
 	PurgeAfter time.Time `json:"purge_after"`
 }
 
-// addMemberRequest is the body of POST /projects/{id}/members.
-type addMemberRequest struct {
-	Email *string `json:"email"`
-	Role  *string `json:"role"`
-}
-
-func (req *addMemberRequest) Validate() error {
-	p := map[string]string{}
-	switch {
-	case req.Email == nil || strings.TrimSpace(*req.Email) == "":
-		p["email"] = "is required"
-	case utf8.RuneCountInString(*req.Email) > MaxEmailLen:
-		p["email"] = "must be at most " + strconv.Itoa(MaxEmailLen) + " characters"
-	case strings.ContainsFunc(*req.Email, unicode.IsControl):
-		p["email"] = "must not contain control characters"
-	}
-	checkMemberRole(p, req.Role)
-	return apperr.Validation(p)
-}
-
-// updateMemberRequest is the body of PATCH /projects/{id}/members/{user_id}.
-type updateMemberRequest struct {
-	Role *string `json:"role"`
-}
-
-func (req *updateMemberRequest) Validate() error {
-	p := map[string]string{}
-	checkMemberRole(p, req.Role)
-	return apperr.Validation(p)
-}
-
-func checkMemberRole(p map[string]string, role *string) {
-	switch {
-	case role == nil:
-		p["role"] = "is required"
-	case *role == RoleOwner:
-		p["role"] = "a project has exactly one owner; members are editor, commenter or viewer"
-	case *role != RoleEditor && *role != RoleCommenter && *role != RoleViewer:
-		p["role"] = "must be one of editor, commenter, viewer"
-	}
-}
-
-// memberResponse is one entry of a project's member list. Email and name are
-// empty for an account that has since been disabled or deleted.
-type memberResponse struct {
-	UserID    uuid.UUID  `json:"user_id"`
-	Email     string     `json:"email"`
-	FullName  string     `json:"full_name"`
-	Role      string     `json:"role"`
-	AddedBy   *uuid.UUID `json:"added_by"`
-	AddedAt   time.Time  `json:"added_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+// toTrashedProjectResponse maps a book of the trash (DeletedAt set).
+func toTrashedProjectResponse(b book) trashedProjectResponse {
+	deleted := b.DeletedAt.UTC()
+	return trashedProjectResponse{projectResponse: toProjectResponse(b), DeletedAt: deleted, PurgeAfter: deleted.Add(TrashRetention)}
 }
