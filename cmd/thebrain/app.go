@@ -200,15 +200,16 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	projectsMod := projects.New(projects.Deps{
 		DB: b.pool, AccessDB: b.accessPool, Cursors: cursors, Users: authMod, Redis: b.redis, Keys: b.keys,
 	})
-	// Chapters' routes and writes check roles with the projects module's
-	// Checker; authors' names come from auth.
+	// One guard for every module: routes and writes check roles with the
+	// projects module's Checker.
+	guard := access.NewGuard(projectsMod.Access())
+	// Authors' names come from auth.
 	chaptersMod := chapters.New(chapters.Deps{
-		Log: logger, DB: b.pool, Guard: access.NewGuard(projectsMod.Access()), Users: authMod, Cursors: cursors,
+		Log: logger, DB: b.pool, Guard: guard, Users: authMod, Cursors: cursors,
 	})
-	// Research checks roles on its routes and again in its writes, and asks
-	// chapters whether a note's chapter exists.
+	// Research asks chapters whether a note's chapter exists.
 	researchMod := research.New(research.Deps{
-		DB: b.pool, Guard: access.NewGuard(projectsMod.Access()), Cursors: cursors, Chapters: chaptersMod,
+		DB: b.pool, Guard: guard, Cursors: cursors, Chapters: chaptersMod,
 	})
 	return &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod}, nil
 }

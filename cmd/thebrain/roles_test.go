@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/thebrain/thebrain/platform/roles"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
 
@@ -74,7 +75,7 @@ func TestRolesAcrossModules(t *testing.T) {
 				switch {
 				case who == "stranger":
 					testkit.WantProblem(t, resp, http.StatusNotFound, "not-found")
-				case testkit.RoleRank[who] >= testkit.RoleRank[a.min]:
+				case roles.Role(who).AtLeast(roles.Role(a.min)):
 					testkit.WantStatus(t, resp, a.ok)
 				default:
 					testkit.WantProblem(t, resp, http.StatusForbidden, "forbidden")

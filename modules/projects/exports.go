@@ -18,15 +18,10 @@ import (
 // on a pool of its own (Deps.AccessDB), because Guard.Confirm asks it while
 // the caller holds a transaction of the main pool.
 type Access struct {
-	q     *store.Queries
-	guard *access.Guard
+	q *store.Queries
 }
 
-func newAccess(pool *pgxpool.Pool) *Access {
-	a := &Access{q: store.New(pool)}
-	a.guard = access.NewGuard(a)
-	return a
-}
+func newAccess(pool *pgxpool.Pool) *Access { return &Access{q: store.New(pool)} }
 
 // Access returns the module's access.Checker.
 func (m *Module) Access() *Access { return m.access }
@@ -43,14 +38,4 @@ func (a *Access) Role(ctx context.Context, userID, projectID uuid.UUID) (roles.R
 		return "", fmt.Errorf("get project role: %w", err)
 	}
 	return roles.Role(role), nil
-}
-
-// Require returns the caller's role in the project when it is at least min:
-// access.Guard.Check over Role, with plain strings.
-//
-// Deprecated: ask an access.Guard built on this Checker (route middleware
-// Require, or Check); Require goes once no module calls it.
-func (a *Access) Require(ctx context.Context, userID, projectID uuid.UUID, min string) (string, error) {
-	g, err := a.guard.Check(ctx, userID, projectID, roles.Role(min))
-	return string(g.Role), err
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/thebrain/thebrain/platform/roles"
 )
 
-// TestAccess checks the module's access.Checker (Role) and the deprecated
-// Require over it for every kind of caller and every least role.
+// TestAccess checks the module's access.Checker (Role), and an access.Guard
+// over it, for every kind of caller and every least role.
 func TestAccess(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -28,7 +28,7 @@ func TestAccess(t *testing.T) {
 	e.addMember(owner.Token, trashed.ID, editor.Email, "editor")
 	e.exec(`UPDATE projects SET deleted_at = now() WHERE id = $1`, trashed.ID)
 	acc := e.mod.Access()
-	var _ access.Checker = acc
+	guard := access.NewGuard(acc)
 	ctx := context.Background()
 
 	cases := []struct {
@@ -63,19 +63,19 @@ func TestAccess(t *testing.T) {
 		for _, min := range roles.All {
 			t.Run(tc.name+" needs "+string(min), func(t *testing.T) {
 				t.Parallel()
-				role, err := acc.Require(ctx, tc.user, tc.project, string(min))
+				g, err := guard.Check(ctx, tc.user, tc.project, min)
 				switch {
 				case tc.role == "":
 					if !apperr.Is(err, apperr.NotFound) || apperr.As(err).Detail != "project not found" {
-						t.Fatalf("Require = %q, %v; want NotFound \"project not found\"", role, err)
+						t.Fatalf("Check = %+v, %v; want NotFound \"project not found\"", g, err)
 					}
 				case tc.role.AtLeast(min):
-					if err != nil || role != string(tc.role) {
-						t.Fatalf("Require = %q, %v; want %q", role, err, tc.role)
+					if err != nil || g.Role != tc.role {
+						t.Fatalf("Check = %+v, %v; want %q", g, err, tc.role)
 					}
 				default:
 					if !apperr.Is(err, apperr.Forbidden) {
-						t.Fatalf("Require = %q, %v; want Forbidden", role, err)
+						t.Fatalf("Check = %+v, %v; want Forbidden", g, err)
 					}
 				}
 			})
@@ -83,9 +83,9 @@ func TestAccess(t *testing.T) {
 	}
 	t.Run("unknown minimum role is a programming error", func(t *testing.T) {
 		t.Parallel()
-		_, err := acc.Require(ctx, owner.ID, p.ID, "admin")
+		_, err := guard.Check(ctx, owner.ID, p.ID, "admin")
 		if err == nil || apperr.KindOf(err) != apperr.Internal || !strings.Contains(err.Error(), "admin") {
-			t.Fatalf("Require(admin) = %v, want an internal error", err)
+			t.Fatalf("Check(admin) = %v, want an internal error", err)
 		}
 	})
 }
