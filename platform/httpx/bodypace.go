@@ -136,7 +136,8 @@ func (b *pacedBody) Read(p []byte) (int, error) {
 	b.waited += time.Since(start)
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = fmt.Errorf("%w: %d bytes in %s of waiting: %w", ErrBodyTooSlow, b.n, b.waited.Round(time.Millisecond), err)
+			// Not wrapping the net error: it names the client's address.
+			err = fmt.Errorf("%w: %d bytes in %s of waiting", ErrBodyTooSlow, b.n, b.waited.Round(time.Millisecond))
 		}
 		b.done = err
 	}
