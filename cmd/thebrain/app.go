@@ -20,6 +20,7 @@ import (
 	"github.com/thebrain/thebrain/modules/research"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/localpg"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
@@ -207,6 +208,7 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 		Verifier:       a.auth.Verifier(), // revocation-aware: logout bites on every route at once
 		CORSOrigins:    cfg.CORSOrigins,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
+		BodyPace:       httpx.BodyPace{MinRate: cfg.BodyMinRate, Grace: cfg.BodyGrace},
 		RequestTimeout: cfg.RequestTimeout,
 		HSTS:           cfg.Env == "production",
 		Checks: map[string]server.Check{

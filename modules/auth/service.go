@@ -47,11 +47,9 @@ func (m *Module) meta(r *http.Request) requestMeta {
 	return requestMeta{ipBucket: bucket(m.ips.addr(r)), userAgent: ua}
 }
 
-// signup creates the account and its first session.
+// signup creates the account and its first session. The per-IP limit was
+// spent before the body was read (limitIPBeforeBody).
 func (m *Module) signup(ctx context.Context, req signupRequest, meta requestMeta) (tokenResponse, error) {
-	if err := m.limit.allowIP(ctx, "signup", meta.ipBucket); err != nil {
-		return tokenResponse{}, err
-	}
 	if p := passwordProblem(req.Password, req.canonical, m.hash.algo == "bcrypt"); p != "" {
 		return tokenResponse{}, apperr.Field("password", p)
 	}
@@ -82,12 +80,10 @@ func (m *Module) signup(ctx context.Context, req signupRequest, meta requestMeta
 }
 
 // login checks the credentials. Limits come first (no hashing for a locked
-// account or a flooding IP); the hasher runs exactly once on every path that
-// gets past them, against a dummy hash when the account does not exist.
+// account or a flooding IP: the per-IP limit was spent before the body was
+// read, in limitIPBeforeBody); the hasher runs exactly once on every path
+// that gets past them, against a dummy hash when the account does not exist.
 func (m *Module) login(ctx context.Context, req loginRequest, meta requestMeta) (tokenResponse, error) {
-	if err := m.limit.allowIP(ctx, "login", meta.ipBucket); err != nil {
-		return tokenResponse{}, err
-	}
 	_, canonical, problem := canonicalEmail(req.Email)
 	if problem != "" {
 		canonical = strings.ToLower(strings.TrimSpace(req.Email)) // still throttled and hashed like any other miss

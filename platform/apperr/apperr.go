@@ -33,6 +33,8 @@ const (
 	RateLimited
 	Unavailable
 	Timeout
+	// RequestTimeout: the client sent its request body too slowly (408).
+	RequestTimeout
 )
 
 var kindNames = [...]string{
@@ -49,6 +51,7 @@ var kindNames = [...]string{
 	RateLimited:        "rate_limited",
 	Unavailable:        "unavailable",
 	Timeout:            "timeout",
+	RequestTimeout:     "request_timeout",
 }
 
 func (k Kind) String() string {

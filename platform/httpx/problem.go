@@ -36,6 +36,7 @@ var kinds = map[apperr.Kind]kindInfo{
 	apperr.RateLimited:        {http.StatusTooManyRequests, "rate-limited", "Too many requests"},
 	apperr.Unavailable:        {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	apperr.Timeout:            {http.StatusGatewayTimeout, "timeout", "The request took too long"},
+	apperr.RequestTimeout:     {http.StatusRequestTimeout, "request-timeout", "The request body arrived too slowly"},
 }
 
 // slugTitles gives specific problem types their own fixed title.
@@ -64,6 +65,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	ae := apperr.As(err)
 	if ae.Kind == apperr.Internal {
 		switch {
+		case errors.Is(err, ErrBodyTooSlow): // a body read outside Decode
+			ae = bodyTooSlow(err)
 		case errors.Is(err, context.DeadlineExceeded):
 			ae = apperr.Wrap(apperr.Timeout, "the request did not finish in time", err)
 		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
@@ -90,6 +93,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if ae.Kind == apperr.Internal {
 		p.Detail = "An unexpected error occurred. Quote the request_id when reporting it."
+	}
+	if ae.Kind == apperr.RequestTimeout {
+		// The rest of the body may still come: it must not be read as the
+		// next request.
+		w.Header().Set("Connection", "close")
 	}
 	if ae.RetryAfter > 0 {
 		secs := int(ae.RetryAfter.Seconds() + 0.999)
