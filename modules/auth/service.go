@@ -112,6 +112,14 @@ func (m *Module) login(ctx context.Context, req loginRequest, meta requestMeta) 
 		stored = "" // refused like a wrong password, after the same work
 	}
 	ok, rehash, err := m.hash.Verify(ctx, stored, pw)
+	failure := ""
+	if errors.Is(err, errResetRequired) {
+		// A wrong password to the client, after the same work (the dummy
+		// hash): the answer says nothing about the account. The operator
+		// learns from the log and the audit trail that it needs a reset.
+		m.log.WarnContext(ctx, "stored password hash refused", slog.String("user_id", u.ID.String()), slog.String("error", err.Error()))
+		ok, err, failure = false, nil, errResetRequired.Error()
+	}
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -123,7 +131,7 @@ func (m *Module) login(ctx context.Context, req loginRequest, meta requestMeta) 
 		if found {
 			uid = &u.ID
 		}
-		m.audit(ctx, "login_failed", uid, nil, canonical, meta, "")
+		m.audit(ctx, "login_failed", uid, nil, canonical, meta, failure)
 		return tokenResponse{}, errBadCredentials
 	}
 	if err := m.limit.succeeded(ctx, canonical); err != nil {
@@ -179,6 +187,13 @@ func (m *Module) changePassword(ctx context.Context, userID, sessionID uuid.UUID
 		return apperr.Field("new_password", p)
 	}
 	ok, _, err := m.hash.Verify(ctx, u.PasswordHash, normalizePassword(req.CurrentPassword))
+	if errors.Is(err, errResetRequired) {
+		// The caller is signed in as this user, so saying so leaks nothing;
+		// a "wrong password" would send them round in circles.
+		m.log.WarnContext(ctx, "stored password hash refused", slog.String("user_id", u.ID.String()), slog.String("error", err.Error()))
+		m.audit(ctx, "login_failed", &u.ID, &sessionID, u.EmailCanonical, meta, "password change: "+errResetRequired.Error())
+		return apperr.Wrap(apperr.Conflict, "the stored password cannot be checked; it must be reset", err)
+	}
 	if err != nil {
 		return err
 	}
