@@ -27,8 +27,15 @@ func classify(err error) *apperr.Error {
 	if !IsUnavailable(err) {
 		return nil
 	}
-	return &apperr.Error{Kind: apperr.Unavailable, Detail: "the database is not answering; try again shortly",
-		RetryAfter: unavailableRetry, Err: err}
+	// A bare network error may come from another backend's client (Redis):
+	// name the database only when pgx says it is the database.
+	detail := "a backend the server needs is not answering; try again shortly"
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	if errors.As(err, &pe) || errors.As(err, &ce) || errors.Is(err, pgconn.ErrConnClosed) {
+		detail = "the database is not answering; try again shortly"
+	}
+	return &apperr.Error{Kind: apperr.Unavailable, Detail: detail, RetryAfter: unavailableRetry, Err: err}
 }
 
 // IsUnavailable reports whether err means the database could not be reached
