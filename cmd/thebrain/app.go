@@ -118,7 +118,7 @@ func (b *backends) openPool(ctx context.Context, cfg config.Config, logger *slog
 		}
 	}
 	var err error
-	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns}); err != nil {
+	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns, AcquireTimeout: cfg.DatabaseAcquireTimeout}); err != nil {
 		return fmt.Errorf("THEBRAIN_DATABASE_URL: %w", err)
 	}
 	return nil

@@ -28,8 +28,11 @@ type Config struct {
 	DatabaseURL      string // empty: start the embedded PostgreSQL cluster
 	PostgresBinDir   string // where the embedded cluster's binaries are; empty: search
 	DatabaseMaxConns int32
-	RedisURL         string // empty: use the in-process Redis-protocol server
-	RedisPrefix      string
+	// DatabaseAcquireTimeout bounds a request's wait for a pooled
+	// connection (503 unavailable after it).
+	DatabaseAcquireTimeout time.Duration
+	RedisURL               string // empty: use the in-process Redis-protocol server
+	RedisPrefix            string
 
 	// SecretKey derives keys for tamper-checked values such as cursors. When
 	// empty, a key is generated once and kept in DataDir.
@@ -96,6 +99,8 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { c.PostgresBinDir = v; return nil }},
 	{Name: "THEBRAIN_DATABASE_MAX_CONNS", Default: "20", Help: "PostgreSQL pool size",
 		parse: func(c *Config, v string) error { return intRange(&c.DatabaseMaxConns, v, 1, 1000) }},
+	{Name: "THEBRAIN_DATABASE_ACQUIRE_TIMEOUT", Default: "5s", Help: "longest wait for a free PostgreSQL connection; past it the request answers 503 unavailable",
+		parse: func(c *Config, v string) error { return duration(&c.DatabaseAcquireTimeout, v) }},
 	{Name: "THEBRAIN_REDIS_URL", Default: "", Help: "Redis URL; empty uses an in-process Redis-protocol server", Secret: true,
 		parse: func(c *Config, v string) error { return redisURL(&c.RedisURL, v) }},
 	{Name: "THEBRAIN_REDIS_PREFIX", Default: "thebrain:", Help: "namespace prepended to every Redis key",
@@ -189,6 +194,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("auto_migrate", c.AutoMigrate),
 		slog.String("database_url", MaskURL(c.DatabaseURL)),
 		slog.Int("database_max_conns", int(c.DatabaseMaxConns)),
+		slog.Duration("database_acquire_timeout", c.DatabaseAcquireTimeout),
 		slog.String("postgres_bin_dir", c.PostgresBinDir),
 		slog.String("redis_url", MaskURL(c.RedisURL)),
 		slog.String("redis_prefix", c.RedisPrefix),

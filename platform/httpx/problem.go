@@ -9,12 +9,18 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/thebrain/thebrain/platform/apperr"
 )
 
 // ProblemBase prefixes every problem type URI; docs/problems.md lists them.
 const ProblemBase = "https://api.thebrain.app/problems/"
+
+// DefaultRetryAfter is the Retry-After of a 503 unavailable whose error
+// names no wait of its own: every 503 tells clients when to come back, so
+// they back off instead of hammering a backend that is down.
+const DefaultRetryAfter = time.Second
 
 type kindInfo struct {
 	status int
@@ -99,8 +105,12 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		// next request.
 		w.Header().Set("Connection", "close")
 	}
-	if ae.RetryAfter > 0 {
-		secs := int(ae.RetryAfter.Seconds() + 0.999)
+	retry := ae.RetryAfter
+	if ae.Kind == apperr.Unavailable && retry <= 0 {
+		retry = DefaultRetryAfter
+	}
+	if retry > 0 {
+		secs := int(retry.Seconds() + 0.999)
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	}
 	recordError(ctx, info.status, err, ae.Kind.String())
