@@ -4,7 +4,7 @@ GO    ?= go
 SQLC_VERSION := v1.31.1
 SQLC  := $(shell $(GO) env GOPATH)/bin/sqlc
 
-.PHONY: run test test-short bench generate check-generated fmt vet check build migrate-up tools
+.PHONY: run test test-short soak bench generate check-generated fmt vet check build migrate-up tools
 
 run: ## start the API server with embedded defaults
 	$(GO) run ./cmd/thebrain serve
@@ -14,6 +14,9 @@ test: ## the whole suite, with the race detector
 
 test-short: ## the whole suite without the race detector, for a quick loop
 	$(GO) test -count=1 ./...
+
+soak: ## fault-injection and flood runs at full size (minutes, not seconds; numbers go to docs/reliability.md)
+	$(GO) test -tags soak -run 'Soak' -count=1 -v -timeout 45m ./cmd/thebrain/
 
 bench: ## platform and module benchmarks (numbers go to docs/perf.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./platform/... ./modules/...

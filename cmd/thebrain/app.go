@@ -21,6 +21,7 @@ import (
 	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/localpg"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
@@ -96,7 +97,7 @@ func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Log
 	// Role checks are one short query each: a quarter of the main pool is
 	// plenty, and two keep one slow check from stalling every write.
 	b.accessPool, err = db.Open(ctx, b.dbURL, db.Options{
-		MaxConns: max(2, cfg.DatabaseMaxConns/4), ApplicationName: "thebrain-access",
+		MaxConns: max(2, cfg.DatabaseMaxConns/4), ApplicationName: "thebrain-access", AcquireTimeout: cfg.DatabaseAcquireTimeout,
 	})
 	if err != nil {
 		return fmt.Errorf("THEBRAIN_DATABASE_URL (access pool): %w", err)
@@ -130,7 +131,7 @@ func (b *backends) openPool(ctx context.Context, cfg config.Config, logger *slog
 		}
 	}
 	var err error
-	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns}); err != nil {
+	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns, AcquireTimeout: cfg.DatabaseAcquireTimeout}); err != nil {
 		return fmt.Errorf("THEBRAIN_DATABASE_URL: %w", err)
 	}
 	return nil
@@ -228,6 +229,7 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 		Verifier:       a.auth.Verifier(), // revocation-aware: logout bites on every route at once
 		CORSOrigins:    cfg.CORSOrigins,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
+		BodyPace:       httpx.BodyPace{MinRate: cfg.BodyMinRate, Grace: cfg.BodyGrace},
 		RequestTimeout: cfg.RequestTimeout,
 		HSTS:           cfg.Env == "production",
 		Checks: map[string]server.Check{

@@ -20,7 +20,12 @@ import (
 	"github.com/thebrain/thebrain/platform/testkit"
 )
 
-func TestMain(m *testing.M) { testkit.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" { // a part in a connection-cap test
+		os.Exit(runChild())
+	}
+	testkit.Main(m)
+}
 
 func envMap(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/thebrain/thebrain/platform/config"
+	"github.com/thebrain/thebrain/platform/connlimit"
 )
 
 // serve runs the HTTP API until ctx is cancelled, then drains in-flight
@@ -27,6 +28,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	cfg.MaxConns = connCap(ctx, cfg, b, logger)
 	fctx, stopFollowing := context.WithCancel(ctx)
 	defer stopFollowing()
 	a.follow(fctx)
@@ -38,11 +40,52 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	return serveHTTP(ctx, ln, h, cfg, logger)
 }
 
+// connCap resolves THEBRAIN_MAX_CONNS: the configured cap, or one derived
+// from the file limit that leaves room for the database pool, the Redis pool
+// (twice with the in-process Redis, which holds the other ends too) and
+// connlimit.ReserveFiles more. It logs the file limit and the outcome; 0
+// means no cap (no file limit and none configured).
+func connCap(ctx context.Context, cfg config.Config, b *backends, logger *slog.Logger) int64 {
+	files, limited := connlimit.FileLimit()
+	redisPool := b.redis.Options().PoolSize
+	if b.embedded != nil {
+		redisPool *= 2
+	}
+	reserved := int(cfg.DatabaseMaxConns) + redisPool + connlimit.ReserveFiles
+	attrs := []slog.Attr{slog.Int("reserved_files", reserved)}
+	if limited {
+		attrs = append(attrs, slog.Uint64("file_limit", files))
+	} else {
+		attrs = append(attrs, slog.String("file_limit", "none"))
+	}
+	n, source := cfg.MaxConns, "THEBRAIN_MAX_CONNS"
+	if n == 0 && limited {
+		n, source = int64(connlimit.Derive(files, reserved)), "file limit"
+	}
+	attrs = append(attrs, slog.Int64("max_conns", n), slog.String("source", source))
+	switch {
+	case limited && uint64(n)+uint64(reserved) > files:
+		logger.LogAttrs(ctx, slog.LevelWarn, "connection limit leaves too few files for the database and Redis: raise the file limit (ulimit -n) or lower THEBRAIN_MAX_CONNS", attrs...)
+	case n == 0:
+		logger.LogAttrs(ctx, slog.LevelInfo, "connection limit: none (no file limit; set THEBRAIN_MAX_CONNS to cap)", attrs...)
+	default:
+		logger.LogAttrs(ctx, slog.LevelInfo, "connection limit", attrs...)
+	}
+	return n
+}
+
 // serveHTTP serves h on ln until ctx is done, then stops accepting and
-// gives in-flight requests cfg.ShutdownTimeout to finish.
+// gives in-flight requests cfg.ShutdownTimeout to finish. cfg.MaxConns,
+// when positive, caps the connections held at once.
 func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, cfg config.Config, logger *slog.Logger) error {
+	var connState func(net.Conn, http.ConnState)
+	if cfg.MaxConns > 0 {
+		lim := connlimit.New(int(cfg.MaxConns), logger)
+		ln, connState = lim.Listener(ln), lim.ConnState
+	}
 	srv := &http.Server{
 		Handler:           h,
+		ConnState:         connState,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,

@@ -64,12 +64,26 @@ func (m *Module) checkCookieCSRF(r *http.Request) error {
 	return errBadOrigin
 }
 
-func (m *Module) writeTokens(w http.ResponseWriter, status int, resp tokenResponse) error {
+// fromBrowser reports whether r comes from a browser: browsers send Origin
+// on every POST, native clients send none.
+func fromBrowser(r *http.Request) bool {
+	return r.Header.Get("Origin") != ""
+}
+
+// writeTokens answers signup, login and refresh, and sets the refresh
+// cookie. With cookieOnly (browsers, and every refresh that came as the
+// cookie) the body leaves the refresh token out: there, script on an
+// allowed origin could read a 30-day credential that the HttpOnly cookie
+// keeps from it. Native clients get it in the body for their keychain.
+func (m *Module) writeTokens(w http.ResponseWriter, status int, resp tokenResponse, cookieOnly bool) error {
 	maxAge := int(resp.RefreshExpires.Sub(m.now()).Seconds())
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName, Value: resp.RefreshToken, Path: cookiePath, MaxAge: max(maxAge, 1),
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode,
 	})
+	if cookieOnly {
+		resp.RefreshToken = "" // omitted from the JSON
+	}
 	return httpx.Encode(w, status, resp)
 }
 
@@ -90,7 +104,7 @@ func (m *Module) handleSignup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return m.writeTokens(w, http.StatusCreated, resp)
+	return m.writeTokens(w, http.StatusCreated, resp, fromBrowser(r))
 }
 
 // handleLogin handles POST /api/v1/auth/login.
@@ -106,13 +120,14 @@ func (m *Module) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return m.writeTokens(w, http.StatusOK, resp)
+	return m.writeTokens(w, http.StatusOK, resp, fromBrowser(r))
 }
 
 // handleRefresh handles POST /api/v1/auth/refresh. Native apps send the
 // token in the body; browsers rely on the cookie and pass the CSRF checks.
 func (m *Module) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 	var raw string
+	fromCookie := false
 	if r.ContentLength != 0 {
 		req, err := httpx.Decode[refreshRequest](w, r, httpx.MaxBytes(maxBody))
 		if err != nil {
@@ -132,7 +147,7 @@ func (m *Module) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 		if err := m.checkCookieCSRF(r); err != nil {
 			return err
 		}
-		raw = c.Value
+		raw, fromCookie = c.Value, true
 	}
 	resp, err := m.refresh(r.Context(), raw, m.meta(r))
 	if err != nil {
@@ -141,7 +156,7 @@ func (m *Module) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return m.writeTokens(w, http.StatusOK, resp)
+	return m.writeTokens(w, http.StatusOK, resp, fromCookie || fromBrowser(r))
 }
 
 // handleLogout handles POST /api/v1/auth/logout?scope=local|others|global.

@@ -210,8 +210,8 @@ func (m *Module) Verifier() authn.Verifier { return m.verifier }
 // Routes implements module.Module.
 func (m *Module) Routes(r chi.Router) {
 	r.Route("/auth", func(r chi.Router) {
-		r.Post("/signup", httpx.Handle(m.handleSignup))
-		r.Post("/login", httpx.Handle(m.handleLogin))
+		r.With(m.limitIPBeforeBody("signup")).Post("/signup", httpx.Handle(m.handleSignup))
+		r.With(m.limitIPBeforeBody("login")).Post("/login", httpx.Handle(m.handleLogin))
 		r.Post("/refresh", httpx.Handle(m.handleRefresh))
 		r.Group(func(r chi.Router) {
 			r.Use(authn.Require)

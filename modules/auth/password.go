@@ -42,11 +42,21 @@ const (
 	argonKeyLen  = 32
 	// argon2Version is the algorithm version we write and accept (0x13).
 	argon2Version = 19
-	// Stored hashes with more than this are refused (see parseArgon2): 16x
-	// the memory and 16x the passes of the OWASP defaults.
-	maxStoredArgonMemory = 16 * 19 * 1024
-	maxStoredArgonTime   = 32
+	// storedCostFactor bounds what a stored hash may make a login cost,
+	// relative to the configured parameters: an argon2id work area and its
+	// work (area x passes) at most 4x, a bcrypt cost at most 2 more (4x the
+	// rounds). That leaves room for hashes made with somewhat stronger
+	// settings, while a damaged or planted row cannot make one login take
+	// 256x the work or a pool slot hold hundreds of MiB.
+	storedCostFactor  = 4
+	storedBcryptExtra = 2
 )
+
+// errResetRequired marks a stored hash the hasher refuses to check: beyond
+// the cost limits above, or unreadable. Verify has then done the dummy hash
+// (the work of a normal login) and reports no match; the account cannot
+// sign in until its password is reset.
+var errResetRequired = errors.New("password reset required")
 
 // hasher hashes and verifies passwords in a bounded pool: at most `slots`
 // hashes run at once, so a login storm queues logins instead of taking every
@@ -58,14 +68,21 @@ type hasher struct {
 	algo   string // "argon2id" or "bcrypt"
 	argon  Argon2Params
 	bcrypt int
+	// area is the work area the configured argon2id parameters need, in
+	// bytes; slots give back anything larger after the hash that grew them.
+	area int
 	// slots holds one argon2id work area per pool slot: taking one is
 	// taking the slot, and its 19 MiB are reused instead of reallocated.
+	// It is zeroed after every hash (docs/perf.md, "Clearing the work area").
 	slots chan *argon2id.Memory
 	// rest is how long a hash sleeps after each burst, as a fraction of the
 	// burst: 1 means a slot computes at most half the time, 0 no pacing.
 	rest  float64
 	dummy string // a hash with the current parameters, for unknown users
 	calls atomic.Int64
+	// work counts the argon2id work done, in KiB of work area times passes,
+	// so tests can tell a refused hash from one computed and dropped.
+	work atomic.Int64
 }
 
 // newHasher returns a hasher for algo with a pool of workers slots (0 picks
@@ -75,7 +92,8 @@ func newHasher(algo string, argon Argon2Params, bcryptCost, workers int, duty fl
 	if workers <= 0 {
 		workers = max(1, runtime.GOMAXPROCS(0)-1)
 	}
-	h := &hasher{algo: algo, argon: argon, bcrypt: bcryptCost, slots: make(chan *argon2id.Memory, workers), rest: (1 - duty) / duty}
+	h := &hasher{algo: algo, argon: argon, bcrypt: bcryptCost, slots: make(chan *argon2id.Memory, workers), rest: (1 - duty) / duty,
+		area: argon2id.Params{Memory: argon.Memory, Threads: argon.Threads}.AreaSize()}
 	for range workers {
 		h.slots <- new(argon2id.Memory)
 	}
@@ -138,9 +156,18 @@ func (h *hasher) pacer(ctx context.Context) func() error {
 	}
 }
 
-// argon2Key runs argon2id in the slot's work area, paced.
+// argon2Key runs argon2id in the slot's work area, paced, then zeroes the
+// area, and drops it if it is larger than the configured parameters need
+// (a stored hash with stronger ones grew it).
 func (h *hasher) argon2Key(ctx context.Context, m *argon2id.Memory, pw, salt []byte, p Argon2Params, keyLen int) ([]byte, error) {
-	key, err := m.Key(pw, salt, argon2id.Params{Memory: p.Memory, Time: p.Time, Threads: p.Threads, KeyLen: uint32(keyLen)}, h.pacer(ctx))
+	ap := argon2id.Params{Memory: p.Memory, Time: p.Time, Threads: p.Threads, KeyLen: uint32(keyLen)}
+	h.work.Add(int64(ap.AreaSize()/1024) * int64(p.Time))
+	key, err := m.Key(pw, salt, ap, h.pacer(ctx))
+	// Wiped even when the request is gone: paced, but never abandoned.
+	m.Wipe(h.pacer(context.WithoutCancel(ctx)))
+	if m.Size() > h.area {
+		m.Release()
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, errBusy(err)
@@ -177,9 +204,11 @@ func (h *hasher) Hash(ctx context.Context, password string) (string, error) {
 }
 
 // Verify reports whether password matches encoded, and whether encoded is
-// weaker than (or different from) what Hash would produce now. An empty or
-// unusable encoded hash is checked against the dummy so the time spent is
-// the same as for a real account.
+// weaker than what Hash would produce now. An empty or unknown encoded hash
+// is checked against the dummy so the time spent is the same as for a real
+// account. So is one the hasher refuses (too costly or unreadable, see
+// checkStored); Verify then reports no match and an errResetRequired that
+// says why.
 func (h *hasher) Verify(ctx context.Context, encoded, password string) (ok, rehash bool, err error) {
 	m, err := h.acquire(ctx)
 	if err != nil {
@@ -187,10 +216,19 @@ func (h *hasher) Verify(ctx context.Context, encoded, password string) (ok, reha
 	}
 	defer h.release(m)
 	h.calls.Add(1)
-	real := true
-	if !strings.HasPrefix(encoded, "$argon2id$") && !strings.HasPrefix(encoded, "$2") {
-		encoded, real = h.dummy, false
+	refused := h.checkStored(encoded)
+	if refused != nil || !strings.HasPrefix(encoded, "$argon2id$") && !strings.HasPrefix(encoded, "$2") {
+		// The same work as for a real account, and never a match.
+		if _, _, err := h.compare(ctx, m, h.dummy, password); err != nil {
+			return false, false, err
+		}
+		return false, false, refused
 	}
+	return h.compare(ctx, m, encoded, password)
+}
+
+// compare checks password against a readable encoded hash in the slot m.
+func (h *hasher) compare(ctx context.Context, m *argon2id.Memory, encoded, password string) (ok, rehash bool, err error) {
 	if strings.HasPrefix(encoded, "$2") {
 		if len(password) > bcryptMaxBytes {
 			// Compare would silently look at the first 72 bytes only.
@@ -200,11 +238,11 @@ func (h *hasher) Verify(ctx context.Context, encoded, password string) (ok, reha
 		ok = bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password)) == nil
 		cost, _ := bcrypt.Cost([]byte(encoded))
 		rehash = h.algo != "bcrypt" || cost < h.bcrypt
-		return ok && real, rehash, nil
+		return ok, rehash, nil
 	}
 	p, salt, key, err := parseArgon2(encoded)
 	if err != nil {
-		return false, false, fmt.Errorf("stored password hash: %w", err)
+		return false, false, fmt.Errorf("password hash: %w", err) // unreachable: checkStored parsed it
 	}
 	got, err := h.argon2Key(ctx, m, []byte(password), salt, p, len(key))
 	if err != nil {
@@ -212,7 +250,36 @@ func (h *hasher) Verify(ctx context.Context, encoded, password string) (ok, reha
 	}
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	rehash = h.algo != "argon2id" || p.Memory < h.argon.Memory || p.Time < h.argon.Time || p.Threads < h.argon.Threads
-	return ok && real, rehash, nil
+	return ok, rehash, nil
+}
+
+// checkStored returns an errResetRequired for a stored hash that must not be
+// checked: an argon2id or bcrypt hash that is unreadable, or that asks for
+// more than storedCostFactor times the configured work. Anything else is
+// nil, including strings that are no hash at all (no password).
+func (h *hasher) checkStored(encoded string) error {
+	switch {
+	case strings.HasPrefix(encoded, "$argon2id$"):
+		p, _, _, err := parseArgon2(encoded)
+		if err != nil {
+			return fmt.Errorf("%w: stored argon2id hash: %w", errResetRequired, err)
+		}
+		area := argon2id.Params{Memory: p.Memory, Threads: p.Threads}.AreaSize()
+		limit := storedCostFactor * h.area
+		if area > limit || uint64(area)*uint64(p.Time) > uint64(limit)*uint64(h.argon.Time) {
+			return fmt.Errorf("%w: stored argon2id hash m=%d,t=%d,p=%d costs more than %dx the configured m=%d,t=%d,p=%d",
+				errResetRequired, p.Memory, p.Time, p.Threads, storedCostFactor, h.argon.Memory, h.argon.Time, h.argon.Threads)
+		}
+	case strings.HasPrefix(encoded, "$2"):
+		cost, err := bcrypt.Cost([]byte(encoded))
+		if err != nil {
+			return fmt.Errorf("%w: stored bcrypt hash: %w", errResetRequired, err)
+		}
+		if cost > h.bcrypt+storedBcryptExtra {
+			return fmt.Errorf("%w: stored bcrypt cost %d is above the limit %d", errResetRequired, cost, h.bcrypt+storedBcryptExtra)
+		}
+	}
+	return nil
 }
 
 // parseArgon2 reads the PHC string "$argon2id$v=19$m=..,t=..,p=..$salt$key".
@@ -242,13 +309,8 @@ func parseArgon2(s string) (Argon2Params, []byte, []byte, error) {
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(key) < 16 || p.Memory == 0 || p.Time == 0 || p.Threads == 0 {
-		return p, nil, nil, errors.New("bad argon2id salt or key")
-	}
-	// A pool slot keeps the largest work area it ever needed: a damaged row
-	// must not make it hold gigabytes, nor one login take minutes.
-	if p.Memory > maxStoredArgonMemory || p.Time > maxStoredArgonTime || len(key) > 1024 || len(salt) > 1024 {
-		return p, nil, nil, errors.New("argon2id parameters beyond what this server accepts")
+	if err1 != nil || err2 != nil || len(key) < 16 || len(key) > 1024 || len(salt) > 1024 || p.Memory == 0 || p.Time == 0 || p.Threads == 0 {
+		return p, nil, nil, errors.New("bad argon2id parameters, salt or key")
 	}
 	return p, salt, key, nil
 }

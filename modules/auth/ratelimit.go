@@ -16,6 +16,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/redis"
 )
 
@@ -64,6 +65,33 @@ func (l *limiter) allowIP(ctx context.Context, action, bucket string) error {
 		return rateLimited(res.RetryAfter)
 	}
 	return nil
+}
+
+// limitIPBeforeBody spends one attempt of action from the caller's per-IP
+// bucket as soon as the headers are in, before the body is read: a flood of
+// slow bodies from one address is answered 429 at once, and its connections
+// are closed, instead of each being held while its body trickles in.
+// Requests refused on their headers alone (a foreign Origin, a wrong content
+// type, a declared body over the cap) are refused first and, as before, not
+// counted. A malformed body is read after the limit, so it now counts.
+func (m *Module) limitIPBeforeBody(action string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return httpx.Handle(func(w http.ResponseWriter, r *http.Request) error {
+			err := m.checkOrigin(r)
+			if err == nil {
+				err = httpx.CheckJSONHeaders(r, maxBody)
+			}
+			if err == nil {
+				err = m.limit.allowIP(r.Context(), action, bucket(m.ips.addr(r)))
+			}
+			if err != nil {
+				httpx.SkipBody(w)
+				return err
+			}
+			next.ServeHTTP(w, r)
+			return nil
+		})
+	}
 }
 
 func (l *limiter) accountKey(kind, canonical string) string {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -143,4 +144,32 @@ func TestClientIP(t *testing.T) {
 	if got := bucket(clientIPs{}.addr(r)); got != "2001:db8:aa:bb::/64" {
 		t.Fatalf("lambda sourceIp bucket = %s", got)
 	}
+}
+
+// TestIPRateLimitCountsEachAttemptOnce: the per-IP limit of login runs
+// before the body is read (so a flood of slow bodies gets 429 at once), yet
+// it counts what it counted when it ran after decoding: requests refused on
+// their headers (a foreign Origin, a wrong content type, a declared body
+// over the cap) spend nothing, and each real attempt spends exactly one.
+func TestIPRateLimitCountsEachAttemptOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *Options) { o.IPRatePerMinute, o.IPBurst = 3, 3 })
+	login := "/api/v1/auth/login"
+	creds := map[string]string{"email": uniqueEmail("once"), "password": goodPassword}
+	for range 4 {
+		testkit.WantProblem(t, e.c.Do(testkit.Request{Method: http.MethodPost, Path: login, Body: creds,
+			Header: http.Header{"Origin": {"https://evil.example"}}}), http.StatusForbidden, "forbidden")
+		testkit.WantProblem(t, e.c.Do(testkit.Request{Method: http.MethodPost, Path: login, Body: `{}`,
+			Header: http.Header{"Content-Type": {"text/plain"}}}), http.StatusUnsupportedMediaType, "unsupported-media-type")
+		testkit.WantProblem(t, e.c.Do(testkit.Request{Method: http.MethodPost, Path: login,
+			Body: map[string]string{"email": "a@example.com", "password": strings.Repeat("p", maxBody)}}), http.StatusRequestEntityTooLarge, "too-large")
+	}
+	for i := range 3 {
+		if r := e.c.Send(http.MethodPost, login, "", creds); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d of a burst of 3: status %d, want 401", i+1, r.StatusCode)
+		}
+	}
+	wantRetryAfter(t, e.c.Send(http.MethodPost, login, "", creds))
+	// Signup has a bucket of its own.
+	testkit.WantStatus(t, e.c.Send(http.MethodPost, "/api/v1/auth/signup", "", map[string]string{"email": uniqueEmail("own"), "password": goodPassword}), http.StatusCreated)
 }

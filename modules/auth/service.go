@@ -47,11 +47,9 @@ func (m *Module) meta(r *http.Request) requestMeta {
 	return requestMeta{ipBucket: bucket(m.ips.addr(r)), userAgent: ua}
 }
 
-// signup creates the account and its first session.
+// signup creates the account and its first session. The per-IP limit was
+// spent before the body was read (limitIPBeforeBody).
 func (m *Module) signup(ctx context.Context, req signupRequest, meta requestMeta) (tokenResponse, error) {
-	if err := m.limit.allowIP(ctx, "signup", meta.ipBucket); err != nil {
-		return tokenResponse{}, err
-	}
 	if p := passwordProblem(req.Password, req.canonical, m.hash.algo == "bcrypt"); p != "" {
 		return tokenResponse{}, apperr.Field("password", p)
 	}
@@ -82,12 +80,10 @@ func (m *Module) signup(ctx context.Context, req signupRequest, meta requestMeta
 }
 
 // login checks the credentials. Limits come first (no hashing for a locked
-// account or a flooding IP); the hasher runs exactly once on every path that
-// gets past them, against a dummy hash when the account does not exist.
+// account or a flooding IP: the per-IP limit was spent before the body was
+// read, in limitIPBeforeBody); the hasher runs exactly once on every path
+// that gets past them, against a dummy hash when the account does not exist.
 func (m *Module) login(ctx context.Context, req loginRequest, meta requestMeta) (tokenResponse, error) {
-	if err := m.limit.allowIP(ctx, "login", meta.ipBucket); err != nil {
-		return tokenResponse{}, err
-	}
 	_, canonical, problem := canonicalEmail(req.Email)
 	if problem != "" {
 		canonical = strings.ToLower(strings.TrimSpace(req.Email)) // still throttled and hashed like any other miss
@@ -112,6 +108,14 @@ func (m *Module) login(ctx context.Context, req loginRequest, meta requestMeta) 
 		stored = "" // refused like a wrong password, after the same work
 	}
 	ok, rehash, err := m.hash.Verify(ctx, stored, pw)
+	failure := ""
+	if errors.Is(err, errResetRequired) {
+		// A wrong password to the client, after the same work (the dummy
+		// hash): the answer says nothing about the account. The operator
+		// learns from the log and the audit trail that it needs a reset.
+		m.log.WarnContext(ctx, "stored password hash refused", slog.String("user_id", u.ID.String()), slog.String("error", err.Error()))
+		ok, err, failure = false, nil, errResetRequired.Error()
+	}
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -123,7 +127,7 @@ func (m *Module) login(ctx context.Context, req loginRequest, meta requestMeta) 
 		if found {
 			uid = &u.ID
 		}
-		m.audit(ctx, "login_failed", uid, nil, canonical, meta, "")
+		m.audit(ctx, "login_failed", uid, nil, canonical, meta, failure)
 		return tokenResponse{}, errBadCredentials
 	}
 	if err := m.limit.succeeded(ctx, canonical); err != nil {
@@ -179,6 +183,13 @@ func (m *Module) changePassword(ctx context.Context, userID, sessionID uuid.UUID
 		return apperr.Field("new_password", p)
 	}
 	ok, _, err := m.hash.Verify(ctx, u.PasswordHash, normalizePassword(req.CurrentPassword))
+	if errors.Is(err, errResetRequired) {
+		// The caller is signed in as this user, so saying so leaks nothing;
+		// a "wrong password" would send them round in circles.
+		m.log.WarnContext(ctx, "stored password hash refused", slog.String("user_id", u.ID.String()), slog.String("error", err.Error()))
+		m.audit(ctx, "login_failed", &u.ID, &sessionID, u.EmailCanonical, meta, "password change: "+errResetRequired.Error())
+		return apperr.Wrap(apperr.Conflict, "the stored password cannot be checked; it must be reset", err)
+	}
 	if err != nil {
 		return err
 	}

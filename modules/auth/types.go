@@ -89,12 +89,14 @@ func (req *changePasswordRequest) Validate() error {
 	return apperr.Validation(p)
 }
 
-// tokenResponse is the answer of signup, login and refresh.
+// tokenResponse is the answer of signup, login and refresh. Browsers get it
+// without RefreshToken (see writeTokens); the grace reply stored in Redis
+// always keeps it.
 type tokenResponse struct {
 	AccessToken  string       `json:"access_token"`
 	TokenType    string       `json:"token_type"`
 	ExpiresIn    int          `json:"expires_in"`
-	RefreshToken string       `json:"refresh_token"`
+	RefreshToken string       `json:"refresh_token,omitempty"`
 	User         userResponse `json:"user"`
 	// RefreshExpires is when the session's absolute lifetime ends (cookie
 	// Max-Age); kept in the grace reply so a replay sets the same cookie.

@@ -1,6 +1,7 @@
 // Package apperr is the application's one error type. Services return an
 // *Error for every outcome a client can act on; anything else is an internal
-// failure whose cause is logged and never shown. The package imports nothing
+// failure whose cause is logged and never shown, unless a registered
+// Classifier knows it (a database outage is Unavailable, not Internal). The package imports nothing
 // from the project and nothing from net/http: the HTTP layer maps Kinds to
 // statuses.
 package apperr
@@ -33,6 +34,8 @@ const (
 	RateLimited
 	Unavailable
 	Timeout
+	// RequestTimeout: the client sent its request body too slowly (408).
+	RequestTimeout
 )
 
 var kindNames = [...]string{
@@ -49,6 +52,7 @@ var kindNames = [...]string{
 	RateLimited:        "rate_limited",
 	Unavailable:        "unavailable",
 	Timeout:            "timeout",
+	RequestTimeout:     "request_timeout",
 }
 
 func (k Kind) String() string {
@@ -107,8 +111,9 @@ func (e *Error) Error() string {
 // Unwrap returns the internal cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// As returns err as an *Error. Any other error is reported as Internal with
-// the original as its cause, so callers can always render the result.
+// As returns err as an *Error. A foreign error is given to the registered
+// classifiers; one none of them knows is reported as Internal with the
+// original as its cause, so callers can always render the result.
 func As(err error) *Error {
 	if err == nil {
 		return nil
@@ -117,23 +122,41 @@ func As(err error) *Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	for _, c := range classifiers {
+		if ae := c(err); ae != nil {
+			return ae
+		}
+	}
 	return &Error{Kind: Internal, Err: err}
 }
 
-// KindOf reports err's Kind (Internal for foreign errors, and for nil).
+// KindOf reports err's Kind as As sees it (Internal for unknown foreign
+// errors, and for nil).
 func KindOf(err error) Kind {
-	var ae *Error
-	if errors.As(err, &ae) {
-		return ae.Kind
+	if err == nil {
+		return Internal
 	}
-	return Internal
+	return As(err).Kind
 }
 
-// Is reports whether err is an application error of kind k.
+// Is reports whether err is, or is classified as, an application error of
+// kind k.
 func Is(err error, k Kind) bool {
-	var ae *Error
-	return errors.As(err, &ae) && ae.Kind == k
+	return err != nil && As(err).Kind == k
 }
+
+// A Classifier recognises foreign errors that still have a kind, such as a
+// backend's "not answering" errors (Unavailable), wherever they surface and
+// however they were wrapped. It returns nil for errors it does not know;
+// the *Error it returns keeps err as its cause.
+type Classifier func(err error) *Error
+
+var classifiers []Classifier
+
+// RegisterClassifier adds c to the classifiers As consults. The package that
+// owns a backend's client registers one from its init function (platform/db
+// does for PostgreSQL): registering is not safe concurrently with As.
+func RegisterClassifier(c Classifier) { classifiers = append(classifiers, c) }
 
 // New returns an error of kind k with a client-safe detail.
 func New(k Kind, detail string) *Error { return &Error{Kind: k, Detail: detail} }

@@ -28,8 +28,11 @@ type Config struct {
 	DatabaseURL      string // empty: start the embedded PostgreSQL cluster
 	PostgresBinDir   string // where the embedded cluster's binaries are; empty: search
 	DatabaseMaxConns int32
-	RedisURL         string // empty: use the in-process Redis-protocol server
-	RedisPrefix      string
+	// DatabaseAcquireTimeout bounds a request's wait for a pooled
+	// connection (503 unavailable after it).
+	DatabaseAcquireTimeout time.Duration
+	RedisURL               string // empty: use the in-process Redis-protocol server
+	RedisPrefix            string
 
 	// SecretKey derives keys for tamper-checked values such as cursors. When
 	// empty, a key is generated once and kept in DataDir.
@@ -37,10 +40,15 @@ type Config struct {
 
 	CORSOrigins       []string
 	MaxBodyBytes      int64
+	BodyMinRate       int64         // bytes per second a request body must keep up with on average
+	BodyGrace         time.Duration // wait allowed for a body on top of its size / BodyMinRate
 	RequestTimeout    time.Duration
 	ReadHeaderTimeout time.Duration
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
+	// MaxConns caps the connections serve holds at once; 0 derives the cap
+	// from the process's file limit.
+	MaxConns int64
 
 	// Auth. JWTKeys sign access tokens (the first) and verify them (all,
 	// for rotation); empty in development generates a key in DataDir.
@@ -91,6 +99,8 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { c.PostgresBinDir = v; return nil }},
 	{Name: "THEBRAIN_DATABASE_MAX_CONNS", Default: "20", Help: "PostgreSQL pool size; role checks get a second pool of a quarter of it (at least 2)",
 		parse: func(c *Config, v string) error { return intRange(&c.DatabaseMaxConns, v, 1, 1000) }},
+	{Name: "THEBRAIN_DATABASE_ACQUIRE_TIMEOUT", Default: "5s", Help: "longest wait for a free PostgreSQL connection; past it the request answers 503 unavailable",
+		parse: func(c *Config, v string) error { return duration(&c.DatabaseAcquireTimeout, v) }},
 	{Name: "THEBRAIN_REDIS_URL", Default: "", Help: "Redis URL; empty uses an in-process Redis-protocol server", Secret: true,
 		parse: func(c *Config, v string) error { return redisURL(&c.RedisURL, v) }},
 	{Name: "THEBRAIN_REDIS_PREFIX", Default: "thebrain:", Help: "namespace prepended to every Redis key",
@@ -101,12 +111,18 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { return origins(&c.CORSOrigins, v) }},
 	{Name: "THEBRAIN_MAX_BODY_BYTES", Default: "4194304", Help: "server-wide request body cap in bytes (routes cap lower: 1 MiB by default, chapter content 3 MiB)",
 		parse: func(c *Config, v string) error { return intRange(&c.MaxBodyBytes, v, 1024, 1<<30) }},
-	{Name: "THEBRAIN_REQUEST_TIMEOUT", Default: "30s", Help: "deadline of one API request",
+	{Name: "THEBRAIN_BODY_MIN_RATE", Default: "16384", Help: "slowest average upload (bytes per second) the server waits for: a request body gets THEBRAIN_BODY_GRACE plus its size / this rate, and 408 once it falls behind",
+		parse: func(c *Config, v string) error { return intRange(&c.BodyMinRate, v, 1, 1<<30) }},
+	{Name: "THEBRAIN_BODY_GRACE", Default: "10s", Help: "wait allowed for every request body on top of its size / THEBRAIN_BODY_MIN_RATE",
+		parse: func(c *Config, v string) error { return duration(&c.BodyGrace, v) }},
+	{Name: "THEBRAIN_REQUEST_TIMEOUT", Default: "30s", Help: "deadline of one API request, plus the body's allowance for requests with a body",
 		parse: func(c *Config, v string) error { return duration(&c.RequestTimeout, v) }},
 	{Name: "THEBRAIN_READ_HEADER_TIMEOUT", Default: "10s", Help: "time a client has to send request headers",
 		parse: func(c *Config, v string) error { return duration(&c.ReadHeaderTimeout, v) }},
 	{Name: "THEBRAIN_IDLE_TIMEOUT", Default: "120s", Help: "keep-alive idle timeout",
 		parse: func(c *Config, v string) error { return duration(&c.IdleTimeout, v) }},
+	{Name: "THEBRAIN_MAX_CONNS", Default: "0", Help: "connections serve holds at once; past it idle ones are closed, or new ones get 503; 0 derives it from the file limit (minus the database and Redis pools and 128 for files)",
+		parse: func(c *Config, v string) error { return intRange(&c.MaxConns, v, 0, 10_000_000) }},
 	{Name: "THEBRAIN_SHUTDOWN_TIMEOUT", Default: "20s", Help: "grace period for in-flight requests on SIGINT/SIGTERM",
 		parse: func(c *Config, v string) error { return duration(&c.ShutdownTimeout, v) }},
 	{Name: "THEBRAIN_JWT_ISSUER", Default: "https://api.thebrain.app", Help: "iss claim of access tokens",
@@ -178,15 +194,19 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("auto_migrate", c.AutoMigrate),
 		slog.String("database_url", MaskURL(c.DatabaseURL)),
 		slog.Int("database_max_conns", int(c.DatabaseMaxConns)),
+		slog.Duration("database_acquire_timeout", c.DatabaseAcquireTimeout),
 		slog.String("postgres_bin_dir", c.PostgresBinDir),
 		slog.String("redis_url", MaskURL(c.RedisURL)),
 		slog.String("redis_prefix", c.RedisPrefix),
 		slog.Bool("secret_key_set", len(c.SecretKey) > 0),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Int64("body_min_rate", c.BodyMinRate),
+		slog.Duration("body_grace", c.BodyGrace),
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
 		slog.Duration("idle_timeout", c.IdleTimeout),
+		slog.Int64("max_conns", c.MaxConns),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.String("jwt_issuer", c.JWTIssuer),
 		slog.String("jwt_audience", c.JWTAudience),

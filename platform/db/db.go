@@ -17,12 +17,30 @@ import (
 // Options tune the pool.
 type Options struct {
 	MaxConns int32
+	// AcquireTimeout bounds the wait for a pooled connection; past it the
+	// query fails as Unavailable (503). Zero means DefaultAcquireTimeout,
+	// negative means no bound but the caller's context.
+	AcquireTimeout time.Duration
 	// ApplicationName shows up in pg_stat_activity.
 	ApplicationName string
 }
 
+// DefaultAcquireTimeout is Options.AcquireTimeout's default.
+const DefaultAcquireTimeout = 5 * time.Second
+
+// defaultConnectTimeout bounds one connection attempt when the URL sets no
+// connect_timeout (pgxpool would wait two minutes for a server that does
+// not answer).
+const defaultConnectTimeout = 5 * time.Second
+
 // Open connects a pool to url and checks it answers within a short time, so
 // a wrong URL fails at start with a clear message.
+//
+// While the database is unreachable the pool fails fast instead of dialling
+// for every request: a breaker pauses connection attempts after a failure
+// and lets one probe through per pause (see breaker), and waiting for a
+// connection is bounded by AcquireTimeout. Either way the error is an
+// Unavailable apperr, as is every outage error from a query (IsUnavailable).
 func Open(ctx context.Context, url string, o Options) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -31,6 +49,14 @@ func Open(ctx context.Context, url string, o Options) (*pgxpool.Pool, error) {
 	if o.MaxConns > 0 {
 		cfg.MaxConns = o.MaxConns
 	}
+	if cfg.ConnConfig.ConnectTimeout <= 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+	if o.AcquireTimeout == 0 {
+		o.AcquireTimeout = DefaultAcquireTimeout
+	}
+	cfg.ConnConfig.Tracer = newAcquireTracer(o.AcquireTimeout)
+	cfg.BeforeConnect = newBreaker().beforeConnect
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.HealthCheckPeriod = 30 * time.Second
 	name := o.ApplicationName

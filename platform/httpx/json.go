@@ -44,17 +44,17 @@ func Decode[T any](w http.ResponseWriter, r *http.Request, opts ...DecodeOption)
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if err := requireJSON(r); err != nil {
+	if err := CheckJSONHeaders(r, o.maxBytes); err != nil {
 		return v, err
-	}
-	if r.ContentLength > o.maxBytes {
-		return v, tooLarge(o.maxBytes)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, o.maxBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return v, tooLarge(o.maxBytes)
+		}
+		if errors.Is(err, ErrBodyTooSlow) {
+			return v, bodyTooSlow(err)
 		}
 		return v, apperr.Wrap(apperr.Invalid, "the request body could not be read", err)
 	}
@@ -85,6 +85,20 @@ func Unmarshal(body []byte, v any) error {
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return malformed("the request body must hold exactly one JSON value")
+	}
+	return nil
+}
+
+// CheckJSONHeaders is the part of Decode's checks that needs no body: a
+// JSON content type and a declared length within maxBytes. Middleware that
+// must answer before the body is read (a rate limit) runs it first, so such
+// requests are refused as Decode would refuse them.
+func CheckJSONHeaders(r *http.Request, maxBytes int64) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	if r.ContentLength > maxBytes {
+		return tooLarge(maxBytes)
 	}
 	return nil
 }

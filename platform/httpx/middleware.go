@@ -219,11 +219,13 @@ func BodyLimit(n int64) func(http.Handler) http.Handler {
 
 // Timeout gives each request a deadline. Handlers pass ctx to every call, so
 // a slow query is cancelled and WriteError answers 504. Long-lived routes
-// (streams, websockets) are mounted outside this middleware.
+// (streams, websockets) are mounted outside this middleware. A request with
+// a body gets the body's PaceBody allowance on top: d is for the work, not
+// for a slow upload.
 func Timeout(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, cancel := context.WithTimeout(r.Context(), d)
+			ctx, cancel := context.WithTimeout(r.Context(), d+bodyAllowance(r.Context()))
 			defer cancel()
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})

@@ -175,6 +175,25 @@ func TestRetryAfterHeader(t *testing.T) {
 	}
 }
 
+// TestEveryUnavailableCarriesRetryAfter: a 503 tells clients when to come
+// back even when the error names no wait; one that does keeps its own.
+func TestEveryUnavailableCarriesRetryAfter(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{apperr.New(apperr.Unavailable, "authentication is temporarily unavailable"), "1"},
+		{&apperr.Error{Kind: apperr.Unavailable, RetryAfter: 2500 * time.Millisecond}, "3"},
+	} {
+		rec := httptest.NewRecorder()
+		httpx.WriteError(rec, httptest.NewRequest(http.MethodGet, "/", nil), tc.err)
+		if rec.Code != 503 || rec.Header().Get("Retry-After") != tc.want {
+			t.Errorf("%v: status %d Retry-After %q, want 503 and %q", tc.err, rec.Code, rec.Header().Get("Retry-After"), tc.want)
+		}
+	}
+}
+
 func TestPathUUID(t *testing.T) {
 	t.Parallel()
 	// PathUUID is exercised through chi in the server tests; here the

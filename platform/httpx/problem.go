@@ -9,12 +9,18 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/thebrain/thebrain/platform/apperr"
 )
 
 // ProblemBase prefixes every problem type URI; docs/problems.md lists them.
 const ProblemBase = "https://api.thebrain.app/problems/"
+
+// DefaultRetryAfter is the Retry-After of a 503 unavailable whose error
+// names no wait of its own: every 503 tells clients when to come back, so
+// they back off instead of hammering a backend that is down.
+const DefaultRetryAfter = time.Second
 
 type kindInfo struct {
 	status int
@@ -36,6 +42,7 @@ var kinds = map[apperr.Kind]kindInfo{
 	apperr.RateLimited:        {http.StatusTooManyRequests, "rate-limited", "Too many requests"},
 	apperr.Unavailable:        {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	apperr.Timeout:            {http.StatusGatewayTimeout, "timeout", "The request took too long"},
+	apperr.RequestTimeout:     {http.StatusRequestTimeout, "request-timeout", "The request body arrived too slowly"},
 }
 
 // slugTitles gives specific problem types their own fixed title.
@@ -64,6 +71,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	ae := apperr.As(err)
 	if ae.Kind == apperr.Internal {
 		switch {
+		case errors.Is(err, ErrBodyTooSlow): // a body read outside Decode
+			ae = bodyTooSlow(err)
 		case errors.Is(err, context.DeadlineExceeded):
 			ae = apperr.Wrap(apperr.Timeout, "the request did not finish in time", err)
 		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
@@ -91,8 +100,17 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if ae.Kind == apperr.Internal {
 		p.Detail = "An unexpected error occurred. Quote the request_id when reporting it."
 	}
-	if ae.RetryAfter > 0 {
-		secs := int(ae.RetryAfter.Seconds() + 0.999)
+	if ae.Kind == apperr.RequestTimeout {
+		// The rest of the body may still come: it must not be read as the
+		// next request.
+		w.Header().Set("Connection", "close")
+	}
+	retry := ae.RetryAfter
+	if ae.Kind == apperr.Unavailable && retry <= 0 {
+		retry = DefaultRetryAfter
+	}
+	if retry > 0 {
+		secs := int(retry.Seconds() + 0.999)
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	}
 	recordError(ctx, info.status, err, ae.Kind.String())

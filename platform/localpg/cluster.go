@@ -148,6 +148,20 @@ func (c *Cluster) Stop() error {
 	return nil
 }
 
+// Resume starts a cluster that Stop shut down again, on the same port, so
+// URLs handed out before work again: fault-injection tests use Stop and
+// Resume as a database outage.
+func (c *Cluster) Resume(ctx context.Context) error {
+	if c.owned {
+		return errors.New("localpg: the cluster is running")
+	}
+	if err := c.startOn(ctx, c.port); err != nil {
+		return err
+	}
+	c.owned = true
+	return nil
+}
+
 func (c *Cluster) initdb(ctx context.Context) error {
 	pwfile := filepath.Join(filepath.Dir(c.dataDir), "pwfile")
 	if err := os.WriteFile(pwfile, []byte(c.pass+"\n"), 0o600); err != nil {
@@ -186,6 +200,10 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.startOn(ctx, port)
+}
+
+func (c *Cluster) startOn(ctx context.Context, port int) error {
 	c.port = port
 	logFile := filepath.Join(c.dataDir, "server.log")
 	opts := strings.Join([]string{

@@ -31,9 +31,12 @@ type Options struct {
 	// Verifier authenticates bearer tokens; nil refuses every token.
 	Verifier authn.Verifier
 	// Checks are the readiness checks by name ("database", "redis").
-	Checks         map[string]Check
-	CORSOrigins    []string
-	MaxBodyBytes   int64
+	Checks       map[string]Check
+	CORSOrigins  []string
+	MaxBodyBytes int64
+	// BodyPace bounds the wait for request bodies; zero fields take the
+	// httpx defaults.
+	BodyPace       httpx.BodyPace
 	RequestTimeout time.Duration
 	HSTS           bool
 }
@@ -43,7 +46,8 @@ const APIPrefix = "/api/v1"
 
 // NewHandler returns the application's root handler. Middleware order:
 // request ID, access log, panic recovery, security headers, CORS, body
-// limit, optional authentication; API routes also get the request timeout.
+// pace, body limit, optional authentication; API routes also get the
+// request timeout.
 func NewHandler(o Options) http.Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = httpx.DefaultMaxBody
@@ -63,6 +67,9 @@ func NewHandler(o Options) http.Handler {
 		httpx.Recover(o.Logger),
 		httpx.SecurityHeaders(o.HSTS),
 		corsMiddleware(o.CORSOrigins),
+		// Before BodyLimit: a body refused for its declared size is still
+		// drained by net/http, and that must not wait forever either.
+		httpx.PaceBody(o.BodyPace, o.MaxBodyBytes),
 		httpx.BodyLimit(o.MaxBodyBytes),
 		authn.Optional(o.Verifier),
 	)

@@ -196,3 +196,39 @@ func Redis(t testing.TB) (*redis.Client, redis.Keys) {
 	})
 	return c, keys
 }
+
+// PrivatePostgres starts a PostgreSQL cluster of the test's own, for tests
+// that stop, restart or otherwise hurt their database (never the shared
+// one). Its database is migrated; the cluster is stopped and deleted after
+// the test. Starting one takes seconds: share it between subtests.
+func PrivatePostgres(t testing.TB) *localpg.Cluster {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "thebrain-privatepg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cluster runs as the postgres user when tests run as root.
+	_ = os.Chmod(dir, 0o755)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := localpg.Start(ctx, localpg.Options{Dir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
+		t.Fatalf("testkit: private PostgreSQL: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Errorf("testkit: stop private PostgreSQL: %v", err)
+		}
+		os.RemoveAll(dir)
+	})
+	mg, err := db.NewMigrator(c.URL())
+	if err != nil {
+		t.Fatalf("testkit: migrator: %v", err)
+	}
+	defer mg.Close()
+	if err := mg.Up(); err != nil {
+		t.Fatalf("testkit: migrate up: %v", err)
+	}
+	return c
+}

@@ -45,6 +45,15 @@ func (p Params) Validate() error {
 	return errors.Join(errs...)
 }
 
+// AreaSize is the size in bytes of the work area Key needs for p: Memory
+// KiB after the rounding described there.
+func (p Params) AreaSize() int {
+	if p.Threads < 1 {
+		return 0
+	}
+	return int(p.layout().blocks) * blockWords * 8
+}
+
 // geometry is the memory layout derived from Params: lanes rows of laneLen
 // blocks each, every row split into syncPoints segments.
 type geometry struct {
