@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/thebrain/thebrain/platform/testkit"
 )
 
 const modulePath = "github.com/thebrain/thebrain"
@@ -80,5 +86,89 @@ func TestModuleOf(t *testing.T) {
 		if got := moduleOf(in); got != want {
 			t.Errorf("moduleOf(%s) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// tableOwners says which module owns each table of the schema, and which
+// views a module publishes for others to read (rule 3 of
+// docs/architecture.md). A new table must be added here: the test below
+// fails on one it does not know.
+var tableOwners = map[string]string{
+	"users": "auth", "sessions": "auth", "refresh_tokens": "auth", "auth_events": "auth",
+	"projects": "projects", "project_members": "projects",
+	"chapters": "chapters", "versions": "chapters", "comments": "chapters", "chapter_word_totals": "chapters",
+	"research_notes": "research", "citations": "research",
+}
+
+// publishedViews are read contracts their owner keeps; any module may read
+// them.
+var publishedViews = map[string]string{
+	"book_word_totals": "chapters",
+}
+
+// sqlTableRef finds the names a statement reads or writes as tables.
+var sqlTableRef = regexp.MustCompile(`(?i)\b(?:from|join|into|update|table)\s+([a-z_][a-z0-9_]*)`)
+
+// TestQueriesTouchOnlyTheirModulesTables enforces rule 3: a module's queries
+// name its own tables and other modules' published views, never another
+// module's tables (foreign keys in migrations are fine).
+func TestQueriesTouchOnlyTheirModulesTables(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../../modules/*/queries/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no query files found (%v)", err)
+	}
+	for _, f := range files {
+		mod := filepath.Base(filepath.Dir(filepath.Dir(f)))
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sql strings.Builder
+		for _, line := range strings.Split(string(raw), "\n") {
+			line, _, _ = strings.Cut(line, "--")
+			sql.WriteString(line + "\n")
+		}
+		for _, m := range sqlTableRef.FindAllStringSubmatch(sql.String(), -1) {
+			name := strings.ToLower(m[1])
+			if owner, ok := tableOwners[name]; ok && owner != mod {
+				t.Errorf("%s: module %s names %s, a table of module %s", f, mod, name, owner)
+			}
+			if _, ok := publishedViews[name]; ok && publishedViews[name] == mod {
+				t.Errorf("%s: module %s reads its own published view %s; use its tables", f, mod, name)
+			}
+		}
+	}
+}
+
+// TestEveryTableHasAnOwner keeps tableOwners complete: every table and view
+// of the migrated schema is listed.
+func TestEveryTableHasAnOwner(t *testing.T) {
+	t.Parallel()
+	pool := testkit.Postgres(t)
+	rows, err := pool.Query(context.Background(), `SELECT table_name, table_type FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_name NOT IN ('schema_migrations')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var name, kind string
+		if err := rows.Scan(&name, &kind); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		_, table := tableOwners[name]
+		_, view := publishedViews[name]
+		switch {
+		case kind == "VIEW" && !view:
+			t.Errorf("view %s is not in publishedViews", name)
+		case kind != "VIEW" && !table:
+			t.Errorf("table %s has no owner in tableOwners", name)
+		}
+	}
+	if err := rows.Err(); err != nil || n == 0 {
+		t.Fatalf("listed %d tables (%v)", n, err)
 	}
 }

@@ -2,46 +2,16 @@ package chapters
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/thebrain/thebrain/modules/chapters/internal/store"
+	"github.com/thebrain/thebrain/platform/testkit"
 )
-
-// capture is a store.DBTX that records the SQL and arguments a generated
-// query would send, so the test explains exactly what the handlers run.
-type capture struct {
-	sql  string
-	args []any
-}
-
-var errCaptured = errors.New("captured")
-
-func (c *capture) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	c.sql, c.args = sql, args
-	return pgconn.CommandTag{}, errCaptured
-}
-
-func (c *capture) Query(_ context.Context, sql string, args ...any) (pgx.Rows, error) {
-	c.sql, c.args = sql, args
-	return nil, errCaptured
-}
-
-func (c *capture) QueryRow(_ context.Context, sql string, args ...any) pgx.Row {
-	c.sql, c.args = sql, args
-	return errRow{}
-}
-
-type errRow struct{}
-
-func (errRow) Scan(...any) error { return errCaptured }
 
 // TestListQueriesUseTheirIndexes explains the main list queries over a
 // few thousand rows with sequential scans disabled, and checks each plan
@@ -88,41 +58,13 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var c capture
+			var c testkit.SQLCapture
 			tt.run(store.New(&c))
-			plan := explain(t, e, c.sql, c.args)
+			plan := testkit.Explain(t, e.pool, c, true)
 			if !strings.Contains(plan, tt.index) || !strings.Contains(plan, "Index") {
 				t.Fatalf("plan does not use %s:\n%s", tt.index, plan)
 			}
 			t.Logf("%s:\n%s", tt.name, plan)
 		})
 	}
-}
-
-func explain(t *testing.T, e *env, sql string, args []any) string {
-	t.Helper()
-	ctx := context.Background()
-	var lines []string
-	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, "EXPLAIN "+sql, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var l string
-			if err := rows.Scan(&l); err != nil {
-				return err
-			}
-			lines = append(lines, l)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		t.Fatalf("explain: %v", err)
-	}
-	return strings.Join(lines, "\n")
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/modules/projects"
+	"github.com/thebrain/thebrain/platform/testkit"
 )
 
 // TestListQueriesUseIndexes seeds enough rows that the planner has a real
@@ -40,10 +41,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 
 	var projectID uuid.UUID
 	_ = e.pool.QueryRow(ctx, `SELECT id FROM projects WHERE owner_id = $1 LIMIT 1`, alice.ID).Scan(&projectID)
-	plans, err := projects.ExplainQueries(ctx, e.pool, alice.ID, projectID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stmts := projects.CaptureQueries(ctx, alice.ID, projectID)
 	cases := []struct {
 		name    string
 		indexes []string
@@ -59,7 +57,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		{"purge", []string{"projects_deleted_idx"}},
 	}
 	for _, tc := range cases {
-		plan := plans[tc.name]
+		plan := testkit.Explain(t, e.pool, stmts[tc.name], false)
 		for _, idx := range tc.indexes {
 			if !strings.Contains(plan, idx) {
 				t.Errorf("%s: plan does not use %s:\n%s", tc.name, idx, plan)

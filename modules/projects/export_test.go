@@ -2,108 +2,49 @@ package projects
 
 import (
 	"context"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/projects/internal/store"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/testkit"
 )
 
-// explainDB stands in for the pool under store.Queries: it EXPLAINs each
-// statement with its real arguments and answers with no rows, so tests see
-// the plan of exactly the SQL the module runs.
-type explainDB struct {
-	pool *pgxpool.Pool
-	plan *string
-	err  *error
-}
-
-func (d explainDB) explain(ctx context.Context, sql string, args []any) {
-	rows, err := d.pool.Query(ctx, "EXPLAIN "+sql, args...)
-	if err != nil {
-		*d.err = err
-		return
-	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			*d.err = err
-			return
-		}
-		b.WriteString(line + "\n")
-	}
-	*d.plan, *d.err = b.String(), rows.Err()
-}
-
-func (d explainDB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	d.explain(ctx, sql, args)
-	return pgconn.CommandTag{}, nil
-}
-
-func (d explainDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	d.explain(ctx, sql, args)
-	return d.pool.Query(ctx, "SELECT WHERE false")
-}
-
-func (d explainDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	d.explain(ctx, sql, args)
-	return d.pool.QueryRow(ctx, "SELECT WHERE false")
-}
-
-// ExplainQueries returns the plans of the module's main reads for userID
-// and projectID, by name.
-func ExplainQueries(ctx context.Context, pool *pgxpool.Pool, userID, projectID uuid.UUID) (map[string]string, error) {
-	var plan string
-	var err error
-	q := store.New(explainDB{pool: pool, plan: &plan, err: &err})
-	plans := map[string]string{}
-	steps := []struct {
-		name string
-		run  func()
-	}{
-		{"projects list", func() {
+// CaptureQueries returns the statements of the module's main reads for
+// userID and projectID, by name, as the generated queries would send them.
+func CaptureQueries(ctx context.Context, userID, projectID uuid.UUID) map[string]testkit.SQLCapture {
+	out := map[string]testkit.SQLCapture{}
+	for name, run := range map[string]func(q *store.Queries){
+		"projects list": func(q *store.Queries) {
 			_, _ = q.ListProjectsForUser(ctx, store.ListProjectsForUserParams{UserID: userID, BeforeUpdatedAt: endOfTime, BeforeID: maxUUID, Lim: 51})
-		}},
-		{"trash list", func() {
+		},
+		"trash list": func(q *store.Queries) {
 			_, _ = q.ListTrashByOwner(ctx, store.ListTrashByOwnerParams{OwnerID: userID, RetentionSecs: retentionSecs, BeforeDeletedAt: endOfTime, BeforeID: maxUUID, Lim: 51})
-		}},
-		{"members list", func() {
+		},
+		"members list": func(q *store.Queries) {
 			_, _ = q.ListMembersByProject(ctx, store.ListMembersByProjectParams{ProjectID: projectID, AfterCreatedAt: beginningOfTime, AfterUserID: uuid.Nil, Lim: 51})
-		}},
-		{"get project", func() {
+		},
+		"get project": func(q *store.Queries) {
 			_, _ = q.GetProjectForMember(ctx, store.GetProjectForMemberParams{UserID: userID, ID: projectID})
-		}},
-		{"access check", func() {
+		},
+		"access check": func(q *store.Queries) {
 			_, _ = q.GetProjectRole(ctx, store.GetProjectRoleParams{UserID: userID, ID: projectID})
-		}},
-		{"restore check", func() {
+		},
+		"restore check": func(q *store.Queries) {
 			_, _ = q.GetProjectRoleWithTrash(ctx, store.GetProjectRoleWithTrashParams{UserID: userID, ID: projectID})
-		}},
-		{"count owned projects", func() {
-			_, _ = q.CountProjectsByOwner(ctx, userID)
-		}},
-		{"count members", func() {
-			_, _ = q.CountMembersByProject(ctx, projectID)
-		}},
-		{"purge", func() {
+		},
+		"count owned projects": func(q *store.Queries) { _, _ = q.CountProjectsByOwner(ctx, userID) },
+		"count members":        func(q *store.Queries) { _, _ = q.CountMembersByProject(ctx, projectID) },
+		"purge": func(q *store.Queries) {
 			_, _ = q.PurgeTrashedProjects(ctx, store.PurgeTrashedProjectsParams{RetentionSecs: retentionSecs, Batch: db.PurgeBatch})
-		}},
+		},
+	} {
+		var c testkit.SQLCapture
+		run(store.New(&c))
+		out[name] = c
 	}
-	for _, s := range steps {
-		plan, err = "", nil
-		s.run()
-		if err != nil {
-			return nil, err
-		}
-		plans[s.name] = plan
-	}
-	return plans, nil
+	return out
 }
 
 // LockBook takes, in tx, the row lock project writes and member changes

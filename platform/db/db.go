@@ -117,32 +117,9 @@ func InTx(ctx context.Context, b Beginner, fn func(tx pgx.Tx) error) (err error)
 	return nil
 }
 
-// InSerializableTx runs fn at SERIALIZABLE isolation and retries it (up to
-// attempts times) when PostgreSQL reports a serialization failure or a
-// deadlock. fn must be safe to run more than once.
-func InSerializableTx(ctx context.Context, pool *pgxpool.Pool, attempts int, fn func(tx pgx.Tx) error) error {
-	var err error
-	for i := 0; i < attempts; i++ {
-		err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
-		if !IsRetryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(i+1) * 5 * time.Millisecond):
-		}
-	}
-	return err
-}
-
 // PostgreSQL error codes we branch on.
 const (
-	codeUniqueViolation      = "23505"
-	codeForeignKeyViolation  = "23503"
-	codeCheckViolation       = "23514"
-	codeSerializationFailure = "40001"
-	codeDeadlockDetected     = "40P01"
+	codeUniqueViolation = "23505"
 )
 
 // IsNoRows reports whether err means a query returned no row.
@@ -159,24 +136,4 @@ func pgCode(err error) (*pgconn.PgError, bool) {
 func IsUniqueViolation(err error, constraint string) bool {
 	pe, ok := pgCode(err)
 	return ok && pe.Code == codeUniqueViolation && (constraint == "" || pe.ConstraintName == constraint)
-}
-
-// IsForeignKeyViolation reports a foreign-key violation, of constraint when
-// it is not empty.
-func IsForeignKeyViolation(err error, constraint string) bool {
-	pe, ok := pgCode(err)
-	return ok && pe.Code == codeForeignKeyViolation && (constraint == "" || pe.ConstraintName == constraint)
-}
-
-// IsCheckViolation reports a CHECK constraint violation.
-func IsCheckViolation(err error) bool {
-	pe, ok := pgCode(err)
-	return ok && pe.Code == codeCheckViolation
-}
-
-// IsRetryable reports a serialization failure or deadlock, which a
-// transaction may simply run again.
-func IsRetryable(err error) bool {
-	pe, ok := pgCode(err)
-	return ok && (pe.Code == codeSerializationFailure || pe.Code == codeDeadlockDetected)
 }
