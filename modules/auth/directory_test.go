@@ -12,6 +12,7 @@ import (
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/redis"
 	"github.com/thebrain/thebrain/platform/server"
 	"github.com/thebrain/thebrain/platform/testkit"
 	"github.com/thebrain/thebrain/platform/token"
@@ -76,7 +77,7 @@ func TestRedisDown(t *testing.T) {
 	gone := e.signup(uniqueEmail("gone"))
 	testkit.WantStatus(t, e.c.Send(http.MethodPost, "/api/v1/auth/logout", gone.AccessToken, nil), http.StatusNoContent)
 
-	dead := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	dead := redis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	t.Cleanup(func() { dead.Close() })
 	secret := []byte(strings.Repeat("s", 32))
 	m, err := New(Deps{
