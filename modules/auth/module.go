@@ -308,6 +308,10 @@ func (m *Module) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]a
 // Redis and drains during token checks.
 func (m *Module) FollowRevocations(ctx context.Context) { m.deny.Follow(ctx, m.log) }
 
+// DenylistLive reports whether token checks currently answer from this
+// process's copy of the denylist (see authn.Denylist.Live).
+func (m *Module) DenylistLive() bool { return m.deny.Live() }
+
 // DisableUser disables an account and makes its tokens stop working (an
 // operator action; there is no HTTP route for it yet). The revocation is
 // recorded in the same transaction, so it reaches every process even if
