@@ -4,7 +4,7 @@ GO    ?= go
 SQLC_VERSION := v1.31.1
 SQLC  := $(shell $(GO) env GOPATH)/bin/sqlc
 
-.PHONY: run test test-short bench generate check-generated fmt vet check build migrate-up tools
+.PHONY: run test test-short bench soak generate check-generated fmt vet check build migrate-up tools
 
 run: ## start the API server with embedded defaults
 	$(GO) run ./cmd/thebrain serve
@@ -17,6 +17,9 @@ test-short: ## the whole suite without the race detector, for a quick loop
 
 bench: ## platform and module benchmarks (numbers go to docs/perf.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./platform/... ./modules/...
+
+soak: ## fault soak runs, minutes each (numbers go to docs/reliability.md)
+	THEBRAIN_SOAK=1 $(GO) test -run '^TestSoak' -count=1 -v -timeout 30m ./cmd/thebrain/
 
 tools: ## sqlc, pinned (a cgo build: the first install takes a few minutes)
 	@if ! "$(SQLC)" version 2>/dev/null | grep -q "$(SQLC_VERSION)"; then \
