@@ -30,6 +30,18 @@ type node struct {
 
 func startNode(t *testing.T, cfg config.Config) node {
 	t.Helper()
+	return startNodeFollowing(t, cfg, true)
+}
+
+// startLambdaNode is a process as the lambda mode runs it: no background
+// work, so no copy of the denylist and no drain loop.
+func startLambdaNode(t *testing.T, cfg config.Config) node {
+	t.Helper()
+	return startNodeFollowing(t, cfg, false)
+}
+
+func startNodeFollowing(t *testing.T, cfg config.Config, follow bool) node {
+	t.Helper()
 	logger := testkit.Logger(t)
 	b, err := openBackends(context.Background(), cfg, logger, false)
 	if err != nil {
@@ -40,9 +52,11 @@ func startNode(t *testing.T, cfg config.Config) node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	a.follow(ctx)
+	if follow {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		a.follow(ctx)
+	}
 	return node{Client: testkit.Server(t, h), b: b, a: a}
 }
 
@@ -210,36 +224,41 @@ func databaseVia(t *testing.T, cfg config.Config) (config.Config, *testkit.Proxy
 }
 
 // TestRevocationWhenDenylistWriteFails: the process that logs a session
-// out cannot write Redis, while another process, which saw the session a
-// moment ago, still follows Redis. The revocation reaches the other
-// process from PostgreSQL's revocation log, in about a second, not after
-// its 30 s cache of the session.
+// out cannot write Redis, while two other processes, which saw the session
+// a moment ago, still reach Redis: one follows it (serve), one asks it on
+// each request (lambda). The revocation reaches both from PostgreSQL's
+// revocation log in about a second, not after their 30 s cache of the
+// session.
 func TestRevocationWhenDenylistWriteFails(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t)
 	cfgA, cutA := redisVia(t, cfg)
-	a, b := startNode(t, cfgA), startNode(t, cfg)
+	a, b, l := startNode(t, cfgA), startNode(t, cfg), startLambdaNode(t, cfg)
 	const email, password = "partition@redis.example", "a bridge that only one side sees"
 	gone := signup(t, a.Client, email, password, "Split").AccessToken
 	kept := loginTokens(t, a, email, password).AccessToken
-	await(t, "both copies live", func() bool { return a.live() && b.live() })
-	testkit.WantStatus(t, b.Get("/api/v1/auth/me", gone), http.StatusOK) // b caches the session as live
-	testkit.WantStatus(t, b.Get("/api/v1/auth/me", kept), http.StatusOK)
+	await(t, "the copies live", func() bool { return a.live() && b.live() })
+	for _, n := range []node{b, l} { // both cache the sessions as live
+		testkit.WantStatus(t, n.Get("/api/v1/auth/me", gone), http.StatusOK)
+		testkit.WantStatus(t, n.Get("/api/v1/auth/me", kept), http.StatusOK)
+	}
 
 	cutA.Cut()
 	start := time.Now()
 	testkit.WantStatus(t, a.Send("POST", "/api/v1/auth/logout", gone, nil), http.StatusNoContent)
 	testkit.WantStatus(t, a.Get("/api/v1/auth/me", gone), http.StatusUnauthorized)
-	await(t, "the other process to refuse the logged-out token", func() bool {
-		return b.Get("/api/v1/auth/me", gone).StatusCode == http.StatusUnauthorized
-	})
-	// drainEvery is 1 s and a pass that fails leaves cached answers
-	// untrusted after 3 s; 10 s is room for a loaded machine, and a
-	// third of the 30 s the cache would otherwise have lasted.
-	if d := time.Since(start); d > 10*time.Second {
-		t.Fatalf("the other process refused the token only after %s", d)
+	for name, n := range map[string]node{"following": b, "lambda": l} {
+		await(t, "the "+name+" process to refuse the logged-out token", func() bool {
+			return n.Get("/api/v1/auth/me", gone).StatusCode == http.StatusUnauthorized
+		})
+		// drainEvery is 1 s and a pass that fails leaves cached answers
+		// untrusted after 3 s; 10 s is room for a loaded machine, and a
+		// third of the 30 s the cache would otherwise have lasted.
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("the %s process refused the token only after %s", name, d)
+		}
+		testkit.WantStatus(t, n.Get("/api/v1/auth/me", kept), http.StatusOK)
 	}
-	testkit.WantStatus(t, b.Get("/api/v1/auth/me", kept), http.StatusOK)
 }
 
 // TestRevocationWhenNobodyCanDrain: the revoking process cannot write

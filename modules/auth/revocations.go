@@ -26,7 +26,7 @@ func (l revocationLog) DeleteRevocations(ctx context.Context, ids []int64) error
 func toRevocations(rows []store.RevocationOutbox) []authn.Revocation {
 	out := make([]authn.Revocation, 0, len(rows))
 	for _, r := range rows {
-		rev := authn.Revocation{ID: r.ID, At: r.CreatedAt}
+		rev := authn.Revocation{ID: r.ID}
 		if r.SessionID != nil {
 			rev.Session = *r.SessionID
 		}

@@ -40,10 +40,11 @@ func (d *Denylist) drainedRecently() bool {
 }
 
 // drainIfDue runs a drain pass when none was started in the last
-// drainEvery (by this or by the background loop). Errors are left to the
-// next pass; meanwhile cached answers lose their trust on their own.
+// drainEvery, unless the background loop drains (a request then never
+// pays for it). Errors are left to the next pass; meanwhile cached answers
+// lose their trust on their own.
 func (d *Denylist) drainIfDue(ctx context.Context) {
-	if d.log == nil {
+	if d.log == nil || d.draining.Load() {
 		return
 	}
 	last := d.drainAttempt.Load()
@@ -79,6 +80,8 @@ func (d *Denylist) drain(ctx context.Context) error {
 // drainLoop drains every drainEvery until ctx ends. It logs when draining
 // starts failing and when it works again, not on every pass.
 func (d *Denylist) drainLoop(ctx context.Context, logger *slog.Logger) {
+	d.draining.Store(true)
+	defer d.draining.Store(false)
 	tick := time.NewTicker(drainEvery)
 	defer tick.Stop()
 	failing := false

@@ -47,6 +47,7 @@ type Denylist struct {
 	log   RevocationLog    // nil: nothing to drain (the authorizer, tests)
 	now   func() time.Time // the clock of cached answers' ends
 
+	draining     atomic.Bool  // the background drain loop runs (Follow)
 	drainAttempt atomic.Int64 // unix ns of the last drain pass started
 	drained      atomic.Int64 // unix ns at which the last complete pass started
 }
@@ -78,13 +79,11 @@ func (d *Denylist) indexKey() string           { return d.keys.Key("deny", "inde
 func (d *Denylist) channel() string            { return d.keys.Key("deny", "events") }
 
 // Revocation is one revocation: of a session or of a user (exactly one of
-// the two is set). ID is its row in the RevocationLog (0: not logged), At
-// when it was made (zero: now).
+// the two is set). ID is its row in the RevocationLog (0: not logged).
 type Revocation struct {
 	ID      int64
 	Session uuid.UUID
 	User    uuid.UUID
-	At      time.Time
 }
 
 // entry is the revocation as the index and the channel carry it.
@@ -124,19 +123,16 @@ func (d *Denylist) DenyUser(ctx context.Context, id uuid.UUID) error {
 // to Redis, and then deletes the logged ones from the log. When Redis fails
 // the logged ones stay in the log, and the drain delivers them.
 func (d *Denylist) Deliver(ctx context.Context, revs []Revocation) error {
-	now := d.now()
+	// A revocation drained late is still denied for the full DenyTTL from
+	// now: longer than needed, never shorter.
+	if err := d.deny(ctx, revs, d.now().Add(DenyTTL)); err != nil {
+		return err
+	}
 	var ids []int64
-	live := revs[:0:0]
 	for _, r := range revs {
 		if r.ID != 0 {
 			ids = append(ids, r.ID)
 		}
-		if r.At.IsZero() || now.Sub(r.At) < DenyTTL { // older: every token it covered has expired
-			live = append(live, r)
-		}
-	}
-	if err := d.deny(ctx, live, now.Add(DenyTTL)); err != nil {
-		return err
 	}
 	if len(ids) == 0 || d.log == nil {
 		return nil
@@ -248,12 +244,9 @@ func (v *RevocationVerifier) Verify(ctx context.Context, raw string) (Principal,
 		return Principal{}, Unauthenticated(err)
 	}
 	p := Principal{UserID: c.UserID, SessionID: c.SessionID}
-	if !v.deny.Live() {
-		// A process without a current copy (Lambda, or Redis down) has no
-		// drain running in the background: it drains here, at most once
-		// per drainEvery.
-		v.deny.drainIfDue(ctx)
-	}
+	// A process that does not follow (Lambda) has no drain running in the
+	// background: it drains here, at most once per drainEvery.
+	v.deny.drainIfDue(ctx)
 	denied, ok, redisErr := v.deny.Denied(ctx, c.SessionID, c.UserID)
 	switch {
 	case redisErr != nil:
