@@ -21,6 +21,9 @@ soak: ## fault-injection and flood runs at full size (minutes, not seconds; numb
 bench: ## platform and module benchmarks (numbers go to docs/perf.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./platform/... ./modules/...
 
+soak: ## fault soak runs, minutes each (numbers go to docs/reliability.md)
+	THEBRAIN_SOAK=1 $(GO) test -run '^TestSoak' -count=1 -v -timeout 30m ./cmd/thebrain/
+
 tools: ## sqlc, pinned (a cgo build: the first install takes a few minutes)
 	@if ! "$(SQLC)" version 2>/dev/null | grep -q "$(SQLC_VERSION)"; then \
 		echo "installing sqlc $(SQLC_VERSION)"; \

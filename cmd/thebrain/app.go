@@ -108,13 +108,14 @@ func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Log
 			return err
 		}
 		redisURL = b.embedded.URL()
-		logger.InfoContext(ctx, "redis backend: in-process Redis-protocol server (set THEBRAIN_REDIS_URL to use a server)")
+		logger.InfoContext(ctx, "redis backend: in-process Redis-protocol server, password-protected, TTLs in real time (set THEBRAIN_REDIS_URL to use a server)")
 	} else {
 		logger.InfoContext(ctx, "redis backend: Redis", slog.String("url", config.MaskURL(redisURL)))
 	}
 	if b.redis, err = redis.Open(ctx, redisURL); err != nil {
 		return fmt.Errorf("THEBRAIN_REDIS_URL: %w", err)
 	}
+	b.redis.SetLogger(logger) // the breaker says when Redis goes away and comes back
 	b.secret, err = secretKey(cfg)
 	return err
 }
@@ -226,7 +227,7 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 		Logger:         logger,
 		Version:        buildVersion(),
 		Modules:        []module.Module{a.auth, a.projects, a.chapters, a.research},
-		Verifier:       a.auth.Verifier(), // revocation-aware: logout bites on every route at once
+		Verifier:       a.auth.Verifier(), // revocation-aware: logout bites on every route
 		CORSOrigins:    cfg.CORSOrigins,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		BodyPace:       httpx.BodyPace{MinRate: cfg.BodyMinRate, Grace: cfg.BodyGrace},
@@ -241,8 +242,9 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 
 // follow keeps, until ctx ends, what a long-running server holds beside its
 // handler: the in-process copy of the token denylist, so verifying a token
-// needs no round trip to Redis. Not for Lambda, whose sandbox is frozen
-// between invocations.
+// needs no round trip to Redis, and the drain of the revocation log. Not
+// for Lambda, whose sandbox is frozen between invocations (its token checks
+// drain instead).
 func (a *app) follow(ctx context.Context) {
 	go a.auth.FollowRevocations(ctx)
 }

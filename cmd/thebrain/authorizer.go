@@ -125,6 +125,7 @@ func serveAuthorizer(ctx context.Context, cfg config.Config, logger *slog.Logger
 	if err != nil {
 		return fmt.Errorf("THEBRAIN_REDIS_URL: %w", err)
 	}
+	rdb.SetLogger(logger)
 	a := &authorizer{
 		tokens: token.NewVerifier(set, cfg.JWTIssuer, cfg.JWTAudience).WithCache(10000),
 		deny:   authn.NewDenylist(rdb, redis.NewKeys(cfg.RedisPrefix)),

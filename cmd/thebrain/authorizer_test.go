@@ -117,7 +117,7 @@ func TestAuthorizer(t *testing.T) {
 
 	// Redis down: fail open on a valid signature (the API re-checks revocation
 	// in the database), still refuse bad tokens.
-	dead := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	dead := redis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	t.Cleanup(func() { dead.Close() })
 	down := &authorizer{tokens: a.tokens, deny: authn.NewDenylist(dead, redis.NewKeys("x:")), log: testkit.Logger(t)}
 	if _, err := down.authorize(ctx, authorizerEvent(t, "Bearer "+mint(user, sess), methodARN)); err != nil {

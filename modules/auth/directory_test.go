@@ -12,6 +12,7 @@ import (
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
+	"github.com/thebrain/thebrain/platform/redis"
 	"github.com/thebrain/thebrain/platform/server"
 	"github.com/thebrain/thebrain/platform/testkit"
 	"github.com/thebrain/thebrain/platform/token"
@@ -68,7 +69,7 @@ func TestUserDirectory(t *testing.T) {
 
 // TestRedisDown: with Redis unreachable, signed-in users keep working
 // (verification falls back to the database, so revoked sessions stay
-// refused) and sign-in fails closed with 503.
+// refused) and sign-in fails closed with 503 and Retry-After.
 func TestRedisDown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -76,7 +77,7 @@ func TestRedisDown(t *testing.T) {
 	gone := e.signup(uniqueEmail("gone"))
 	testkit.WantStatus(t, e.c.Send(http.MethodPost, "/api/v1/auth/logout", gone.AccessToken, nil), http.StatusNoContent)
 
-	dead := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	dead := redis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	t.Cleanup(func() { dead.Close() })
 	secret := []byte(strings.Repeat("s", 32))
 	m, err := New(Deps{
@@ -91,8 +92,18 @@ func TestRedisDown(t *testing.T) {
 	testkit.WantStatus(t, c.Get("/api/v1/auth/me", live.AccessToken), http.StatusOK)
 	testkit.WantStatus(t, c.Get("/api/v1/auth/me", gone.AccessToken), http.StatusUnauthorized)
 	calls := m.hash.calls.Load()
-	testkit.WantProblem(t, c.Send(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": live.User.Email, "password": goodPassword}), http.StatusServiceUnavailable, "unavailable")
-	testkit.WantProblem(t, c.Send(http.MethodPost, "/api/v1/auth/signup", "", map[string]string{"email": uniqueEmail("new"), "password": goodPassword}), http.StatusServiceUnavailable, "unavailable")
+	// 503 with a retry hint, for every call that needs the rate limits.
+	for _, r := range []*testkit.Response{
+		c.Send(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": live.User.Email, "password": goodPassword}),
+		c.Send(http.MethodPost, "/api/v1/auth/signup", "", map[string]string{"email": uniqueEmail("new"), "password": goodPassword}),
+		c.Send(http.MethodPost, "/api/v1/auth/refresh", "", map[string]string{"refresh_token": live.RefreshToken}),
+		c.Send(http.MethodPost, "/api/v1/auth/password", live.AccessToken, map[string]string{"current_password": goodPassword, "new_password": "another-lantern-harbour-7"}),
+	} {
+		testkit.WantProblem(t, r, http.StatusServiceUnavailable, "unavailable")
+		if got := r.Header.Get("Retry-After"); got != "1" {
+			t.Errorf("%s: Retry-After = %q, want 1", r.Request.URL.Path, got)
+		}
+	}
 	if m.hash.calls.Load() != calls {
 		t.Fatal("the hasher ran without rate limiting")
 	}

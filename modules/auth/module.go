@@ -2,7 +2,8 @@
 // rotation with reuse detection, logout, sessions, password change, the
 // JWKS document, the audit trail and brute-force limits.
 //
-// Tables: users, sessions, refresh_tokens, auth_events. Redis keys: the
+// Tables: users, sessions, refresh_tokens, auth_events, revocation_outbox
+// (revocations on their way to Redis). Redis keys: the
 // session/user denylist with its index and pub/sub channel (shared with
 // platform/authn and the Lambda authorizer), refresh grace replies,
 // rate-limit buckets and account locks. Background work: FollowRevocations,
@@ -26,6 +27,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
@@ -189,12 +191,13 @@ func New(d Deps) (*Module, error) {
 	m := &Module{
 		log: d.Log, pool: d.DB, q: store.New(d.DB), rdb: d.Redis, keys: d.Keys, cursors: d.Cursors,
 		issuer: iss.WithClock(o.Now), tokens: token.NewVerifier(set, d.Issuer, d.Audience).WithClock(o.Now).WithCache(verifiedTokenCache),
-		jwks: jwks, deny: authn.NewDenylist(d.Redis, d.Keys), hash: h, limit: newLimiter(d.Redis, d.Keys, o),
+		jwks: jwks, hash: h, limit: newLimiter(d.Redis, d.Keys, o),
 		ips: clientIPs{trusted: o.TrustedProxies}, origins: map[string]bool{}, grace: grace, now: o.Now,
 	}
 	for _, origin := range o.AllowedOrigins {
 		m.origins[origin] = true
 	}
+	m.deny = authn.NewDenylist(d.Redis, d.Keys).WithLog(revocationLog{q: m.q}).WithClock(o.Now)
 	m.verifier = authn.NewRevocationVerifier(m.tokens, m.deny, m, d.Log)
 	return m, nil
 }
@@ -204,7 +207,7 @@ func (m *Module) Name() string { return "auth" }
 
 // Verifier is the revocation-aware verifier the server must use: logout,
 // session revocation, password change and disabled accounts take effect on
-// every route at once.
+// every route (docs/auth.md, "Sessions and revocation", gives the bounds).
 func (m *Module) Verifier() authn.Verifier { return m.verifier }
 
 // Routes implements module.Module.
@@ -300,15 +303,33 @@ func (m *Module) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]a
 
 // FollowRevocations keeps this process's copy of the token denylist
 // current until ctx ends, so the Verifier answers without a round trip to
-// Redis (see authn.Denylist.Follow). Long-running servers call it in a
-// goroutine; without it every check asks Redis.
+// Redis, and drains the revocation log (see authn.Denylist.Follow).
+// Long-running servers call it in a goroutine; without it every check asks
+// Redis and drains during token checks.
 func (m *Module) FollowRevocations(ctx context.Context) { m.deny.Follow(ctx, m.log) }
 
-// DisableUser disables an account and makes its tokens stop working at once
-// (an operator action; there is no HTTP route for it yet).
+// DenylistLive reports whether token checks currently answer from this
+// process's copy of the denylist (see authn.Denylist.Live).
+func (m *Module) DenylistLive() bool { return m.deny.Live() }
+
+// DisableUser disables an account and makes its tokens stop working (an
+// operator action; there is no HTTP route for it yet). The revocation is
+// recorded in the same transaction, so it reaches every process even if
+// Redis fails now.
 func (m *Module) DisableUser(ctx context.Context, id uuid.UUID) error {
-	if err := m.q.DisableUser(ctx, id); err != nil {
+	var logged store.RevocationOutbox
+	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		if err := q.DisableUser(ctx, id); err != nil {
+			return err
+		}
+		var err error
+		logged, err = q.RecordUserRevocation(ctx, &id)
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	return m.deny.DenyUser(ctx, id)
+	m.deliverRevocations(ctx, []store.RevocationOutbox{logged})
+	return nil
 }

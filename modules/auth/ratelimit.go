@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,9 +30,9 @@ import (
 //     answers reveal nothing.
 //
 // When Redis is down, login, signup, refresh and password change fail
-// closed with 503: an unthrottled password oracle is worse than a short
-// outage of sign-in, and already signed-in users keep working (token
-// verification falls back to the database).
+// closed with 503 and Retry-After: an unthrottled password oracle is worse
+// than a short outage of sign-in, and already signed-in users keep working
+// (token verification falls back to the database).
 type limiter struct {
 	rdb     *redis.Client
 	keys    redis.Keys
@@ -39,17 +41,24 @@ type limiter struct {
 	free    int           // failures allowed before the first lock
 	base    time.Duration // first lock; doubles with each further failure
 	maxLock time.Duration
+	now     func() time.Time
 }
 
 func newLimiter(rdb *redis.Client, keys redis.Keys, o Options) *limiter {
 	return &limiter{
 		rdb: rdb, keys: keys, gcra: redis_rate.NewLimiter(rdb),
 		perIP: redis_rate.Limit{Rate: o.IPRatePerMinute, Burst: o.IPBurst, Period: time.Minute},
-		free:  o.FreeFailures, base: time.Second, maxLock: 15 * time.Minute,
+		free:  o.FreeFailures, base: time.Second, maxLock: 15 * time.Minute, now: o.Now,
 	}
 }
 
-var errLimiterDown = apperr.New(apperr.Unavailable, "sign-in is temporarily unavailable; try again shortly")
+// limiterDown is the answer when Redis cannot say whether a sign-in may go
+// ahead. With Redis down the client's breaker answers at once, and finds a
+// recovered Redis within about redis.RetryAfter.
+func limiterDown(cause error) error {
+	return &apperr.Error{Kind: apperr.Unavailable, Detail: "sign-in is temporarily unavailable; try again shortly",
+		RetryAfter: redis.RetryAfter, Err: cause}
+}
 
 func rateLimited(retry time.Duration) error {
 	return &apperr.Error{Kind: apperr.RateLimited, Detail: "too many attempts; wait before trying again", RetryAfter: max(retry, time.Second)}
@@ -59,7 +68,7 @@ func rateLimited(retry time.Duration) error {
 func (l *limiter) allowIP(ctx context.Context, action, bucket string) error {
 	res, err := l.gcra.Allow(ctx, l.keys.Key("rl", action, bucket), l.perIP)
 	if err != nil {
-		return apperr.Wrap(errLimiterDown.Kind, errLimiterDown.Detail, fmt.Errorf("ip rate limit: %w", err))
+		return limiterDown(fmt.Errorf("ip rate limit: %w", err))
 	}
 	if res.Allowed == 0 {
 		return rateLimited(res.RetryAfter)
@@ -99,20 +108,30 @@ func (l *limiter) accountKey(kind, canonical string) string {
 	return l.keys.Key(kind, hex.EncodeToString(sum[:16]))
 }
 
-// checkAccount refuses while the account is soft-locked.
+// checkAccount refuses while the account is soft-locked. The lock holds its
+// own end ("until", Unix ms), checked here: a Redis that does not expire
+// keys must not make a lock last forever.
 func (l *limiter) checkAccount(ctx context.Context, canonical string) error {
-	ttl, err := l.rdb.PTTL(ctx, l.accountKey("lock", canonical)).Result()
-	if err != nil {
-		return apperr.Wrap(errLimiterDown.Kind, errLimiterDown.Detail, fmt.Errorf("account lock: %w", err))
+	v, err := l.rdb.Get(ctx, l.accountKey("lock", canonical)).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil
 	}
-	if ttl > 0 {
-		return rateLimited(ttl)
+	if err != nil {
+		return limiterDown(fmt.Errorf("account lock: %w", err))
+	}
+	until, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil // not a lock this code wrote; the key expires on its own
+	}
+	if wait := time.UnixMilli(until).Sub(l.now()); wait > 0 {
+		return rateLimited(wait)
 	}
 	return nil
 }
 
 // failScript counts a failure (the count lives an hour after the last one)
-// and, past the free attempts, locks for base * 2^(extra failures).
+// and, past the free attempts, locks for base * 2^(extra failures): the lock
+// key holds its end (ARGV[4] is now in Unix ms) and expires then too.
 var failScript = goredis.NewScript(`
 local n = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], 3600000)
@@ -120,14 +139,15 @@ local free = tonumber(ARGV[1])
 if n > free then
   local ms = tonumber(ARGV[2]) * (2 ^ (n - free - 1))
   if ms > tonumber(ARGV[3]) then ms = tonumber(ARGV[3]) end
-  redis.call('SET', KEYS[2], '1', 'PX', math.floor(ms))
+  ms = math.floor(ms)
+  redis.call('SET', KEYS[2], string.format('%d', tonumber(ARGV[4]) + ms), 'PX', ms)
 end
 return n`)
 
 // failed records a failed attempt on the account.
 func (l *limiter) failed(ctx context.Context, canonical string) error {
 	return failScript.Run(ctx, l.rdb, []string{l.accountKey("fail", canonical), l.accountKey("lock", canonical)},
-		l.free, l.base.Milliseconds(), l.maxLock.Milliseconds()).Err()
+		l.free, l.base.Milliseconds(), l.maxLock.Milliseconds(), l.now().UnixMilli()).Err()
 }
 
 // succeeded clears the account's failures.

@@ -218,31 +218,46 @@ func (m *Module) changePassword(ctx context.Context, userID, sessionID uuid.UUID
 
 // revokeSessions ends sessions in one transaction: revoke picks them (and
 // may change more in the same transaction), their refresh tokens are
-// revoked with them, and after the commit their access tokens go on the
-// denylist. It returns the sessions ended.
+// revoked with them, and a record of each revocation is added to the
+// revocation log. After the commit their access tokens go on the denylist.
+// It returns the sessions ended.
 func (m *Module) revokeSessions(ctx context.Context, revoke func(q *store.Queries) ([]uuid.UUID, error)) ([]uuid.UUID, error) {
 	var revoked []uuid.UUID
+	var logged []store.RevocationOutbox
 	err := db.InTx(ctx, m.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		var err error
 		if revoked, err = revoke(q); err != nil {
 			return err
 		}
-		return q.RevokeRefreshTokensBySessions(ctx, revoked)
+		if err := q.RevokeRefreshTokensBySessions(ctx, revoked); err != nil {
+			return err
+		}
+		if len(revoked) == 0 {
+			return nil
+		}
+		logged, err = q.RecordSessionRevocations(ctx, revoked)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	m.denySessions(ctx, revoked)
+	m.deliverRevocations(ctx, logged)
 	return revoked, nil
 }
 
-// denySessions puts revoked sessions on the denylist. The database already
-// holds the revocation, so if Redis is down the verifier's database
-// fallback still refuses them; the failure is logged, not returned.
-func (m *Module) denySessions(ctx context.Context, ids []uuid.UUID) {
-	if err := m.deny.DenySessions(context.WithoutCancel(ctx), ids...); err != nil {
-		m.log.ErrorContext(ctx, "denylist sessions", slog.Int("sessions", len(ids)), slog.String("error", err.Error()))
+// deliverRevocations puts committed revocations on the denylist. This
+// process refuses the tokens at once whatever happens; if Redis fails, the
+// records stay in the revocation log and the drain delivers them to every
+// process (docs/auth.md gives the bound). The failure is logged, not
+// returned: the revocation itself is done.
+func (m *Module) deliverRevocations(ctx context.Context, logged []store.RevocationOutbox) {
+	if len(logged) == 0 {
+		return
+	}
+	if err := m.deny.Deliver(context.WithoutCancel(ctx), toRevocations(logged)); err != nil {
+		m.log.WarnContext(ctx, "denylist write failed; the revocation log keeps it until the drain delivers it",
+			slog.Int("revocations", len(logged)), slog.String("error", err.Error()))
 	}
 }
 

@@ -219,11 +219,14 @@ func (m *Module) revokeFamily(ctx context.Context, sessionID uuid.UUID, meta req
 	return errBadRefresh
 }
 
-// graceReply is what a refresh stores for its 10-second replay window.
+// graceReply is what a refresh stores for its 10-second replay window. It
+// holds the window's end (Until), checked in replay: a Redis that does not
+// expire keys must not make the window last forever.
 type graceReply struct {
 	Resp    tokenResponse `json:"resp"`
 	Expires time.Time     `json:"expires"`
 	Session uuid.UUID     `json:"session"`
+	Until   time.Time     `json:"until"`
 }
 
 func (m *Module) graceKeyOf(hash []byte) string {
@@ -233,7 +236,7 @@ func (m *Module) graceKeyOf(hash []byte) string {
 // storeGrace keeps the reply to the refresh of hash, encrypted (it holds a
 // live refresh token) with AES-GCM bound to hash.
 func (m *Module) storeGrace(ctx context.Context, hash []byte, resp tokenResponse) {
-	plain, err := json.Marshal(graceReply{Resp: resp, Expires: resp.RefreshExpires, Session: resp.session})
+	plain, err := json.Marshal(graceReply{Resp: resp, Expires: resp.RefreshExpires, Session: resp.session, Until: m.now().Add(refreshGrace)})
 	if err == nil {
 		err = m.rdb.Set(context.WithoutCancel(ctx), m.graceKeyOf(hash), m.seal(plain, hash), refreshGrace).Err()
 	}
@@ -244,8 +247,8 @@ func (m *Module) storeGrace(ctx context.Context, hash []byte, resp tokenResponse
 }
 
 // replay answers a repeated refresh of hash from the grace reply, provided
-// the token it handed out is still the family's unused leaf. Otherwise the
-// family has moved on and this is reuse.
+// the window has not ended and the token it handed out is still the
+// family's unused leaf. Otherwise this is reuse.
 func (m *Module) replay(ctx context.Context, hash []byte, meta requestMeta) (tokenResponse, bool, error) {
 	sealed, err := m.rdb.Get(ctx, m.graceKeyOf(hash)).Bytes()
 	if errors.Is(err, redis.Nil) {
@@ -266,6 +269,9 @@ func (m *Module) replay(ctx context.Context, hash []byte, meta requestMeta) (tok
 		m.log.WarnContext(ctx, "unreadable refresh grace reply", slog.String("error", err.Error()))
 		m.rdb.Del(context.WithoutCancel(ctx), m.graceKeyOf(hash))
 		return tokenResponse{}, false, nil
+	}
+	if !m.now().Before(g.Until) {
+		return tokenResponse{}, true, m.revokeFamily(ctx, g.Session, meta, "refresh token reused")
 	}
 	childHash, _ := refreshHash(g.Resp.RefreshToken)
 	child, err := m.q.GetRefreshTokenByHash(ctx, childHash)

@@ -41,7 +41,8 @@ func (l *addLimiter) allow(ctx context.Context, userID uuid.UUID) error {
 	}
 	res, err := l.gcra.Allow(ctx, l.keys.Key("rl", "project-member-add", userID.String()), l.limit)
 	if err != nil {
-		return apperr.Wrap(apperr.Unavailable, "adding members is temporarily unavailable; try again shortly", fmt.Errorf("member add rate limit: %w", err))
+		return &apperr.Error{Kind: apperr.Unavailable, Detail: "adding members is temporarily unavailable; try again shortly",
+			RetryAfter: redis.RetryAfter, Err: fmt.Errorf("member add rate limit: %w", err)}
 	}
 	if res.Allowed == 0 {
 		return &apperr.Error{Kind: apperr.RateLimited, Detail: "too many member additions; wait before adding more",

@@ -30,7 +30,11 @@ import (
 // the subscription or a missed heartbeat. Outside that window Denied asks
 // Redis on every request, exactly as a process that never follows does
 // (the Lambda handlers, whose instances are frozen between invocations and
-// cannot hold a subscription).
+// cannot hold a subscription). A lost subscription also opens the Redis
+// client's breaker, so those requests fall back to PostgreSQL at once
+// instead of each waiting for a Redis that went silent. Positive answers
+// in the copy are further bound to the drain of the revocation log (see
+// drain.go).
 
 const (
 	// heartbeat is how often a following process pings Redis over its
@@ -82,7 +86,7 @@ func (r *replica) apply(entry string, until time.Time) error {
 	kind, id, found := strings.Cut(entry, ":")
 	u, err := uuid.Parse(id)
 	if !found || err != nil {
-		return fmt.Errorf("denylist entry %q", entry)
+		return fmt.Errorf("%w: %q", errBadEntry, entry)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -93,7 +97,7 @@ func (r *replica) apply(entry string, until time.Time) error {
 	case "u":
 		r.uids[u] = later(r.uids[u], until)
 	default:
-		return fmt.Errorf("denylist entry %q", entry)
+		return fmt.Errorf("%w: %q", errBadEntry, entry)
 	}
 	return nil
 }
@@ -138,20 +142,36 @@ func (r *replica) sweep(now time.Time) {
 	}
 }
 
-// errStale ends a subscription whose heartbeats stopped arriving.
-var errStale = errors.New("denylist subscription silent")
+var (
+	// errStale ends a subscription whose heartbeats stopped arriving.
+	errStale = errors.New("denylist subscription silent")
+	// errBadEntry is a publication this process does not understand.
+	errBadEntry = errors.New("denylist entry not understood")
+)
 
-// Follow keeps the process's copy of the denylist current until ctx ends.
-// It returns only then; failures are logged and retried with back-off,
-// and while the copy is not current every check asks Redis.
+// Follow keeps the process's copy of the denylist current until ctx ends,
+// and drains the revocation log (when there is one) meanwhile. It returns
+// only then; failures are logged and retried with back-off, and while the
+// copy is not current every check asks Redis (or, while Redis is
+// unavailable, the database).
 func (d *Denylist) Follow(ctx context.Context, logger *slog.Logger) {
 	if logger == nil {
 		logger = log.Discard()
+	}
+	if d.log != nil {
+		drained := make(chan struct{})
+		go func() { defer close(drained); d.drainLoop(ctx, logger) }()
+		defer func() { <-drained }()
 	}
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		started := time.Now()
 		err := d.followOnce(ctx)
+		if !errors.Is(err, errBadEntry) {
+			// Before the copy is dropped: requests must find the breaker
+			// open, not wait for a Redis that stopped answering.
+			d.rdb.ReportFailure(ctx, err)
+		}
 		d.local.live.Store(false)
 		if ctx.Err() != nil {
 			return
@@ -161,9 +181,16 @@ func (d *Denylist) Follow(ctx context.Context, logger *slog.Logger) {
 		}
 		logger.WarnContext(ctx, "denylist copy not current; checking Redis on every request until it is",
 			slog.String("error", err.Error()), slog.Duration("retry_in", backoff))
+		// An outage ends when the breaker's probe reaches Redis: retry
+		// then rather than at the end of a long back-off.
+		var recovered <-chan struct{}
+		if !d.rdb.Available() {
+			recovered = d.rdb.Recovered()
+		}
 		select {
 		case <-ctx.Done():
 			return
+		case <-recovered:
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 10*time.Second)
@@ -197,7 +224,7 @@ func (d *Denylist) followOnce(ctx context.Context) error {
 		switch m := msg.(type) {
 		case *goredis.Message:
 			heard = now
-			if err := d.local.apply(m.Payload, now.Add(DenyTTL)); err != nil {
+			if err := d.local.apply(m.Payload, d.now().Add(DenyTTL)); err != nil {
 				return err // a publisher we do not understand: trust nothing
 			}
 		case *goredis.Pong, *goredis.Subscription:
@@ -221,8 +248,8 @@ func (d *Denylist) followOnce(ctx context.Context) error {
 			}
 		}
 		if now.Sub(swept) >= sweepEvery {
-			d.local.sweep(now)
-			d.trimIndex(ctx, now)
+			d.local.sweep(d.now())
+			d.trimIndex(ctx, d.now())
 			swept = now
 		}
 	}
@@ -230,7 +257,7 @@ func (d *Denylist) followOnce(ctx context.Context) error {
 
 // loadSnapshot copies every revocation still in force from the index.
 func (d *Denylist) loadSnapshot(ctx context.Context) error {
-	now := time.Now()
+	now := d.now()
 	entries, err := d.rdb.ZRangeByScoreWithScores(ctx, d.indexKey(), &goredis.ZRangeBy{
 		Min: fmt.Sprint(now.UnixMilli()), Max: "+inf",
 	}).Result()

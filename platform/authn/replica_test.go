@@ -2,9 +2,7 @@ package authn_test
 
 import (
 	"context"
-	"net"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -96,99 +94,15 @@ func TestDenylistCopyAcrossProcesses(t *testing.T) {
 	}
 }
 
-// proxy forwards TCP to target until cut; then it drops every connection
-// and refuses new ones until healed. silence keeps connections open but
-// stops forwarding, like a network that loses packets.
-type proxy struct {
-	ln     net.Listener
-	target string
-
-	mu     sync.Mutex
-	cut    bool
-	silent bool
-	conns  []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.set(true, false) })
-	return p
-}
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.cut {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		go p.pipe(c, up)
-		go p.pipe(up, c)
-	}
-}
-
-func (p *proxy) pipe(dst, src net.Conn) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if err != nil {
-			dst.Close()
-			return
-		}
-		p.mu.Lock()
-		silent := p.silent
-		p.mu.Unlock()
-		if silent {
-			continue
-		}
-		if _, err := dst.Write(buf[:n]); err != nil {
-			src.Close()
-			return
-		}
-	}
-}
-
-// set cuts (closing every connection) or heals, and silences or not.
-func (p *proxy) set(cut, silent bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut, p.silent = cut, silent
-	if cut {
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.conns = nil
-	}
-}
-
 // redisVia opens a client whose connections go through a new proxy.
-func redisVia(t *testing.T) (*redis.Client, *proxy) {
+func redisVia(t *testing.T) (*redis.Client, *testkit.Proxy) {
 	t.Helper()
 	u, err := url.Parse(testkit.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProxy(t, u.Host)
-	u.Host = p.ln.Addr().String()
+	p := testkit.NewProxy(t, u.Host)
+	u.Host = p.Addr()
 	c, err := redis.Open(context.Background(), u.String())
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +122,7 @@ func TestDenylistCopyAfterLostConnection(t *testing.T) {
 	a, b := authn.NewDenylist(rdb, keys), authn.NewDenylist(viaProxy, keys)
 	follow(t, b)
 
-	p.set(true, false)
+	p.Cut()
 	waitFor(t, "the broken subscription to be noticed", func() bool { return !b.Live() })
 	missed, user := uuid.New(), uuid.New()
 	if err := a.DenySessions(ctx, missed); err != nil {
@@ -218,7 +132,7 @@ func TestDenylistCopyAfterLostConnection(t *testing.T) {
 		t.Fatal("with neither a current copy nor Redis, Denied answered instead of failing")
 	}
 
-	p.set(false, false)
+	p.Heal()
 	waitFor(t, "the copy to be live again", b.Live)
 	if !denied(t, b, missed, user) {
 		t.Fatal("a revocation made while disconnected is missing after reconnecting")
@@ -234,12 +148,12 @@ func TestDenylistCopyNoticesSilence(t *testing.T) {
 	b := authn.NewDenylist(viaProxy, keys)
 	follow(t, b)
 	start := time.Now()
-	p.set(false, true)
+	p.Silence()
 	waitFor(t, "the silent subscription to be dropped", func() bool { return !b.Live() })
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("silence noticed after %s", d)
 	}
-	p.set(true, false)
-	p.set(false, false)
+	p.Cut()
+	p.Heal()
 	waitFor(t, "the copy to be live again", b.Live)
 }

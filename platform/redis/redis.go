@@ -1,23 +1,38 @@
 // Package redis opens the go-redis client and builds namespaced keys. Every
 // key the application uses goes through Keys, so one Redis can serve several
-// deployments (and every test) without collisions.
+// deployments (and every test) without collisions. Every client has a
+// circuit breaker (breaker.go), so an unreachable or frozen Redis costs one
+// failed command, not one per request.
 package redis
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// Client is the go-redis client type modules receive.
-type Client = goredis.Client
+// Client is the go-redis client modules receive, with its circuit breaker.
+// Every go-redis command method is available on it.
+type Client struct {
+	*goredis.Client
+	breaker *breaker
+}
 
 // Nil is returned by reads of a missing key.
 const Nil = goredis.Nil
+
+// NewClient returns a client for opts with the circuit breaker installed. It
+// does not connect; Open is what servers use.
+func NewClient(opts *goredis.Options) *Client {
+	c := &Client{Client: goredis.NewClient(opts)}
+	c.breaker = newBreaker(c.Client)
+	c.AddHook(c.breaker)
+	return c
+}
 
 // Open connects to url and checks it answers, so a bad URL or an
 // unreachable server fails at start.
@@ -29,7 +44,7 @@ func Open(ctx context.Context, url string) (*Client, error) {
 	opts.DialTimeout = 2 * time.Second
 	opts.ReadTimeout = 2 * time.Second
 	opts.WriteTimeout = 2 * time.Second
-	c := goredis.NewClient(opts)
+	c := NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := c.Ping(pingCtx).Err(); err != nil {
@@ -39,25 +54,22 @@ func Open(ctx context.Context, url string) (*Client, error) {
 	return c, nil
 }
 
-// Embedded is an in-process Redis-protocol server for local work and tests.
-type Embedded struct {
-	srv *miniredis.Miniredis
-}
+// SetLogger makes the breaker log when Redis becomes unavailable and when it
+// answers again (nothing is logged by default).
+func (c *Client) SetLogger(l *slog.Logger) { c.breaker.log.Store(l) }
 
-// StartEmbedded starts the in-process server on a free loopback port.
-func StartEmbedded() (*Embedded, error) {
-	srv := miniredis.NewMiniRedis()
-	if err := srv.Start(); err != nil {
-		return nil, fmt.Errorf("start in-process Redis: %w", err)
-	}
-	return &Embedded{srv: srv}, nil
-}
+// Available is false while the breaker is open: commands then fail at once
+// with ErrUnavailable instead of waiting for Redis.
+func (c *Client) Available() bool { return !c.breaker.open.Load() }
 
-// URL is the redis:// URL of the embedded server.
-func (e *Embedded) URL() string { return "redis://" + e.srv.Addr() + "/0" }
+// Recovered returns a channel that is closed once Redis is available again
+// (at once when it is available now).
+func (c *Client) Recovered() <-chan struct{} { return c.breaker.recovered() }
 
-// Close stops the server.
-func (e *Embedded) Close() { e.srv.Close() }
+// ReportFailure tells the breaker about a failure seen outside a command
+// (a pub/sub connection that broke or went silent). Redis's own error
+// answers and errors of a finished ctx are not failures and are ignored.
+func (c *Client) ReportFailure(ctx context.Context, err error) { c.breaker.observe(ctx, err) }
 
 // Keys builds keys under one prefix, e.g. "thebrain:" + "deny:sid:<id>".
 type Keys struct {

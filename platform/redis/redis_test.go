@@ -26,20 +26,3 @@ func TestOpenFailsClearly(t *testing.T) {
 		t.Fatal("non-redis URL accepted")
 	}
 }
-
-func TestEmbedded(t *testing.T) {
-	t.Parallel()
-	e, err := StartEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	c, err := Open(context.Background(), e.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Set(context.Background(), "k", "v", 0).Err(); err != nil {
-		t.Fatal(err)
-	}
-}

@@ -10,6 +10,13 @@ import (
 	"github.com/google/uuid"
 )
 
+type RevocationOutbox struct {
+	ID        int64
+	SessionID *uuid.UUID
+	UserID    *uuid.UUID
+	CreatedAt time.Time
+}
+
 type Session struct {
 	ID                uuid.UUID
 	UserID            uuid.UUID
