@@ -1,13 +1,18 @@
 package db
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/golang-migrate/migrate/v4"
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // registers pgx5://
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/thebrain/thebrain/db/migrations"
 )
@@ -15,7 +20,8 @@ import (
 // Migrator applies the embedded migrations to one database (or, with a
 // search_path in the URL, one schema).
 type Migrator struct {
-	m *migrate.Migrate
+	m   *migrate.Migrate
+	url string
 }
 
 // NewMigrator opens a migrator for the PostgreSQL URL dbURL. golang-migrate
@@ -34,18 +40,46 @@ func NewMigrator(dbURL string) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect migrator: %w", err)
 	}
-	return &Migrator{m: m}, nil
+	return &Migrator{m: m, url: dbURL}, nil
 }
 
-// Up applies every pending migration. It is a no-op when there is none.
+// Up applies every pending migration: ours, then River's (the tables of
+// the PostgreSQL job queue, which River versions itself in
+// river_migration). It is a no-op when there is none.
 func (mg *Migrator) Up() error {
 	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return err
 	}
+	return migrateRiver(mg.url, rivermigrate.DirectionUp, nil)
+}
+
+// migrateRiver applies River's migrations in direction, in the schema dbURL's
+// search_path names first (as ours go).
+func migrateRiver(dbURL string, direction rivermigrate.Direction, opts *rivermigrate.MigrateOpts) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		return fmt.Errorf("parse database URL: %w", err)
+	}
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("connect for River's migrations: %w", err)
+	}
+	defer pool.Close()
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, direction, opts); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
 	return nil
 }
 
-// Down rolls back n migrations (n >= 1).
+// Down rolls back n of our migrations (n >= 1); rolled back to nothing, it
+// removes River's tables as well.
 func (mg *Migrator) Down(n int) error {
 	if n < 1 {
 		return errors.New("down needs a positive number of steps")
@@ -53,7 +87,11 @@ func (mg *Migrator) Down(n int) error {
 	if err := mg.m.Steps(-n); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return err
 	}
-	return nil
+	// Down to nothing takes the job queue's tables too.
+	if v, _, err := mg.Version(); err != nil || v != 0 {
+		return err
+	}
+	return migrateRiver(mg.url, rivermigrate.DirectionDown, &rivermigrate.MigrateOpts{TargetVersion: -1})
 }
 
 // Version reports the current version and whether the last run left the

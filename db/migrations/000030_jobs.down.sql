@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS job_schedules;
+DROP TABLE IF EXISTS jobs;

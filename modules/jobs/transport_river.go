@@ -1,0 +1,122 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// RiverOptions tune the PostgreSQL transport.
+type RiverOptions struct {
+	Log *slog.Logger
+	// Concurrency is how many jobs this process runs at once.
+	Concurrency int
+	// RescueAfter is how long a delivery may stay running before River
+	// hands it out again; the job's lease then decides whether it may run
+	// (it may not while its worker renews the lease). Zero means 1 minute.
+	RescueAfter time.Duration
+	// ShutdownGrace is how long a stopping worker lets running jobs finish
+	// before it cancels them and gives them back.
+	ShutdownGrace time.Duration
+}
+
+// riverTransport delivers jobs with River (github.com/riverqueue/river):
+// transactional insert, LISTEN/NOTIFY wake-ups, snoozes and the rescue of
+// deliveries whose worker died. River's own attempts and timeouts are not
+// used: snoozes never count as attempts, and the job row keeps ours.
+type riverTransport struct {
+	client  *river.Client[pgx.Tx]
+	deliver atomic.Pointer[deliverFunc]
+}
+
+// riverArgs is the River job: the id of our job row, nothing else.
+type riverArgs struct {
+	JobID uuid.UUID `json:"job_id"`
+}
+
+func (riverArgs) Kind() string { return "thebrain.job" }
+
+type riverWorker struct {
+	river.WorkerDefaults[riverArgs]
+	t *riverTransport
+}
+
+// Timeout turns River's job timeout off: each kind has its own.
+func (*riverWorker) Timeout(*river.Job[riverArgs]) time.Duration { return -1 }
+
+func (w *riverWorker) Work(ctx context.Context, j *river.Job[riverArgs]) error {
+	deliver := w.t.deliver.Load()
+	if deliver == nil {
+		return river.JobSnooze(time.Second)
+	}
+	if out := (*deliver)(ctx, j.Args.JobID); out.retry {
+		return river.JobSnooze(out.again)
+	}
+	return nil
+}
+
+// NewRiver returns the PostgreSQL transport on pool. Its tables come with
+// the migrations (db.Migrator runs River's).
+func NewRiver(pool *pgxpool.Pool, o RiverOptions) (Transport, error) {
+	t := &riverTransport{}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &riverWorker{t: t})
+	logger := o.Log
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(o.Concurrency, 1)}},
+		Workers:              workers,
+		JobTimeout:           -1,
+		RescueStuckJobsAfter: cmpOr(o.RescueAfter, time.Minute),
+		SoftStopTimeout:      cmpOr(o.ShutdownGrace, 10*time.Second),
+		FetchCooldown:        10 * time.Millisecond,
+		// Our rows are the record; River's finished rows are kept briefly.
+		CompletedJobRetentionPeriod: time.Hour,
+		Logger:                      logger.With(slog.String("component", "river")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river: %w", err)
+	}
+	t.client = client
+	return t, nil
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func (*riverTransport) name() string { return "postgres" }
+
+func (t *riverTransport) enqueued(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
+	_, err := t.client.InsertTx(ctx, tx, riverArgs{JobID: id}, nil)
+	return err
+}
+
+func (t *riverTransport) consume(ctx context.Context, deliver deliverFunc) error {
+	t.deliver.Store(&deliver)
+	// Cancelling Start's context would cancel running jobs at once: the
+	// client runs on its own, and Stop below ends it gracefully.
+	if err := t.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("river: start: %w", err)
+	}
+	<-ctx.Done()
+	// Stop waits for running jobs up to SoftStopTimeout, then cancels them
+	// (they give their jobs back) and waits for them to return.
+	if err := t.client.Stop(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("river: stop: %w", err)
+	}
+	return nil
+}
