@@ -8,11 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/jobs"
+	"github.com/thebrain/thebrain/platform/awsfake"
 	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
@@ -45,6 +49,57 @@ func riverTransport(t *testing.T, pool *pgxpool.Pool, concurrency int) jobs.Tran
 		t.Fatal(err)
 	}
 	return tr
+}
+
+// sqsFake is the SQS queue of one test: a local server speaking the real
+// protocol, a jobs queue and its dead-letter queue (maxReceiveCount 3).
+type sqsFake struct {
+	*awsfake.SQS
+	client     *sqs.Client
+	queue, dlq string
+}
+
+var fakes sync.Map // *testing.T → *sqsFake
+
+func newSQSFake(t *testing.T) *sqsFake {
+	t.Helper()
+	f := awsfake.NewSQS()
+	t.Cleanup(f.Close)
+	c := sqs.New(sqs.Options{Region: awsfake.Region, BaseEndpoint: aws.String(f.URL()),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1})
+	ctx := context.Background()
+	dlq, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs-dlq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs"), Attributes: map[string]string{
+		"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:jobs-dlq","maxReceiveCount":"3"}`,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sqsFake{SQS: f, client: c, queue: *q.QueueUrl, dlq: *dlq.QueueUrl}
+}
+
+func sqsTransport(t *testing.T, pool *pgxpool.Pool, concurrency int) jobs.Transport {
+	f := newSQSFake(t)
+	fakes.Store(t, f)
+	tr, err := jobs.NewSQS(jobs.SQSOptions{Log: testkit.Logger(t), Client: f.client, QueueURL: f.queue, Pool: pool,
+		Concurrency: concurrency, Visibility: 5 * time.Second, ShutdownGrace: 2 * time.Second, SweepEvery: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// eachTransport runs fn once per transport, as subtests.
+func eachTransport(t *testing.T, fn func(t *testing.T, tr func(*testing.T, *pgxpool.Pool, int) jobs.Transport)) {
+	for name, tr := range map[string]func(*testing.T, *pgxpool.Pool, int) jobs.Transport{"postgres": riverTransport, "sqs": sqsTransport} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, tr)
+		})
+	}
 }
 
 func newEnv(t *testing.T, o options) *env {
