@@ -26,6 +26,7 @@ import (
 	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/httpx"
+	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/roles"
 )
@@ -73,6 +74,9 @@ func New(d Deps) *Module {
 
 // Name implements module.Module.
 func (m *Module) Name() string { return "chapters" }
+
+// JobKinds implements module.JobProvider: the daily purge of the trash.
+func (m *Module) JobKinds() []module.JobKind { return []module.JobKind{purgeJob(m.svc.pool)} }
 
 // Routes implements module.Module: each route with the least role it needs.
 // Routes are registered with their full path (no Mount), so they share the

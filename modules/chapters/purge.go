@@ -8,6 +8,7 @@ import (
 
 	"github.com/thebrain/thebrain/modules/chapters/internal/store"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/module"
 )
 
 // TrashRetention is how long a trashed chapter or comment can be restored;
@@ -30,4 +31,15 @@ func PurgeTrash(ctx context.Context, pool *pgxpool.Pool, olderThan time.Duration
 		return q.PurgeTrashedComments(ctx, store.PurgeTrashedCommentsParams{RetentionSecs: secs, Batch: batch})
 	})
 	return chapters + comments, err
+}
+
+// purgeJob runs PurgeTrash daily as a periodic job (docs/jobs.md).
+func purgeJob(pool *pgxpool.Pool) module.JobKind {
+	return module.JobKind{
+		Name: "chapters.purge_trash", Every: 24 * time.Hour, Timeout: 30 * time.Minute,
+		Run: func(ctx context.Context, _ *module.Job) (any, error) {
+			n, err := PurgeTrash(ctx, pool, TrashRetention)
+			return map[string]int64{"purged": n}, err
+		},
+	}
 }

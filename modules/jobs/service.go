@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/jobs/internal/store"
+	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
 )
@@ -53,7 +55,7 @@ func newService(d Deps) *service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	for _, k := range d.Kinds {
+	for _, k := range append([]module.JobKind{s.purgeJob()}, d.Kinds...) {
 		if k.Name == "" || k.Run == nil {
 			panic(fmt.Sprintf("jobs: kind %q has no name or no Run", k.Name))
 		}
@@ -65,4 +67,17 @@ func newService(d Deps) *service {
 	host, _ := os.Hostname()
 	s.owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
 	return s
+}
+
+// purgeJob deletes finished jobs older than FinishedRetentionDays, daily.
+func (s *service) purgeJob() module.JobKind {
+	return module.JobKind{
+		Name: "jobs.purge_finished", Every: 24 * time.Hour, Timeout: 30 * time.Minute,
+		Run: func(ctx context.Context, _ *module.Job) (any, error) {
+			n, err := db.PurgeInBatches(ctx, FinishedRetentionDays*24*time.Hour, func(ctx context.Context, secs float64, batch int32) (int64, error) {
+				return s.q.PurgeFinishedJobs(ctx, store.PurgeFinishedJobsParams{OlderThanSecs: secs, Batch: batch})
+			})
+			return map[string]int64{"purged": n}, err
+		},
+	}
 }

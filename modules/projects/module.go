@@ -29,6 +29,7 @@ import (
 	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/httpx"
+	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/redis"
 	"github.com/thebrain/thebrain/platform/roles"
@@ -94,6 +95,9 @@ func New(d Deps) *Module {
 
 // Name is the module's stable name.
 func (m *Module) Name() string { return "projects" }
+
+// JobKinds implements module.JobProvider: the daily purge of the trash.
+func (m *Module) JobKinds() []module.JobKind { return []module.JobKind{purgeJob(m.svc.db)} }
 
 // Routes registers the module's HTTP surface under /api/v1. Every route
 // needs a signed-in user; routes of one book name the least role they need

@@ -3,11 +3,9 @@ package projects
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/projects/internal/store"
 	"github.com/thebrain/thebrain/platform/access"
@@ -253,16 +251,4 @@ func (s *service) ListTrash(ctx context.Context, userID uuid.UUID, pr page.Reque
 		// DeletedAt is never nil: the query selects the trash.
 		func(r store.ListTrashByOwnerRow) any { return timeKey{T: *r.Project.DeletedAt, ID: r.Project.ID} },
 	), nil
-}
-
-// PurgeTrash deletes, for good, every project that has been in the trash for
-// longer than olderThan (use TrashRetention), with its chapters, versions,
-// comments, notes and citations (ON DELETE CASCADE). It works in batches and
-// returns how many projects it deleted. It is safe to run from several
-// processes at once; `thebrain purge` runs it.
-func PurgeTrash(ctx context.Context, pool *pgxpool.Pool, olderThan time.Duration) (int64, error) {
-	q := store.New(pool)
-	return db.PurgeInBatches(ctx, olderThan, func(ctx context.Context, secs float64, batch int32) (int64, error) {
-		return q.PurgeTrashedProjects(ctx, store.PurgeTrashedProjectsParams{RetentionSecs: secs, Batch: batch})
-	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/httpx"
+	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/roles"
 )
@@ -58,6 +59,9 @@ func New(d Deps) *Module {
 
 // Name implements module.Module.
 func (m *Module) Name() string { return "research" }
+
+// JobKinds implements module.JobProvider: the daily purge of the trash.
+func (m *Module) JobKinds() []module.JobKind { return []module.JobKind{purgeJob(m.svc.pool)} }
 
 // Routes implements module.Module: each route with the least role it needs.
 // Full paths (no Mount) let the routes share the /projects prefix with the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/thebrain/thebrain/modules/research/internal/store"
 	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/module"
 )
 
 // TrashRetention is how long a trashed note or citation can be restored;
@@ -29,4 +30,15 @@ func PurgeTrash(ctx context.Context, pool *pgxpool.Pool, olderThan time.Duration
 		return q.PurgeTrashedCitations(ctx, store.PurgeTrashedCitationsParams{RetentionSecs: secs, Batch: batch})
 	})
 	return notes + citations, err
+}
+
+// purgeJob runs PurgeTrash daily as a periodic job (docs/jobs.md).
+func purgeJob(pool *pgxpool.Pool) module.JobKind {
+	return module.JobKind{
+		Name: "research.purge_trash", Every: 24 * time.Hour, Timeout: 30 * time.Minute,
+		Run: func(ctx context.Context, _ *module.Job) (any, error) {
+			n, err := PurgeTrash(ctx, pool, TrashRetention)
+			return map[string]int64{"purged": n}, err
+		},
+	}
 }
