@@ -11,11 +11,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/modules/auth"
 	"github.com/thebrain/thebrain/modules/chapters"
+	"github.com/thebrain/thebrain/modules/jobs"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/modules/research"
 	"github.com/thebrain/thebrain/platform/access"
@@ -190,6 +194,12 @@ type app struct {
 	projects *projects.Module
 	chapters *chapters.Module
 	research *research.Module
+	jobs     *jobs.Module
+}
+
+// modules lists every module, in mounting order.
+func (a *app) modules() []module.Module {
+	return []module.Module{a.auth, a.projects, a.chapters, a.research, a.jobs}
 }
 
 // wire builds the modules on b.
@@ -213,7 +223,43 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	researchMod := research.New(research.Deps{
 		DB: b.pool, Guard: guard, Cursors: cursors, Chapters: chaptersMod,
 	})
-	return &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod}, nil
+	transport, err := newJobsTransport(cfg, logger, b)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	jobsMod := jobs.New(jobs.Deps{Log: logger, DB: b.pool, Cursors: cursors, Transport: transport, Lease: cfg.JobsLease})
+	a := &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod, jobs: jobsMod}
+	// Every module's job kinds, for the workers and for Enqueue.
+	for _, m := range a.modules() {
+		if p, ok := m.(module.JobProvider); ok {
+			jobsMod.Register(p.JobKinds()...)
+		}
+	}
+	return a, nil
+}
+
+// newJobsTransport is the configured way jobs reach workers: River on the
+// database, or SQS.
+func newJobsTransport(cfg config.Config, logger *slog.Logger, b *backends) (jobs.Transport, error) {
+	grace := min(cfg.ShutdownTimeout, 25*time.Second)
+	if cfg.JobsTransport == "postgres" {
+		return jobs.NewRiver(b.pool, jobs.RiverOptions{
+			Log: logger, Concurrency: int(cfg.JobsConcurrency), RescueAfter: 2 * cfg.JobsLease, ShutdownGrace: grace,
+		})
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	client := sqs.NewFromConfig(awsCfg, func(o *sqs.Options) {
+		if cfg.SQSEndpoint != "" {
+			o.BaseEndpoint = &cfg.SQSEndpoint
+		}
+	})
+	return jobs.NewSQS(jobs.SQSOptions{
+		Log: logger, Client: client, QueueURL: cfg.SQSQueueURL, Pool: b.pool, Concurrency: int(cfg.JobsConcurrency),
+		Visibility: cfg.JobsLease + 15*time.Second, ShutdownGrace: grace,
+	})
 }
 
 // newHandler serves every module's routes on the platform's router. A
@@ -226,7 +272,7 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 	return server.NewHandler(server.Options{
 		Logger:         logger,
 		Version:        buildVersion(),
-		Modules:        []module.Module{a.auth, a.projects, a.chapters, a.research},
+		Modules:        a.modules(),
 		Verifier:       a.auth.Verifier(), // revocation-aware: logout bites on every route
 		CORSOrigins:    cfg.CORSOrigins,
 		MaxBodyBytes:   cfg.MaxBodyBytes,

@@ -98,6 +98,10 @@ var tableOwners = map[string]string{
 	"projects": "projects", "project_members": "projects",
 	"chapters": "chapters", "versions": "chapters", "comments": "chapters", "chapter_word_totals": "chapters",
 	"research_notes": "research", "citations": "research",
+	"jobs": "jobs", "job_schedules": "jobs",
+	// River's tables: the jobs module's PostgreSQL transport.
+	"river_job": "jobs", "river_leader": "jobs", "river_migration": "jobs", "river_queue": "jobs",
+	"river_notification": "jobs", "river_client": "jobs", "river_client_queue": "jobs",
 }
 
 // publishedViews are read contracts their owner keeps; any module may read

@@ -24,7 +24,7 @@ var version = ""
 // modes are the commands that load the configuration and run part of the
 // service; help and version need neither. Tests check deploy files
 // against this list.
-var modes = []string{"serve", "migrate", "lambda", "authorizer", "purge"}
+var modes = []string{"serve", "worker", "migrate", "lambda", "authorizer", "purge", "jobs"}
 
 // usageError marks a mistake in the command line (exit status 2).
 type usageError struct{ msg string }
@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := log.New(stderr, cfg.LogFormat, cfg.LogLevel)
 
-	if mode != "migrate" { // the only mode that takes arguments
+	if mode != "migrate" && mode != "jobs" { // the modes that take arguments
 		if err := noFlags(mode, rest); err != nil {
 			return err
 		}
@@ -83,8 +83,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serveLambda(ctx, cfg, logger)
 	case "authorizer":
 		return serveAuthorizer(ctx, cfg, logger)
+	case "worker":
+		return work(ctx, cfg, logger)
 	case "purge":
 		return purge(ctx, cfg, logger, stdout)
+	case "jobs":
+		return jobsCmd(ctx, cfg, logger, rest, stdout)
 	default: // migrate
 		return migrateCmd(ctx, cfg, logger, rest, stdout)
 	}
@@ -143,8 +147,13 @@ Usage:
                                   (chosen automatically when AWS_LAMBDA_RUNTIME_API is set)
   thebrain authorizer             answer API Gateway TOKEN authorizer events (public keys and the
                                   Redis denylist only; chosen automatically on Lambda when _HANDLER=authorizer)
+  thebrain worker                 run background jobs from THEBRAIN_JOBS_TRANSPORT, with /healthz and
+                                  /readyz on THEBRAIN_WORKER_ADDR (needs THEBRAIN_DATABASE_URL and
+                                  THEBRAIN_REDIS_URL; serve also runs jobs unless THEBRAIN_JOBS_IN_SERVE=false)
+  thebrain jobs failed [-limit N] list the newest failed jobs
+  thebrain jobs retry ID          give a failed job a fresh set of attempts
   thebrain purge                  delete for good what has been in a trash for more than 30 days
-                                  (run it daily; safe to run from several places at once)
+                                  (a daily job does it too; safe to run from several places at once)
   thebrain version                print the version
   thebrain help                   print this help
 

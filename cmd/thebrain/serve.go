@@ -37,7 +37,16 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("THEBRAIN_HTTP_ADDR: %w", err)
 	}
 	logger.InfoContext(ctx, "listening", slog.String("addr", ln.Addr().String()), slog.Duration("startup", time.Since(start)))
-	return serveHTTP(ctx, ln, h, cfg, logger)
+	worked := make(chan error, 1)
+	if cfg.JobsInServe {
+		// One process for local work: serve runs jobs too. On shutdown the
+		// worker stops beside the HTTP server (docs/jobs.md).
+		go func() { worked <- a.jobs.Work(ctx) }()
+	} else {
+		worked <- nil
+	}
+	err = serveHTTP(ctx, ln, h, cfg, logger)
+	return errors.Join(err, <-worked)
 }
 
 // connCap resolves THEBRAIN_MAX_CONNS: the configured cap, or one derived

@@ -117,8 +117,9 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	mod := jobs.New(jobs.Deps{
 		Log: testkit.Logger(t), DB: pool, Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret")),
-		Transport: o.transport(t, pool, o.concurrency), Kinds: o.kinds, Lease: lease, RetryBase: 50 * time.Millisecond,
+		Transport: o.transport(t, pool, o.concurrency), Lease: lease, RetryBase: 50 * time.Millisecond,
 	})
+	mod.Register(o.kinds...)
 	h := server.NewHandler(server.Options{Logger: testkit.Logger(t), Modules: []module.Module{mod}, Verifier: testkit.Verifier(t)})
 	return &env{t: t, pool: pool, mod: mod, c: testkit.Server(t, h), user: testkit.User(t, pool, "author")}
 }

@@ -39,9 +39,6 @@ type Deps struct {
 	Cursors *page.Codec
 	// Transport carries jobs to workers: NewRiver or NewSQS.
 	Transport Transport
-	// Kinds are every module's job kinds; the worker runs them and Enqueue
-	// refuses any other.
-	Kinds []module.JobKind
 	// Lease is how long an attempt holds its job between renewals (renewed
 	// every third of it); zero means DefaultLease.
 	Lease time.Duration
@@ -57,10 +54,17 @@ type Module struct {
 	svc *service
 }
 
-// New builds the module. It panics on a kind that is named twice or has no
-// Run: that is a wiring mistake, not a run-time condition.
+// New builds the module; Register then adds every module's job kinds.
 func New(d Deps) *Module {
 	return &Module{svc: newService(d)}
+}
+
+// Register adds job kinds (every module's JobKinds, from the composition
+// root, before Work or the first Enqueue). The worker runs them; Enqueue
+// refuses any other. A kind named twice or without Run panics: that is a
+// wiring mistake, not a run-time condition.
+func (m *Module) Register(kinds ...module.JobKind) {
+	m.svc.register(kinds)
 }
 
 // Name implements module.Module.

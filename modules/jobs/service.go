@@ -55,7 +55,14 @@ func newService(d Deps) *service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	for _, k := range append([]module.JobKind{s.purgeJob()}, d.Kinds...) {
+	s.register([]module.JobKind{s.purgeJob()})
+	host, _ := os.Hostname()
+	s.owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
+	return s
+}
+
+func (s *service) register(kinds []module.JobKind) {
+	for _, k := range kinds {
 		if k.Name == "" || k.Run == nil {
 			panic(fmt.Sprintf("jobs: kind %q has no name or no Run", k.Name))
 		}
@@ -64,9 +71,6 @@ func newService(d Deps) *service {
 		}
 		s.kinds[k.Name] = k
 	}
-	host, _ := os.Hostname()
-	s.owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
-	return s
 }
 
 // purgeJob deletes finished jobs older than FinishedRetentionDays, daily.

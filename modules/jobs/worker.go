@@ -27,6 +27,9 @@ const scheduleEvery = 30 * time.Second
 func (m *Module) Work(ctx context.Context) error {
 	s := m.svc
 	if err := s.ensureSchedules(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started
+		}
 		return err
 	}
 	var wg sync.WaitGroup

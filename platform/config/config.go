@@ -60,6 +60,15 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	AuthOrigins    []string // extra origins allowed on cookie and login calls
 	AuthIPRate     int32    // sign-in attempts per minute per client IP and action
+
+	// Jobs (docs/jobs.md).
+	JobsTransport   string // "postgres" (River) or "sqs"
+	JobsConcurrency int32  // jobs one worker process runs at once
+	JobsLease       time.Duration
+	JobsInServe     bool   // serve runs an in-process worker
+	WorkerAddr      string // health endpoints of worker mode
+	SQSQueueURL     string
+	SQSEndpoint     string // empty: AWS's; set for a local SQS-compatible server
 }
 
 // JWTKey is one Ed25519 signing key: its kid and 32-byte seed.
@@ -141,6 +150,20 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { return origins(&c.AuthOrigins, v) }},
 	{Name: "THEBRAIN_AUTH_IP_RATE", Default: "30", Help: "signup, login, refresh and password-change attempts per minute per client IP (IPv6 /64)",
 		parse: func(c *Config, v string) error { return intRange(&c.AuthIPRate, v, 1, 1_000_000) }},
+	{Name: "THEBRAIN_JOBS_TRANSPORT", Default: "postgres", Help: "how jobs reach workers: postgres (River on the database) or sqs (THEBRAIN_SQS_QUEUE_URL)",
+		parse: func(c *Config, v string) error { return oneOf(&c.JobsTransport, v, "postgres", "sqs") }},
+	{Name: "THEBRAIN_JOBS_CONCURRENCY", Default: "8", Help: "jobs one worker process (or serve's in-process worker) runs at once",
+		parse: func(c *Config, v string) error { return intRange(&c.JobsConcurrency, v, 1, 1000) }},
+	{Name: "THEBRAIN_JOBS_LEASE", Default: "30s", Help: "how long a running job is held between renewals; a crashed worker's job is taken again after it",
+		parse: func(c *Config, v string) error { return durationRange(&c.JobsLease, v, 3*time.Second, time.Hour) }},
+	{Name: "THEBRAIN_JOBS_IN_SERVE", Default: "true", Help: "serve runs jobs in-process too (one process for local work); false leaves them to thebrain worker",
+		parse: func(c *Config, v string) error { return boolean(&c.JobsInServe, v) }},
+	{Name: "THEBRAIN_WORKER_ADDR", Default: ":8081", Help: "listen address of worker mode's /healthz and /readyz",
+		parse: func(c *Config, v string) error { return hostPort(&c.WorkerAddr, v) }},
+	{Name: "THEBRAIN_SQS_QUEUE_URL", Default: "", Help: "the jobs queue when THEBRAIN_JOBS_TRANSPORT=sqs (its redrive policy: a dead-letter queue after 3 receives)",
+		parse: func(c *Config, v string) error { c.SQSQueueURL = v; return nil }},
+	{Name: "THEBRAIN_SQS_ENDPOINT", Default: "", Help: "SQS endpoint URL; empty uses AWS's (region and credentials from the usual AWS_* settings)",
+		parse: func(c *Config, v string) error { c.SQSEndpoint = v; return nil }},
 }
 
 // Load reads every setting through getenv (os.Getenv in production, a map
@@ -164,6 +187,9 @@ func Load(getenv func(string) string) (Config, error) {
 				errs = append(errs, fmt.Errorf("%s: %w", s.Name, err))
 			}
 		}
+	}
+	if cfg.JobsTransport == "sqs" && cfg.SQSQueueURL == "" {
+		errs = append(errs, errors.New("THEBRAIN_SQS_QUEUE_URL: required when THEBRAIN_JOBS_TRANSPORT=sqs"))
 	}
 	if cfg.Env == "production" {
 		if cfg.DatabaseURL == "" {
@@ -216,6 +242,13 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.Any("auth_origins", c.AuthOrigins),
 		slog.Int("auth_ip_rate", int(c.AuthIPRate)),
+		slog.String("jobs_transport", c.JobsTransport),
+		slog.Int("jobs_concurrency", int(c.JobsConcurrency)),
+		slog.Duration("jobs_lease", c.JobsLease),
+		slog.Bool("jobs_in_serve", c.JobsInServe),
+		slog.String("worker_addr", c.WorkerAddr),
+		slog.String("sqs_queue_url", c.SQSQueueURL),
+		slog.String("sqs_endpoint", c.SQSEndpoint),
 	}
 	return slog.GroupValue(attrs...)
 }
@@ -287,6 +320,16 @@ func intRange[T int32 | int64](dst *T, v string, lo, hi T) error {
 		return fmt.Errorf("must be an integer from %d to %d", lo, hi)
 	}
 	*dst = T(n)
+	return nil
+}
+
+func durationRange(dst *time.Duration, v string, lo, hi time.Duration) error {
+	if err := duration(dst, v); err != nil {
+		return err
+	}
+	if *dst < lo || *dst > hi {
+		return fmt.Errorf("must be from %s to %s", lo, hi)
+	}
 	return nil
 }
 
