@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/testkit"
@@ -171,11 +172,7 @@ func TestRedisOutage(t *testing.T) {
 	await(t, "both breakers closed and copies live after the restart", func() bool {
 		return a.redisUp() && b.redisUp() && a.live() && b.live()
 	})
-	await(t, "the revocation log drained", func() bool {
-		var pending int
-		_ = a.b.pool.QueryRow(t.Context(), `SELECT count(*) FROM revocation_outbox`).Scan(&pending)
-		return pending == 0
-	})
+	await(t, "the revocation log drained", func() bool { return authtest.PendingRevocations(t, a.b.pool) == 0 })
 	for _, n := range []node{a, b} {
 		testkit.WantStatus(t, n.Get("/api/v1/auth/me", first), http.StatusUnauthorized)
 		testkit.WantStatus(t, n.Get("/api/v1/auth/me", second.AccessToken), http.StatusOK)

@@ -37,8 +37,9 @@ func TestUnavailableErrors(t *testing.T) {
 	_, missingDB := pgx.Connect(ctx, base.String())
 
 	pool := testkit.Postgres(t)
-	_, _ = pool.Exec(ctx, `INSERT INTO users (id, email, email_canonical, password_hash) VALUES (gen_random_uuid(), 'u@example.test', 'u@example.test', '!')`)
-	_, duplicate := pool.Exec(ctx, `INSERT INTO users (id, email, email_canonical, password_hash) VALUES (gen_random_uuid(), 'u@example.test', 'u@example.test', '!')`)
+	scratch(t, pool)
+	_, _ = pool.Exec(ctx, `INSERT INTO scratch (id, name) VALUES (gen_random_uuid(), 'u')`)
+	_, duplicate := pool.Exec(ctx, `INSERT INTO scratch (id, name) VALUES (gen_random_uuid(), 'u')`)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	_, deadline := pool.Exec(short, `SELECT pg_sleep(5)`)

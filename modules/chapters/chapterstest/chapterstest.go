@@ -8,6 +8,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -67,6 +68,27 @@ func Trash(t testing.TB, pool *pgxpool.Pool, project, chapter uuid.UUID) {
 	if err != nil {
 		t.Fatalf("chapterstest: trash chapter: %v", err)
 	}
+}
+
+// TrashAged is Trash as if it had happened age ago (the trash keeps a
+// chapter chapters.TrashRetention).
+func TrashAged(t testing.TB, pool *pgxpool.Pool, project, chapter uuid.UUID, age time.Duration) {
+	t.Helper()
+	Trash(t, pool, project, chapter)
+	if _, err := pool.Exec(context.Background(), `UPDATE chapters SET deleted_at = now() - make_interval(secs => $2) WHERE id = $1`,
+		chapter, age.Seconds()); err != nil {
+		t.Fatalf("chapterstest: age trash: %v", err)
+	}
+}
+
+// Exists reports whether chapter is still stored, live or in the trash.
+func Exists(t testing.TB, pool *pgxpool.Pool, chapter uuid.UUID) bool {
+	t.Helper()
+	var ok bool
+	if err := pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM chapters WHERE id = $1)`, chapter).Scan(&ok); err != nil {
+		t.Fatalf("chapterstest: chapter exists: %v", err)
+	}
+	return ok
 }
 
 // SetAllTotals gives every book in the database a word total of words, in
