@@ -91,12 +91,12 @@ func Exists(t testing.TB, pool *pgxpool.Pool, chapter uuid.UUID) bool {
 	return ok
 }
 
-// SetAllTotals gives every book in the database a word total of words, in
-// one statement: for query plans and benchmarks that need many books.
-func SetAllTotals(t testing.TB, pool *pgxpool.Pool, words int64) {
+// SetTotals gives each of books a word total of words, in one statement:
+// for query plans and benchmarks that need many books.
+func SetTotals(t testing.TB, pool *pgxpool.Pool, books []uuid.UUID, words int64) {
 	t.Helper()
 	_, err := pool.Exec(context.Background(), `INSERT INTO chapter_word_totals (project_id, words)
-		SELECT id, $1 FROM projects ON CONFLICT (project_id) DO UPDATE SET words = EXCLUDED.words`, words)
+		SELECT id, $2 FROM unnest($1::uuid[]) id ON CONFLICT (project_id) DO UPDATE SET words = EXCLUDED.words`, books, words)
 	if err != nil {
 		t.Fatalf("chapterstest: set totals: %v", err)
 	}
