@@ -202,8 +202,7 @@ func redisVia(t *testing.T, cfg config.Config) (config.Config, *testkit.Proxy) {
 		t.Fatal(err)
 	}
 	p := testkit.NewProxy(t, u.Host)
-	u.Host = p.Addr()
-	cfg.RedisURL = u.String()
+	cfg.RedisURL = p.Rewrite(cfg.RedisURL)
 	return cfg, p
 }
 
@@ -215,8 +214,7 @@ func databaseVia(t *testing.T, cfg config.Config) (config.Config, *testkit.Proxy
 		t.Fatal(err)
 	}
 	p := testkit.NewProxy(t, u.Host)
-	u.Host = p.Addr()
-	cfg.DatabaseURL = u.String()
+	cfg.DatabaseURL = p.Rewrite(cfg.DatabaseURL)
 	return cfg, p
 }
 

@@ -131,7 +131,7 @@ type hammerResult struct {
 
 // hammer runs "SELECT 1" from workers goroutines for d and reports the
 // outcomes and the connection attempts they caused.
-func hammer(pool *pgxpool.Pool, p *testkit.FaultProxy, workers int, d time.Duration) hammerResult {
+func hammer(pool *pgxpool.Pool, p *testkit.Proxy, workers int, d time.Duration) hammerResult {
 	before := p.Accepted()
 	var mu sync.Mutex
 	r := hammerResult{kinds: map[apperr.Kind]int{}}
@@ -188,7 +188,7 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := testkit.NewFaultProxy(t, u.Host)
+	proxy := testkit.NewProxy(t, u.Host)
 	ctx := context.Background()
 	const workers = 8
 	pool, err := db.Open(ctx, proxy.Rewrite(cluster.URL()), db.Options{MaxConns: workers, ApplicationName: "outage-test"})
@@ -220,10 +220,9 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 
 	t.Run("refused", func(t *testing.T) {
 		awaitRecovery(t, pool, 10*time.Second)
-		proxy.ResetNew(true)
-		proxy.ResetAll()
+		proxy.Cut()
 		r := hammer(pool, proxy, workers, window)
-		proxy.ResetNew(false)
+		proxy.Heal()
 		checkFault(t, r)
 		took := awaitRecovery(t, pool, 10*time.Second)
 		t.Logf("recovered %s after the port opened again", took)
@@ -234,7 +233,7 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 		proxy.Respond(testkit.PostgresStartingUp)
 		proxy.ResetAll()
 		r := hammer(pool, proxy, workers, window)
-		proxy.Respond(nil)
+		proxy.Heal()
 		checkFault(t, r)
 		var pe *pgconn.PgError
 		if !slicesAny(r.errs, func(err error) bool { return errors.As(err, &pe) && pe.Code == "57P03" }) {
@@ -322,7 +321,7 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		proxy.Thaw()
+		proxy.Heal()
 		t.Logf("outcomes while frozen: %v", kinds)
 		if kinds[apperr.Unavailable]+kinds[apperr.Timeout] != 6 || kinds[apperr.Unavailable] < 4 {
 			t.Fatalf("outcomes while frozen %v: want every query Unavailable or timed out, at least the 4 beyond the pool size Unavailable", kinds)
