@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -52,12 +51,8 @@ func outageConfig(t testing.TB, dbURL string) config.Config {
 func newOutageRig(t testing.TB) *outageRig {
 	t.Helper()
 	cluster := testkit.PrivatePostgres(t)
-	u, err := url.Parse(cluster.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testkit.NewProxy(t, u.Host)
-	rig := &outageRig{cluster: cluster, proxy: proxy, cfg: outageConfig(t, proxy.Rewrite(cluster.URL()))}
+	proxy := testkit.NewProxy(t, cluster.URL())
+	rig := &outageRig{cluster: cluster, proxy: proxy, cfg: outageConfig(t, proxy.URL())}
 	return rig.withServer(t, nil)
 }
 

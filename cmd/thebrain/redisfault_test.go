@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -196,25 +195,15 @@ func TestRedisOutage(t *testing.T) {
 
 // redisVia returns cfg with its Redis reached through a new proxy.
 func redisVia(t *testing.T, cfg config.Config) (config.Config, *testkit.Proxy) {
-	t.Helper()
-	u, err := url.Parse(cfg.RedisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := testkit.NewProxy(t, u.Host)
-	cfg.RedisURL = p.Rewrite(cfg.RedisURL)
+	p := testkit.NewProxy(t, cfg.RedisURL)
+	cfg.RedisURL = p.URL()
 	return cfg, p
 }
 
 // databaseVia returns cfg with its PostgreSQL reached through a new proxy.
 func databaseVia(t *testing.T, cfg config.Config) (config.Config, *testkit.Proxy) {
-	t.Helper()
-	u, err := url.Parse(cfg.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := testkit.NewProxy(t, u.Host)
-	cfg.DatabaseURL = p.Rewrite(cfg.DatabaseURL)
+	p := testkit.NewProxy(t, cfg.DatabaseURL)
+	cfg.DatabaseURL = p.URL()
 	return cfg, p
 }
 

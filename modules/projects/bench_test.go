@@ -164,14 +164,6 @@ func (g *getter) window(url string, d time.Duration) []time.Duration {
 	return all
 }
 
-// percentile returns the p-quantile of sorted latencies in milliseconds.
-func percentile(sorted []time.Duration, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return float64(sorted[min(len(sorted)-1, int(float64(len(sorted))*p))].Microseconds()) / 1000
-}
-
 // load sends GETs to url from benchClients goroutines until b.N requests
 // have been answered, then reports throughput and latency percentiles.
 func load(b *testing.B, url, token string) {
@@ -201,8 +193,8 @@ func load(b *testing.B, url, token string) {
 	}
 	slices.Sort(all)
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
-	b.ReportMetric(percentile(all, 0.50), "p50-ms")
-	b.ReportMetric(percentile(all, 0.99), "p99-ms")
+	b.ReportMetric(testkit.QuantileMs(all, 0.50), "p50-ms")
+	b.ReportMetric(testkit.QuantileMs(all, 0.99), "p99-ms")
 }
 
 // apiHandler is the real root handler with the projects module and
@@ -288,8 +280,8 @@ func BenchmarkGetProjectVsBaseline(b *testing.B) {
 		slices.Sort(lat[i])
 		rps[i] = float64(len(lat[i])) / elapsed[i].Seconds()
 		b.ReportMetric(rps[i], s.name+"-req/s")
-		b.ReportMetric(percentile(lat[i], 0.50), s.name+"-p50-ms")
-		b.ReportMetric(percentile(lat[i], 0.99), s.name+"-p99-ms")
+		b.ReportMetric(testkit.QuantileMs(lat[i], 0.50), s.name+"-p50-ms")
+		b.ReportMetric(testkit.QuantileMs(lat[i], 0.99), s.name+"-p99-ms")
 	}
 	for i := 1; i < len(sides); i++ {
 		b.ReportMetric(100*rps[i]/rps[0], sides[i].name+"-%-of-baseline")

@@ -2,7 +2,6 @@ package authn_test
 
 import (
 	"context"
-	"net/url"
 	"testing"
 	"time"
 
@@ -97,12 +96,8 @@ func TestDenylistCopyAcrossProcesses(t *testing.T) {
 // redisVia opens a client whose connections go through a new proxy.
 func redisVia(t *testing.T) (*redis.Client, *testkit.Proxy) {
 	t.Helper()
-	u, err := url.Parse(testkit.RedisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := testkit.NewProxy(t, u.Host)
-	c, err := redis.Open(context.Background(), p.Rewrite(u.String()))
+	p := testkit.NewProxy(t, testkit.RedisURL(t))
+	c, err := redis.Open(context.Background(), p.URL())
 	if err != nil {
 		t.Fatal(err)
 	}

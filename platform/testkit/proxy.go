@@ -17,10 +17,10 @@ import (
 // processes may share: it breaks the path of one client while others still
 // reach the server. It counts the connections the client opens, and can
 // cut, reset, freeze or answer them itself; Heal ends every fault. Point a
-// client at it with Rewrite (or Addr).
+// client at URL.
 type Proxy struct {
-	t        testing.TB
 	ln       net.Listener
+	url      string
 	upstream string
 	accepted atomic.Int64
 
@@ -31,17 +31,23 @@ type Proxy struct {
 	respond func(net.Conn)        // when set, answers new connections instead of the upstream
 }
 
-// NewProxy listens on a loopback port and relays every connection to
-// upstream (host:port) until the test ends.
-func NewProxy(t testing.TB, upstream string) *Proxy {
+// NewProxy listens on a loopback port and relays every connection to the
+// host of backendURL (a postgres:// or redis:// URL) until the test ends.
+func NewProxy(t testing.TB, backendURL string) *Proxy {
 	t.Helper()
+	u, err := url.Parse(backendURL)
+	if err != nil {
+		t.Fatalf("proxy: %v", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("proxy: %v", err)
 	}
+	upstream := u.Host
+	u.Host = ln.Addr().String()
 	thawed := make(chan struct{})
 	close(thawed)
-	p := &Proxy{t: t, ln: ln, upstream: upstream, conns: map[net.Conn]struct{}{}, thawed: thawed}
+	p := &Proxy{ln: ln, url: u.String(), upstream: upstream, conns: map[net.Conn]struct{}{}, thawed: thawed}
 	go p.accept()
 	t.Cleanup(func() {
 		ln.Close()
@@ -51,19 +57,8 @@ func NewProxy(t testing.TB, upstream string) *Proxy {
 	return p
 }
 
-// Addr is the proxy's host:port, which clients dial instead of upstream.
-func (p *Proxy) Addr() string { return p.ln.Addr().String() }
-
-// Rewrite returns rawURL (a postgres:// or redis:// URL) with its host
-// replaced by the proxy's.
-func (p *Proxy) Rewrite(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		p.t.Fatalf("proxy: %v", err)
-	}
-	u.Host = p.Addr()
-	return u.String()
-}
+// URL is the backend's URL with the proxy in the backend's place.
+func (p *Proxy) URL() string { return p.url }
 
 // Accepted counts the connections the client opened through the proxy:
 // every dial attempt, whether relayed, reset or answered.
