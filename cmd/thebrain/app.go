@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -31,6 +32,7 @@ import (
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/redis"
 	"github.com/thebrain/thebrain/platform/server"
+	"github.com/thebrain/thebrain/platform/token"
 )
 
 // backends are the stateful services a mode needs, embedded or external.
@@ -186,6 +188,61 @@ func secretKey(cfg config.Config) ([]byte, error) {
 		return nil, fmt.Errorf("store generated secret key: %w", err)
 	}
 	return key, nil
+}
+
+// signingKeys returns the configured keys, or in development a key
+// generated once and kept in the data directory (never in the repository).
+func signingKeys(cfg config.Config) ([]token.Key, error) {
+	if len(cfg.JWTKeys) > 0 {
+		out := make([]token.Key, len(cfg.JWTKeys))
+		for i, k := range cfg.JWTKeys {
+			out[i] = token.Key{ID: k.ID, Private: ed25519.NewKeyFromSeed(k.Seed)}
+		}
+		return out, nil
+	}
+	if cfg.Env == "production" {
+		return nil, errors.New("THEBRAIN_JWT_KEYS: required in production")
+	}
+	path := filepath.Join(cfg.DataDir, "jwt.key")
+	if raw, err := os.ReadFile(path); err == nil {
+		kid, seed, ok := strings.Cut(strings.TrimSpace(string(raw)), ":")
+		b, err := base64.StdEncoding.DecodeString(seed)
+		if !ok || err != nil || len(b) != ed25519.SeedSize {
+			return nil, fmt.Errorf("%s is damaged; delete it to generate a new key (everyone signs in again)", path)
+		}
+		return []token.Key{{ID: kid, Private: ed25519.NewKeyFromSeed(b)}}, nil
+	}
+	k, err := token.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o711); err != nil {
+		return nil, fmt.Errorf("THEBRAIN_DATA_DIR: %w", err)
+	}
+	line := k.ID + ":" + base64.StdEncoding.EncodeToString(k.Private.Seed()) + "\n"
+	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
+		return nil, fmt.Errorf("store generated signing key: %w", err)
+	}
+	return []token.Key{k}, nil
+}
+
+// newAuthModule builds the auth module from the configuration and the
+// opened backends.
+func newAuthModule(cfg config.Config, logger *slog.Logger, b *backends, cursors *page.Codec) (*auth.Module, error) {
+	keys, err := signingKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return auth.New(auth.Deps{
+		Log: logger, DB: b.pool, Redis: b.redis, Keys: b.keys, Cursors: cursors, Secret: b.secret,
+		SigningKeys: keys, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
+		Options: auth.Options{
+			PasswordHash:    cfg.PasswordHash,
+			TrustedProxies:  cfg.TrustedProxies,
+			AllowedOrigins:  append(append([]string(nil), cfg.CORSOrigins...), cfg.AuthOrigins...),
+			IPRatePerMinute: int(cfg.AuthIPRate),
+		},
+	})
 }
 
 // app is every module, wired: the only place modules meet each other.

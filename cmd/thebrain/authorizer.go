@@ -2,82 +2,21 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
-	"github.com/thebrain/thebrain/modules/auth"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/config"
-	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/redis"
 	"github.com/thebrain/thebrain/platform/token"
 )
-
-// newAuthModule builds the auth module from the configuration and the
-// opened backends.
-func newAuthModule(cfg config.Config, logger *slog.Logger, b *backends, cursors *page.Codec) (*auth.Module, error) {
-	keys, err := signingKeys(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return auth.New(auth.Deps{
-		Log: logger, DB: b.pool, Redis: b.redis, Keys: b.keys, Cursors: cursors, Secret: b.secret,
-		SigningKeys: keys, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
-		Options: auth.Options{
-			PasswordHash:    cfg.PasswordHash,
-			TrustedProxies:  cfg.TrustedProxies,
-			AllowedOrigins:  append(append([]string(nil), cfg.CORSOrigins...), cfg.AuthOrigins...),
-			IPRatePerMinute: int(cfg.AuthIPRate),
-		},
-	})
-}
-
-// signingKeys returns the configured keys, or in development a key
-// generated once and kept in the data directory (never in the repository).
-func signingKeys(cfg config.Config) ([]token.Key, error) {
-	if len(cfg.JWTKeys) > 0 {
-		out := make([]token.Key, len(cfg.JWTKeys))
-		for i, k := range cfg.JWTKeys {
-			out[i] = token.Key{ID: k.ID, Private: ed25519.NewKeyFromSeed(k.Seed)}
-		}
-		return out, nil
-	}
-	if cfg.Env == "production" {
-		return nil, errors.New("THEBRAIN_JWT_KEYS: required in production")
-	}
-	path := filepath.Join(cfg.DataDir, "jwt.key")
-	if raw, err := os.ReadFile(path); err == nil {
-		kid, seed, ok := strings.Cut(strings.TrimSpace(string(raw)), ":")
-		b, err := base64.StdEncoding.DecodeString(seed)
-		if !ok || err != nil || len(b) != ed25519.SeedSize {
-			return nil, fmt.Errorf("%s is damaged; delete it to generate a new key (everyone signs in again)", path)
-		}
-		return []token.Key{{ID: kid, Private: ed25519.NewKeyFromSeed(b)}}, nil
-	}
-	k, err := token.GenerateKey()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o711); err != nil {
-		return nil, fmt.Errorf("THEBRAIN_DATA_DIR: %w", err)
-	}
-	line := k.ID + ":" + base64.StdEncoding.EncodeToString(k.Private.Seed()) + "\n"
-	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
-		return nil, fmt.Errorf("store generated signing key: %w", err)
-	}
-	return []token.Key{k}, nil
-}
 
 // publicKeys is what the authorizer verifies with: the configured JWKS, or
 // the public halves of the configured signing keys. It never generates a

@@ -103,8 +103,8 @@ func BenchmarkBooksVsBaseline(b *testing.B) {
 		slices.Sort(lat[i])
 		rps[i] = float64(len(lat[i])) / elapsed[i].Seconds()
 		b.ReportMetric(rps[i], s.name+"-req/s")
-		b.ReportMetric(quantileMs(lat[i], 0.50), s.name+"-p50-ms")
-		b.ReportMetric(quantileMs(lat[i], 0.99), s.name+"-p99-ms")
+		b.ReportMetric(testkit.QuantileMs(lat[i], 0.50), s.name+"-p50-ms")
+		b.ReportMetric(testkit.QuantileMs(lat[i], 0.99), s.name+"-p99-ms")
 	}
 	b.ReportMetric(100*rps[1]/rps[0], "api-get-project-%-of-baseline")
 }
@@ -137,13 +137,6 @@ func window(n int, d time.Duration, do func(client int) error) ([]time.Duration,
 	}
 	wg.Wait()
 	return all, first
-}
-
-func quantileMs(sorted []time.Duration, q float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return float64(sorted[min(len(sorted)-1, int(float64(len(sorted))*q))].Microseconds()) / 1000
 }
 
 // benchClient sends JSON requests with the author's token.

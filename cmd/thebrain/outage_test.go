@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -24,7 +23,7 @@ import (
 // and reaches through a fault proxy.
 type outageRig struct {
 	cluster *localpg.Cluster
-	proxy   *testkit.FaultProxy
+	proxy   *testkit.Proxy
 	cfg     config.Config
 	base    string // the server's URL
 	http    *http.Client
@@ -52,12 +51,8 @@ func outageConfig(t testing.TB, dbURL string) config.Config {
 func newOutageRig(t testing.TB) *outageRig {
 	t.Helper()
 	cluster := testkit.PrivatePostgres(t)
-	u, err := url.Parse(cluster.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testkit.NewFaultProxy(t, u.Host)
-	rig := &outageRig{cluster: cluster, proxy: proxy, cfg: outageConfig(t, proxy.Rewrite(cluster.URL()))}
+	proxy := testkit.NewProxy(t, cluster.URL())
+	rig := &outageRig{cluster: cluster, proxy: proxy, cfg: outageConfig(t, proxy.URL())}
 	return rig.withServer(t, nil)
 }
 
@@ -272,7 +267,7 @@ func TestDatabaseOutage(t *testing.T) {
 		rig.proxy.ResetAll()
 		replies, dials := rig.burst(4, window, "/api/v1/projects", alice.access)
 		wantUnavailable(t, "signup", rig.call("POST", "/api/v1/auth/signup", "", map[string]string{"email": "carol@outage.example", "password": alice.password}))
-		rig.proxy.Respond(nil)
+		rig.proxy.Heal()
 		checkBurst(t, replies, dials)
 		rig.awaitStatus(t, "/api/v1/projects", alice.access, http.StatusOK, 15*time.Second)
 	})
@@ -318,7 +313,7 @@ func TestDatabaseOutage(t *testing.T) {
 			wg.Go(func() { replies[i] = frozen.call("GET", "/api/v1/projects", alice.access, nil) })
 		}
 		wg.Wait()
-		frozen.proxy.Thaw()
+		frozen.proxy.Heal()
 		counts := map[int]int{}
 		for _, r := range replies {
 			counts[r.status]++

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"slices"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-
+	"github.com/thebrain/thebrain/modules/auth/authtest"
+	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
+	"github.com/thebrain/thebrain/modules/projects/projectstest"
+	"github.com/thebrain/thebrain/modules/research/researchtest"
 	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
@@ -26,36 +27,19 @@ func TestPurgeCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	owner := testkit.User(t, pool, "owner")
-	exec := func(sql string, args ...any) {
-		t.Helper()
-		if _, err := pool.Exec(ctx, sql, args...); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	project := func(title, deleted string) uuid.UUID {
-		id := uuid.Must(uuid.NewV7())
-		exec(`INSERT INTO projects (id, owner_id, title, deleted_at) VALUES ($1, $2, $3, now() - $4::interval)`, id, owner.ID, title, deleted)
-		return id
-	}
-	live := project("live", "0") // deleted_at = now() - 0 is set below to NULL
-	exec(`UPDATE projects SET deleted_at = NULL WHERE id = $1`, live)
-	oldTrash := project("old trash", "31 days")
-	youngTrash := project("young trash", "29 days")
-	chapter := func(p uuid.UUID, pos int, deleted *string) uuid.UUID {
-		id := uuid.Must(uuid.NewV7())
-		exec(`INSERT INTO chapters (id, project_id, title, position) VALUES ($1, $2, 'c', $3)`, id, p, pos)
-		if deleted != nil {
-			exec(`UPDATE chapters SET deleted_at = now() - $2::interval WHERE id = $1`, id, *deleted)
-		}
-		return id
-	}
-	old, young := "31 days", "1 day"
-	liveChapter := chapter(live, 0, nil)
-	oldChapter := chapter(live, 1, &old)
-	youngChapter := chapter(live, 2, &young)
-	exec(`INSERT INTO research_notes (id, project_id, title, deleted_at) VALUES ($1, $2, 'old note', now() - interval '40 days')`, uuid.Must(uuid.NewV7()), live)
-	exec(`INSERT INTO research_notes (id, project_id, title) VALUES ($1, $2, 'live note')`, uuid.Must(uuid.NewV7()), live)
+	const day = 24 * time.Hour
+	owner := authtest.User(t, pool, "owner")
+	books := projectstest.New(t, pool)
+	live := books.Create(t, owner.ID, "live")
+	oldTrash, youngTrash := books.Create(t, owner.ID, "old trash"), books.Create(t, owner.ID, "young trash")
+	books.TrashAged(t, oldTrash, 31*day)
+	books.TrashAged(t, youngTrash, 29*day)
+	liveChapter := chapterstest.Add(t, pool, live, "live", 10)
+	oldChapter, youngChapter := chapterstest.Add(t, pool, live, "old", 10), chapterstest.Add(t, pool, live, "young", 10)
+	chapterstest.TrashAged(t, pool, live, oldChapter, 31*day)
+	chapterstest.TrashAged(t, pool, live, youngChapter, day)
+	oldNote, liveNote := researchtest.AddNote(t, pool, live, "old note"), researchtest.AddNote(t, pool, live, "live note")
+	researchtest.TrashNoteAged(t, pool, oldNote, 40*day)
 
 	var out bytes.Buffer
 	env := map[string]string{"THEBRAIN_DATABASE_URL": dbURL, "THEBRAIN_REDIS_URL": testkit.RedisURL(t), "THEBRAIN_DATA_DIR": t.TempDir()}
@@ -67,23 +51,18 @@ func TestPurgeCommand(t *testing.T) {
 			t.Errorf("output %q lacks %q", out.String(), want)
 		}
 	}
-	ids := func(sql string) []uuid.UUID {
-		rows, _ := pool.Query(ctx, sql)
-		got, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-		if err != nil {
-			t.Fatal(err)
+	for name, c := range map[string]struct{ got, want bool }{
+		"live book":          {books.Exists(t, live), true},
+		"young trashed book": {books.Exists(t, youngTrash), true},
+		"old trashed book":   {books.Exists(t, oldTrash), false},
+		"live chapter":       {chapterstest.Exists(t, pool, liveChapter), true},
+		"young chapter":      {chapterstest.Exists(t, pool, youngChapter), true},
+		"old chapter":        {chapterstest.Exists(t, pool, oldChapter), false},
+		"live note":          {researchtest.NoteExists(t, pool, liveNote), true},
+		"old note":           {researchtest.NoteExists(t, pool, oldNote), false},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: still stored = %v after purge, want %v", name, c.got, c.want)
 		}
-		return got
-	}
-	projects := ids(`SELECT id FROM projects ORDER BY id`)
-	if len(projects) != 2 || !slices.Contains(projects, live) || !slices.Contains(projects, youngTrash) || slices.Contains(projects, oldTrash) {
-		t.Fatalf("projects after purge: %v", projects)
-	}
-	chapters := ids(`SELECT id FROM chapters ORDER BY id`)
-	if len(chapters) != 2 || !slices.Contains(chapters, liveChapter) || !slices.Contains(chapters, youngChapter) || slices.Contains(chapters, oldChapter) {
-		t.Fatalf("chapters after purge: %v", chapters)
-	}
-	if n := len(ids(`SELECT id FROM research_notes`)); n != 1 {
-		t.Fatalf("%d notes left, want the live one", n)
 	}
 }

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/testkit"
@@ -171,11 +171,7 @@ func TestRedisOutage(t *testing.T) {
 	await(t, "both breakers closed and copies live after the restart", func() bool {
 		return a.redisUp() && b.redisUp() && a.live() && b.live()
 	})
-	await(t, "the revocation log drained", func() bool {
-		var pending int
-		_ = a.b.pool.QueryRow(t.Context(), `SELECT count(*) FROM revocation_outbox`).Scan(&pending)
-		return pending == 0
-	})
+	await(t, "the revocation log drained", func() bool { return authtest.PendingRevocations(t, a.b.pool) == 0 })
 	for _, n := range []node{a, b} {
 		testkit.WantStatus(t, n.Get("/api/v1/auth/me", first), http.StatusUnauthorized)
 		testkit.WantStatus(t, n.Get("/api/v1/auth/me", second.AccessToken), http.StatusOK)
@@ -199,27 +195,15 @@ func TestRedisOutage(t *testing.T) {
 
 // redisVia returns cfg with its Redis reached through a new proxy.
 func redisVia(t *testing.T, cfg config.Config) (config.Config, *testkit.Proxy) {
-	t.Helper()
-	u, err := url.Parse(cfg.RedisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := testkit.NewProxy(t, u.Host)
-	u.Host = p.Addr()
-	cfg.RedisURL = u.String()
+	p := testkit.NewProxy(t, cfg.RedisURL)
+	cfg.RedisURL = p.URL()
 	return cfg, p
 }
 
 // databaseVia returns cfg with its PostgreSQL reached through a new proxy.
 func databaseVia(t *testing.T, cfg config.Config) (config.Config, *testkit.Proxy) {
-	t.Helper()
-	u, err := url.Parse(cfg.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := testkit.NewProxy(t, u.Host)
-	u.Host = p.Addr()
-	cfg.DatabaseURL = u.String()
+	p := testkit.NewProxy(t, cfg.DatabaseURL)
+	cfg.DatabaseURL = p.URL()
 	return cfg, p
 }
 

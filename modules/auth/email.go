@@ -10,9 +10,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// maxEmailChars is RFC 5321's practical limit on a forward path.
-const maxEmailChars = 254
-
 var (
 	emailFold   = cases.Fold()
 	idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false), idna.StrictDomainName(true))

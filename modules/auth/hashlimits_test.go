@@ -185,11 +185,11 @@ func TestLoginWithOverCostHash(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	w0 := m.hash.work.Load()
+	w0 := m.svc.hash.work.Load()
 	unknown := login(uniqueEmail("nobody"))
-	w1 := m.hash.work.Load()
+	w1 := m.svc.hash.work.Load()
 	refused := login(email)
-	w2 := m.hash.work.Load()
+	w2 := m.svc.hash.work.Load()
 	if w1-w0 != w2-w1 {
 		t.Fatalf("argon2id work: unknown email %d, over-cost hash %d KiB x passes; want the same", w1-w0, w2-w1)
 	}

@@ -35,7 +35,7 @@ func TestAccountLockHasItsOwnEnd(t *testing.T) {
 	canonical := mustCanonical(t, email)
 	// Enough failures for the longest lock (15 minutes).
 	for range 20 {
-		if err := e.m.limit.failed(t.Context(), canonical); err != nil {
+		if err := e.m.svc.limit.failed(t.Context(), canonical); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,7 +48,7 @@ func TestAccountLockHasItsOwnEnd(t *testing.T) {
 	var s tokenResponse
 	r.JSON(t, &s)
 	for range 20 {
-		if err := e.m.limit.failed(t.Context(), canonical); err != nil {
+		if err := e.m.svc.limit.failed(t.Context(), canonical); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,7 +71,7 @@ func TestGraceReplyHasItsOwnEnd(t *testing.T) {
 	r := e.refreshBody(s.RefreshToken)
 	testkit.WantStatus(t, r, http.StatusOK)
 	r.JSON(t, &child)
-	if e.rdb.Exists(t.Context(), e.m.graceKeyOf(mustHash(t, s.RefreshToken))).Val() != 1 {
+	if e.rdb.Exists(t.Context(), e.m.svc.graceKeyOf(mustHash(t, s.RefreshToken))).Val() != 1 {
 		t.Fatal("no grace reply stored")
 	}
 	offset.Store(int64(refreshGrace + time.Second))

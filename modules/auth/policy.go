@@ -8,13 +8,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Password length rules, counted in characters (NIST 800-63B, ASVS v4
-// 2.1.1/2.1.2). No composition rules.
-const (
-	minPasswordChars = 12
-	maxPasswordChars = 128
-)
-
 //go:embed common_passwords.txt
 var commonPasswordsText string
 

@@ -6,19 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/go-redis/redis_rate/v10"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/thebrain/thebrain/platform/apperr"
-	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/redis"
 )
 
@@ -48,7 +42,7 @@ func newLimiter(rdb *redis.Client, keys redis.Keys, o Options) *limiter {
 	return &limiter{
 		rdb: rdb, keys: keys, gcra: redis_rate.NewLimiter(rdb),
 		perIP: redis_rate.Limit{Rate: o.IPRatePerMinute, Burst: o.IPBurst, Period: time.Minute},
-		free:  o.FreeFailures, base: time.Second, maxLock: 15 * time.Minute, now: o.Now,
+		free:  o.FreeFailures, base: firstLock, maxLock: maxLock, now: o.Now,
 	}
 }
 
@@ -74,33 +68,6 @@ func (l *limiter) allowIP(ctx context.Context, action, bucket string) error {
 		return rateLimited(res.RetryAfter)
 	}
 	return nil
-}
-
-// limitIPBeforeBody spends one attempt of action from the caller's per-IP
-// bucket as soon as the headers are in, before the body is read: a flood of
-// slow bodies from one address is answered 429 at once, and its connections
-// are closed, instead of each being held while its body trickles in.
-// Requests refused on their headers alone (a foreign Origin, a wrong content
-// type, a declared body over the cap) are refused first and, as before, not
-// counted. A malformed body is read after the limit, so it now counts.
-func (m *Module) limitIPBeforeBody(action string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return httpx.Handle(func(w http.ResponseWriter, r *http.Request) error {
-			err := m.checkOrigin(r)
-			if err == nil {
-				err = httpx.CheckJSONHeaders(r, maxBody)
-			}
-			if err == nil {
-				err = m.limit.allowIP(r.Context(), action, bucket(m.ips.addr(r)))
-			}
-			if err != nil {
-				httpx.SkipBody(w)
-				return err
-			}
-			next.ServeHTTP(w, r)
-			return nil
-		})
-	}
 }
 
 func (l *limiter) accountKey(kind, canonical string) string {
@@ -153,65 +120,4 @@ func (l *limiter) failed(ctx context.Context, canonical string) error {
 // succeeded clears the account's failures.
 func (l *limiter) succeeded(ctx context.Context, canonical string) error {
 	return l.rdb.Del(ctx, l.accountKey("fail", canonical), l.accountKey("lock", canonical)).Err()
-}
-
-// clientIPs resolves the caller's address. X-Forwarded-For is read only when
-// the connection comes from a configured trusted proxy, and then from the
-// right: the first address that is not itself a trusted proxy is the client.
-type clientIPs struct {
-	trusted []netip.Prefix
-}
-
-func (c clientIPs) addr(r *http.Request) netip.Addr {
-	if gw, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
-		if a, err := netip.ParseAddr(gw.Identity.SourceIP); err == nil {
-			return a.Unmap()
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	peer = peer.Unmap()
-	if !c.isTrusted(peer) {
-		return peer
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			return peer // a garbled chain: trust only what we saw
-		}
-		a = a.Unmap()
-		if !c.isTrusted(a) {
-			return a
-		}
-	}
-	return peer
-}
-
-func (c clientIPs) isTrusted(a netip.Addr) bool {
-	for _, p := range c.trusted {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// bucket is the rate-limit and audit identity of an address: the address
-// for IPv4, its /64 for IPv6 (one customer usually holds a whole /64).
-func bucket(a netip.Addr) string {
-	if !a.IsValid() {
-		return "unknown"
-	}
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
 }

@@ -37,13 +37,13 @@ func TestAccountBackoff(t *testing.T) {
 		for range 3 {
 			testkit.WantProblem(t, e.login(target, "not-the-password-1"), http.StatusUnauthorized, "invalid-credentials")
 		}
-		calls := e.m.hash.calls.Load()
+		calls := e.m.svc.hash.calls.Load()
 		first := wantRetryAfter(t, e.login(target, goodPassword)) // even the right password waits
-		if e.m.hash.calls.Load() != calls {
+		if e.m.svc.hash.calls.Load() != calls {
 			t.Fatal("a locked login ran the hasher")
 		}
 		// The next failure after the lock doubles it.
-		e.rdb.Del(t.Context(), e.m.limit.accountKey("lock", mustCanonical(t, target)))
+		e.rdb.Del(t.Context(), e.m.svc.limit.accountKey("lock", mustCanonical(t, target)))
 		testkit.WantStatus(t, e.login(target, "not-the-password-2"), http.StatusUnauthorized)
 		second := wantRetryAfter(t, e.login(target, goodPassword))
 		if second < first || second < 2 {
@@ -51,7 +51,7 @@ func TestAccountBackoff(t *testing.T) {
 		}
 	}
 	// Success clears the counter.
-	e.rdb.Del(t.Context(), e.m.limit.accountKey("lock", mustCanonical(t, email)))
+	e.rdb.Del(t.Context(), e.m.svc.limit.accountKey("lock", mustCanonical(t, email)))
 	testkit.WantStatus(t, e.login(email, goodPassword), http.StatusOK)
 	testkit.WantStatus(t, e.login(email, "not-the-password-3"), http.StatusUnauthorized)
 	testkit.WantStatus(t, e.login(email, goodPassword), http.StatusOK)

@@ -11,8 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/modules/projects/projectstest"
-	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/roles"
@@ -21,27 +21,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-// dbNames is the UserNames contract over the real users table, as the auth
-// module implements it (live users only).
-type dbNames struct{ pool *pgxpool.Pool }
-
-func (n dbNames) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]authn.UserProfile, error) {
-	rows, err := n.pool.Query(ctx, `SELECT id, email, full_name FROM users WHERE id = ANY($1) AND deleted_at IS NULL AND disabled_at IS NULL`, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[uuid.UUID]authn.UserProfile{}
-	for rows.Next() {
-		var p authn.UserProfile
-		if err := rows.Scan(&p.ID, &p.Email, &p.FullName); err != nil {
-			return nil, err
-		}
-		out[p.ID] = p
-	}
-	return out, rows.Err()
-}
 
 // env is one test's world: a book with a member of every role, a second
 // book the caller's ids must never reach, and the real router.
@@ -65,11 +44,11 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	pool := testkit.Postgres(t)
 	e := &env{t: t, pool: pool, books: projectstest.New(t, pool)}
-	e.owner = testkit.User(t, pool, "owner")
-	e.editor = testkit.User(t, pool, "editor")
-	e.comm = testkit.User(t, pool, "commenter")
-	e.viewer = testkit.User(t, pool, "viewer")
-	e.stranger = testkit.User(t, pool, "stranger")
+	e.owner = authtest.User(t, pool, "owner")
+	e.editor = authtest.User(t, pool, "editor")
+	e.comm = authtest.User(t, pool, "commenter")
+	e.viewer = authtest.User(t, pool, "viewer")
+	e.stranger = authtest.User(t, pool, "stranger")
 	e.project = e.books.Create(t, e.owner.ID, "A book")
 	e.other = e.books.Create(t, e.stranger.ID, "Another book")
 	e.books.Share(t, e.project, e.editor.ID, roles.Editor)
@@ -77,7 +56,7 @@ func newEnv(t testing.TB) *env {
 	e.books.Share(t, e.project, e.viewer.ID, roles.Viewer)
 	log := testkit.Logger(t)
 	e.mod = New(Deps{
-		Log: log, DB: pool, Guard: e.books.Guard(), Users: dbNames{pool},
+		Log: log, DB: pool, Guard: e.books.Guard(), Users: authtest.New(t, pool).Module(),
 		Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret")),
 	})
 	e.mod.svc.now = func() time.Time { return time.Now().Add(time.Duration(e.ahead.Load())) }

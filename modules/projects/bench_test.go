@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/platform/authn"
@@ -40,6 +41,7 @@ const benchClients = 16
 type benchFixture struct {
 	pool       *pgxpool.Pool
 	accessPool *pgxpool.Pool
+	users      projects.UserDirectory
 	project    uuid.UUID
 	owner      uuid.UUID
 	// verifier is built like the server's: cached signature check, then
@@ -60,63 +62,20 @@ func (s signatureOnly) Verify(ctx context.Context, raw string) (authn.Principal,
 	return authn.Principal{UserID: c.UserID, SessionID: c.SessionID}, nil
 }
 
-// sessionChecker is a faithful stand-in for the auth module's session check.
-type sessionChecker struct{ pool *pgxpool.Pool }
-
-func (s sessionChecker) CheckSession(ctx context.Context, userID, sessionID uuid.UUID) error {
-	var ok bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.idle_expires_at > now()
-		  AND s.absolute_expires_at > now() AND u.disabled_at IS NULL AND u.deleted_at IS NULL)`, sessionID, userID).Scan(&ok)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return authn.ErrUnauthenticated
-	}
-	return nil
-}
-
-// productionVerifier returns a verifier assembled as cmd/thebrain assembles
-// the auth module's (token.Verifier with its cache, authn.Denylist on real
-// Redis followed in memory, the session check) and a token for a live
-// session of userID.
-func productionVerifier(b *testing.B, pool *pgxpool.Pool, userID uuid.UUID) (v, uncached authn.Verifier, raw string) {
+// productionVerifier returns the auth module's verifier, as serve runs it
+// (token.Verifier with its cache, authn.Denylist on real Redis followed in
+// memory, the session check in the database), a verifier of the signature
+// alone, and a token for a live session of userID.
+func productionVerifier(b *testing.B, accounts *authtest.Accounts, userID uuid.UUID) (v, uncached authn.Verifier, raw string) {
 	b.Helper()
-	const iss, aud = "https://bench.thebrain.app", "thebrain-api"
-	key, err := token.GenerateKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	set, err := token.PublicSet(key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	issuer, err := token.NewIssuer(key, iss, aud)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sid := uuid.Must(uuid.NewV7())
-	if _, err := pool.Exec(context.Background(), `INSERT INTO sessions (id, user_id, idle_expires_at, absolute_expires_at)
-		VALUES ($1, $2, now() + interval '1 day', now() + interval '30 days')`, sid, userID); err != nil {
-		b.Fatal(err)
-	}
-	raw, _, err = issuer.Issue(userID, sid)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rdb, keys := testkit.Redis(b)
-	deny := authn.NewDenylist(rdb, keys)
-	// As serve runs it: the denylist copy followed in memory.
+	mod := accounts.Module()
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	go deny.Follow(ctx, nil)
-	for !deny.Live() {
+	go mod.FollowRevocations(ctx)
+	for !mod.DenylistLive() {
 		time.Sleep(time.Millisecond)
 	}
-	v = authn.NewRevocationVerifier(token.NewVerifier(set, iss, aud).WithCache(20000),
-		deny, sessionChecker{pool}, slog.New(slog.DiscardHandler))
-	return v, signatureOnly{token.NewVerifier(set, iss, aud)}, raw
+	return mod.Verifier(), signatureOnly{accounts.SignatureVerifier()}, accounts.SignIn(b, userID)
 }
 
 // newBenchFixture seeds one book with 50 chapters (the word count sums
@@ -124,7 +83,7 @@ func productionVerifier(b *testing.B, pool *pgxpool.Pool, userID uuid.UUID) (v, 
 func newBenchFixture(b *testing.B) benchFixture {
 	b.Helper()
 	pool := testkit.Postgres(b)
-	owner := testkit.User(b, pool, "owner")
+	owner := authtest.User(b, pool, "owner")
 	ctx := context.Background()
 	var id uuid.UUID
 	err := pool.QueryRow(ctx, `INSERT INTO projects (id, owner_id, title, description, genre, target_word_count)
@@ -148,8 +107,10 @@ func newBenchFixture(b *testing.B) benchFixture {
 			b.Fatal(err)
 		}
 	}
-	v, uncached, raw := productionVerifier(b, pool, owner.ID)
-	return benchFixture{pool: pool, accessPool: accessPool(b, pool), project: id, owner: owner.ID, verifier: v, uncached: uncached, token: raw}
+	accounts := authtest.New(b, pool)
+	v, uncached, raw := productionVerifier(b, accounts, owner.ID)
+	return benchFixture{pool: pool, accessPool: accessPool(b, pool), users: accounts.Module(), project: id, owner: owner.ID,
+		verifier: v, uncached: uncached, token: raw}
 }
 
 // getter sends authenticated GETs over keep-alive connections and times them.
@@ -203,14 +164,6 @@ func (g *getter) window(url string, d time.Duration) []time.Duration {
 	return all
 }
 
-// percentile returns the p-quantile of sorted latencies in milliseconds.
-func percentile(sorted []time.Duration, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return float64(sorted[min(len(sorted)-1, int(float64(len(sorted))*p))].Microseconds()) / 1000
-}
-
 // load sends GETs to url from benchClients goroutines until b.N requests
 // have been answered, then reports throughput and latency percentiles.
 func load(b *testing.B, url, token string) {
@@ -240,8 +193,8 @@ func load(b *testing.B, url, token string) {
 	}
 	slices.Sort(all)
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
-	b.ReportMetric(percentile(all, 0.50), "p50-ms")
-	b.ReportMetric(percentile(all, 0.99), "p99-ms")
+	b.ReportMetric(testkit.QuantileMs(all, 0.50), "p50-ms")
+	b.ReportMetric(testkit.QuantileMs(all, 0.99), "p99-ms")
 }
 
 // apiHandler is the real root handler with the projects module and
@@ -250,7 +203,7 @@ func apiHandler(f benchFixture, v authn.Verifier) http.Handler {
 	logger := log.New(io.Discard, "json", slog.LevelInfo)
 	mod := projects.New(projects.Deps{
 		DB: f.pool, AccessDB: f.accessPool, Cursors: page.NewCodec([]byte("bench-secret-0123456789abcdef-0123")),
-		Users: userDirectory{f.pool},
+		Users: f.users,
 	})
 	return server.NewHandler(server.Options{Logger: logger, Modules: []module.Module{mod}, Verifier: v})
 }
@@ -327,8 +280,8 @@ func BenchmarkGetProjectVsBaseline(b *testing.B) {
 		slices.Sort(lat[i])
 		rps[i] = float64(len(lat[i])) / elapsed[i].Seconds()
 		b.ReportMetric(rps[i], s.name+"-req/s")
-		b.ReportMetric(percentile(lat[i], 0.50), s.name+"-p50-ms")
-		b.ReportMetric(percentile(lat[i], 0.99), s.name+"-p99-ms")
+		b.ReportMetric(testkit.QuantileMs(lat[i], 0.50), s.name+"-p50-ms")
+		b.ReportMetric(testkit.QuantileMs(lat[i], 0.99), s.name+"-p99-ms")
 	}
 	for i := 1; i < len(sides); i++ {
 		b.ReportMetric(100*rps[i]/rps[0], sides[i].name+"-%-of-baseline")

@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/platform/testkit"
@@ -23,18 +25,22 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	// 200 owners with 50 books each, a quarter of them trashed; alice owns 30
 	// and is a member of 20 more;
 	// everyone else shares a few books too.
-	e.exec(`INSERT INTO users (email, email_canonical, password_hash)
-		SELECT 'o' || g || '@example.test', 'o' || g || '@example.test', '!' FROM generate_series(1, 200) g`)
+	owners := authtest.Users(t, e.pool, "o", 200)
 	e.exec(`INSERT INTO projects (owner_id, title, updated_at, deleted_at)
-		SELECT u.id, 'Book ' || g, now() - g * interval '1 minute', CASE WHEN g % 4 = 0 THEN now() - g * interval '1 hour' END
-		FROM users u, generate_series(1, 50) g WHERE u.id <> $1`, alice.ID)
+		SELECT u, 'Book ' || g, now() - g * interval '1 minute', CASE WHEN g % 4 = 0 THEN now() - g * interval '1 hour' END
+		FROM unnest($1::uuid[]) u, generate_series(1, 50) g`, owners)
 	e.exec(`INSERT INTO projects (owner_id, title) SELECT $1, 'Mine ' || g FROM generate_series(1, 30) g`, alice.ID)
 	e.exec(`INSERT INTO project_members (project_id, user_id, role)
 		SELECT id, $1, 'viewer' FROM projects WHERE owner_id <> $1 AND title = 'Book 10' LIMIT 20`, alice.ID)
 	e.exec(`INSERT INTO project_members (project_id, user_id, role)
-		SELECT p.id, u.id, 'editor' FROM projects p JOIN users u ON u.id <> p.owner_id AND u.id <> $1
-		WHERE random() < 0.001`, alice.ID)
-	chapterstest.SetAllTotals(t, e.pool, 1000)
+		SELECT p.id, u, 'editor' FROM projects p JOIN unnest($1::uuid[]) u ON u <> p.owner_id
+		WHERE random() < 0.001`, owners)
+	rows, _ := e.pool.Query(ctx, `SELECT id FROM projects`)
+	books, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		t.Fatal(err)
+	}
+	chapterstest.SetTotals(t, e.pool, books, 1000)
 	e.exec(`ANALYZE projects`)
 	e.exec(`ANALYZE chapter_word_totals`)
 	e.exec(`ANALYZE project_members`)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/platform/roles"
 	"github.com/thebrain/thebrain/platform/testkit"
@@ -175,7 +176,7 @@ func TestMembers(t *testing.T) {
 
 	// Refusals, none of which changes anything.
 	dave := e.user("dave")
-	e.exec(`UPDATE users SET disabled_at = now() WHERE id = $1`, dave.ID)
+	authtest.Disable(t, e.pool, dave.ID)
 	bad := []struct {
 		name   string
 		body   any
@@ -236,11 +237,8 @@ func TestMembersPerProjectLimit(t *testing.T) {
 	e := newEnv(t)
 	alice := e.user("alice")
 	p := e.createProject(alice.Token, "Crowded")
-	e.exec(`WITH u AS (
-		INSERT INTO users (email, email_canonical, password_hash)
-		SELECT 'm' || g || '@example.test', 'm' || g || '@example.test', '!' FROM generate_series(1, 49) g
-		RETURNING id)
-		INSERT INTO project_members (project_id, user_id, role) SELECT $1, id, 'viewer' FROM u`, p.ID)
+	e.exec(`INSERT INTO project_members (project_id, user_id, role) SELECT $1, u, 'viewer' FROM unnest($2::uuid[]) u`,
+		p.ID, authtest.Users(t, e.pool, "m", 49))
 	e.addMember(alice.Token, p.ID, e.user("fiftieth").Email, "viewer")
 	resp := e.c.Send(http.MethodPost, path("projects", p.ID, "members"), alice.Token, map[string]any{"email": e.user("extra").Email, "role": "viewer"})
 	testkit.WantProblem(t, resp, http.StatusConflict, "conflict")

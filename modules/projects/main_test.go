@@ -11,10 +11,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/modules/projects"
-	"github.com/thebrain/thebrain/platform/apperr"
-	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/roles"
@@ -23,43 +22,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-// userDirectory is a faithful stand-in for the auth module's implementation
-// (canonical email = trimmed and lower-cased for the ASCII addresses tests
-// use; only live accounts). Only tests read the users table from here.
-type userDirectory struct{ pool *pgxpool.Pool }
-
-func (d userDirectory) LookupEmail(ctx context.Context, email string) (authn.UserProfile, error) {
-	var p authn.UserProfile
-	err := d.pool.QueryRow(ctx, `SELECT id, email, full_name FROM users
-		WHERE email_canonical = lower(trim($1)) AND deleted_at IS NULL AND disabled_at IS NULL`, email).
-		Scan(&p.ID, &p.Email, &p.FullName)
-	if err != nil {
-		if strings.Contains(err.Error(), "no rows") {
-			return p, apperr.New(apperr.NotFound, "user not found")
-		}
-		return p, err
-	}
-	return p, nil
-}
-
-func (d userDirectory) Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]authn.UserProfile, error) {
-	rows, err := d.pool.Query(ctx, `SELECT id, email, full_name FROM users
-		WHERE id = ANY($1) AND deleted_at IS NULL AND disabled_at IS NULL`, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[uuid.UUID]authn.UserProfile{}
-	for rows.Next() {
-		var p authn.UserProfile
-		if err := rows.Scan(&p.ID, &p.Email, &p.FullName); err != nil {
-			return nil, err
-		}
-		out[p.ID] = p
-	}
-	return out, rows.Err()
-}
 
 // env is one test's world: a private schema, the real router with the
 // projects module, and HTTP on a loopback port.
@@ -83,7 +45,7 @@ func newEnvWith(t *testing.T, tweak func(*projects.Deps)) *env {
 	rdb, keys := testkit.Redis(t)
 	deps := projects.Deps{
 		DB: pool, AccessDB: accessPool(t, pool), Cursors: page.NewCodec([]byte("projects-test-secret-0123456789abcdef")),
-		Users: userDirectory{pool}, Redis: rdb, Keys: keys, MemberAddsPerHour: 100_000,
+		Users: authtest.New(t, pool).Module(), Redis: rdb, Keys: keys, MemberAddsPerHour: 100_000,
 	}
 	tweak(&deps)
 	mod := projects.New(deps)
@@ -139,7 +101,7 @@ type pageOf[T any] struct {
 
 func (e *env) user(name string) testkit.TestUser {
 	e.t.Helper()
-	return testkit.User(e.t, e.pool, name)
+	return authtest.User(e.t, e.pool, name)
 }
 
 func (e *env) createProject(token, title string) project {
@@ -177,12 +139,13 @@ func (e *env) exec(sql string, args ...any) {
 
 // addChapter adds a chapter of words words through the chapters module's
 // fixtures (which keep the book's total); a deleted one goes to the trash.
-func (e *env) addChapter(projectID uuid.UUID, words int, deleted bool) {
+func (e *env) addChapter(projectID uuid.UUID, words int, deleted bool) uuid.UUID {
 	e.t.Helper()
 	id := chapterstest.Add(e.t, e.pool, projectID, "Chapter", words)
 	if deleted {
 		chapterstest.Trash(e.t, e.pool, projectID, id)
 	}
+	return id
 }
 
 func path(parts ...any) string {

@@ -1,11 +1,16 @@
 package research
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
+	"github.com/google/uuid"
+
+	"github.com/thebrain/thebrain/modules/research/internal/store"
 	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/expect"
 	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/page"
 )
@@ -84,33 +89,26 @@ func (m *Module) handleGetCitation(w http.ResponseWriter, r *http.Request) error
 // handlePutCitation handles PUT .../citations/{citation_id}: every field is
 // replaced.
 func (m *Module) handlePutCitation(w http.ResponseWriter, r *http.Request) error {
-	id, err := httpx.PathUUID(r, "citation_id")
-	if err != nil {
-		return err
-	}
-	req, err := httpx.Decode[citationRequest](w, r, httpx.MaxBytes(maxCitationRequest))
-	if err != nil {
-		return err
-	}
-	if req.Title == nil {
-		return apperr.Field("title", "required: PUT replaces the whole citation (use PATCH to change some fields)")
-	}
-	want, err := httpx.RequireVersion(r, req.Version)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	c, err := m.svc.ReplaceCitation(ctx, access.GrantFrom(ctx), id, want, req.change(true))
-	if err != nil {
-		return err
-	}
-	httpx.SetETag(w, c.Version)
-	return httpx.Encode(w, http.StatusOK, toCitationResponse(c))
+	return m.writeCitation(w, r, m.svc.ReplaceCitation, func(req *citationRequest) error {
+		if req.Title == nil {
+			return apperr.Field("title", "required: PUT replaces the whole citation (use PATCH to change some fields)")
+		}
+		return nil
+	})
 }
 
 // handlePatchCitation handles PATCH .../citations/{citation_id}: it changes
 // the fields it names.
 func (m *Module) handlePatchCitation(w http.ResponseWriter, r *http.Request) error {
+	return m.writeCitation(w, r, m.svc.PatchCitation, func(*citationRequest) error { return nil })
+}
+
+// writeCitation is PUT and PATCH, which differ in what the body must hold
+// (check) and in the service method that writes it (write).
+func (m *Module) writeCitation(w http.ResponseWriter, r *http.Request,
+	write func(context.Context, access.Grant, uuid.UUID, expect.Version, citationChange) (store.Citation, error),
+	check func(*citationRequest) error,
+) error {
 	id, err := httpx.PathUUID(r, "citation_id")
 	if err != nil {
 		return err
@@ -119,12 +117,15 @@ func (m *Module) handlePatchCitation(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if err := check(&req); err != nil {
+		return err
+	}
 	want, err := httpx.RequireVersion(r, req.Version)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	c, err := m.svc.PatchCitation(ctx, access.GrantFrom(ctx), id, want, req.change(true))
+	c, err := write(ctx, access.GrantFrom(ctx), id, want, req.change(true))
 	if err != nil {
 		return err
 	}

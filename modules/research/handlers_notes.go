@@ -1,9 +1,13 @@
 package research
 
 import (
+	"context"
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/thebrain/thebrain/platform/access"
+	"github.com/thebrain/thebrain/platform/expect"
 	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/page"
 )
@@ -63,35 +67,31 @@ func (m *Module) handleGetNote(w http.ResponseWriter, r *http.Request) error {
 // handlePutNote handles PUT .../notes/{note_id}: every field is replaced;
 // absent body, tags, source_url and chapter_id are cleared.
 func (m *Module) handlePutNote(w http.ResponseWriter, r *http.Request) error {
-	id, err := httpx.PathUUID(r, "note_id")
-	if err != nil {
-		return err
-	}
-	req, err := httpx.Decode[noteRequest](w, r, httpx.MaxBytes(maxNoteRequest))
-	if err != nil {
-		return err
-	}
-	want, err := httpx.RequireVersion(r, req.Version)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	n, err := m.svc.ReplaceNote(ctx, access.GrantFrom(ctx), id, want, req.change())
-	if err != nil {
-		return err
-	}
-	httpx.SetETag(w, n.Version)
-	return httpx.Encode(w, http.StatusOK, toNoteResponse(n))
+	return m.writeNote(w, r, m.svc.ReplaceNote, func() (noteRequest, error) {
+		return httpx.Decode[noteRequest](w, r, httpx.MaxBytes(maxNoteRequest))
+	})
 }
 
 // handlePatchNote handles PATCH .../notes/{note_id}: it changes the fields
 // it names.
 func (m *Module) handlePatchNote(w http.ResponseWriter, r *http.Request) error {
+	return m.writeNote(w, r, m.svc.PatchNote, func() (noteRequest, error) {
+		req, err := httpx.Decode[patchNoteRequest](w, r, httpx.MaxBytes(maxNoteRequest))
+		return noteRequest(req), err
+	})
+}
+
+// writeNote is PUT and PATCH, which differ in the body they take (decode)
+// and in the service method that writes it (write).
+func (m *Module) writeNote(w http.ResponseWriter, r *http.Request,
+	write func(context.Context, access.Grant, uuid.UUID, expect.Version, noteChange) (note, error),
+	decode func() (noteRequest, error),
+) error {
 	id, err := httpx.PathUUID(r, "note_id")
 	if err != nil {
 		return err
 	}
-	req, err := httpx.Decode[patchNoteRequest](w, r, httpx.MaxBytes(maxNoteRequest))
+	req, err := decode()
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (m *Module) handlePatchNote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	n, err := m.svc.PatchNote(ctx, access.GrantFrom(ctx), id, want, noteRequest(req).change())
+	n, err := write(ctx, access.GrantFrom(ctx), id, want, req.change())
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/modules/chapters"
 	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/modules/projects/projectstest"
@@ -47,11 +48,11 @@ func newEnvWith(t *testing.T, wrap func(access.Checker) access.Checker) *env {
 	t.Helper()
 	pool := testkit.Postgres(t)
 	e := &env{pool: pool, books: projectstest.New(t, pool)}
-	e.owner = testkit.User(t, pool, "owner")
-	e.editor = testkit.User(t, pool, "editor")
-	e.comm = testkit.User(t, pool, "commenter")
-	e.viewer = testkit.User(t, pool, "viewer")
-	e.stranger = testkit.User(t, pool, "stranger")
+	e.owner = authtest.User(t, pool, "owner")
+	e.editor = authtest.User(t, pool, "editor")
+	e.comm = authtest.User(t, pool, "commenter")
+	e.viewer = authtest.User(t, pool, "viewer")
+	e.stranger = authtest.User(t, pool, "stranger")
 	e.project = e.books.Create(t, e.owner.ID, "A book")
 	e.other = e.books.Create(t, e.stranger.ID, "Another book")
 	e.books.Share(t, e.project, e.editor.ID, roles.Editor)

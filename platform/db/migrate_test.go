@@ -160,3 +160,39 @@ func TestWordCountsBackfill(t *testing.T) {
 		t.Fatalf("a book without chapters got %d rows (%v); it reads as 0 without one", n, err)
 	}
 }
+
+// TestUpdatedAtMaintainedByTheDatabase: every table with an updated_at
+// column keeps it with the set_updated_at trigger, and the trigger sets it
+// on every update whatever the statement says.
+func TestUpdatedAtMaintainedByTheDatabase(t *testing.T) {
+	t.Parallel()
+	pool := testkit.Postgres(t)
+	ctx := context.Background()
+	rows, _ := pool.Query(ctx, `SELECT c.table_name FROM information_schema.columns c
+		JOIN information_schema.tables tb ON tb.table_schema = c.table_schema AND tb.table_name = c.table_name AND tb.table_type = 'BASE TABLE'
+		WHERE c.table_schema = current_schema() AND c.column_name = 'updated_at'
+		  AND NOT EXISTS (SELECT 1 FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid
+		      WHERE tg.tgrelid = format('%I.%I', c.table_schema, c.table_name)::regclass AND p.proname = 'set_updated_at')
+		ORDER BY 1`)
+	missing, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("tables with updated_at but no set_updated_at trigger: %v", missing)
+	}
+
+	if _, err := pool.Exec(ctx, `CREATE TABLE stamped (id int PRIMARY KEY, v text,
+			created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+		CREATE TRIGGER stamped_set_updated_at BEFORE UPDATE ON stamped FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+		INSERT INTO stamped VALUES (1, 'a', now() - interval '1 day', now() - interval '1 day')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE stamped SET v = 'b', updated_at = now() - interval '2 days' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	var fresh bool
+	if err := pool.QueryRow(ctx, `SELECT updated_at > now() - interval '1 minute' AND created_at < now() - interval '1 hour' FROM stamped`).Scan(&fresh); err != nil || !fresh {
+		t.Fatalf("updated_at not maintained (fresh=%v, err=%v)", fresh, err)
+	}
+}

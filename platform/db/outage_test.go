@@ -37,8 +37,9 @@ func TestUnavailableErrors(t *testing.T) {
 	_, missingDB := pgx.Connect(ctx, base.String())
 
 	pool := testkit.Postgres(t)
-	_, _ = pool.Exec(ctx, `INSERT INTO users (id, email, email_canonical, password_hash) VALUES (gen_random_uuid(), 'u@example.test', 'u@example.test', '!')`)
-	_, duplicate := pool.Exec(ctx, `INSERT INTO users (id, email, email_canonical, password_hash) VALUES (gen_random_uuid(), 'u@example.test', 'u@example.test', '!')`)
+	scratch(t, pool)
+	_, _ = pool.Exec(ctx, `INSERT INTO scratch (id, name) VALUES (gen_random_uuid(), 'u')`)
+	_, duplicate := pool.Exec(ctx, `INSERT INTO scratch (id, name) VALUES (gen_random_uuid(), 'u')`)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	_, deadline := pool.Exec(short, `SELECT pg_sleep(5)`)
@@ -130,7 +131,7 @@ type hammerResult struct {
 
 // hammer runs "SELECT 1" from workers goroutines for d and reports the
 // outcomes and the connection attempts they caused.
-func hammer(pool *pgxpool.Pool, p *testkit.FaultProxy, workers int, d time.Duration) hammerResult {
+func hammer(pool *pgxpool.Pool, p *testkit.Proxy, workers int, d time.Duration) hammerResult {
 	before := p.Accepted()
 	var mu sync.Mutex
 	r := hammerResult{kinds: map[apperr.Kind]int{}}
@@ -183,14 +184,10 @@ func awaitRecovery(t *testing.T, pool *pgxpool.Pool, limit time.Duration) time.D
 func TestOutageFailsFastAndRecovers(t *testing.T) {
 	t.Parallel()
 	cluster := testkit.PrivatePostgres(t)
-	u, err := url.Parse(cluster.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testkit.NewFaultProxy(t, u.Host)
+	proxy := testkit.NewProxy(t, cluster.URL())
 	ctx := context.Background()
 	const workers = 8
-	pool, err := db.Open(ctx, proxy.Rewrite(cluster.URL()), db.Options{MaxConns: workers, ApplicationName: "outage-test"})
+	pool, err := db.Open(ctx, proxy.URL(), db.Options{MaxConns: workers, ApplicationName: "outage-test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,10 +216,9 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 
 	t.Run("refused", func(t *testing.T) {
 		awaitRecovery(t, pool, 10*time.Second)
-		proxy.ResetNew(true)
-		proxy.ResetAll()
+		proxy.Cut()
 		r := hammer(pool, proxy, workers, window)
-		proxy.ResetNew(false)
+		proxy.Heal()
 		checkFault(t, r)
 		took := awaitRecovery(t, pool, 10*time.Second)
 		t.Logf("recovered %s after the port opened again", took)
@@ -233,7 +229,7 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 		proxy.Respond(testkit.PostgresStartingUp)
 		proxy.ResetAll()
 		r := hammer(pool, proxy, workers, window)
-		proxy.Respond(nil)
+		proxy.Heal()
 		checkFault(t, r)
 		var pe *pgconn.PgError
 		if !slicesAny(r.errs, func(err error) bool { return errors.As(err, &pe) && pe.Code == "57P03" }) {
@@ -297,7 +293,7 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 		// A frozen server (or network) answers nothing. Queries fail as
 		// Unavailable once they have waited AcquireTimeout for a
 		// connection, or as their caller's timeout; never as Internal.
-		frozen, err := db.Open(ctx, proxy.Rewrite(cluster.URL()), db.Options{MaxConns: 2, AcquireTimeout: 300 * time.Millisecond})
+		frozen, err := db.Open(ctx, proxy.URL(), db.Options{MaxConns: 2, AcquireTimeout: 300 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -321,7 +317,7 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		proxy.Thaw()
+		proxy.Heal()
 		t.Logf("outcomes while frozen: %v", kinds)
 		if kinds[apperr.Unavailable]+kinds[apperr.Timeout] != 6 || kinds[apperr.Unavailable] < 4 {
 			t.Fatalf("outcomes while frozen %v: want every query Unavailable or timed out, at least the 4 beyond the pool size Unavailable", kinds)

@@ -2,12 +2,10 @@ package testkit
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/token"
@@ -77,25 +75,11 @@ func Token(t testing.TB, userID uuid.UUID) string {
 	return raw
 }
 
-// TestUser is a user row created directly in the database, with a token.
+// TestUser is an account of a test with an access token that Verifier
+// accepts. The auth module's fixtures make them (authtest.User): the
+// platform does not write the auth module's tables.
 type TestUser struct {
 	ID    uuid.UUID
 	Email string
 	Token string
-}
-
-// User inserts a user named name (its email is name@example.test) and
-// returns it with a valid access token. The password hash is unusable, so
-// the account cannot log in; tests of login go through the auth module.
-func User(t testing.TB, pool *pgxpool.Pool, name string) TestUser {
-	t.Helper()
-	id := uuid.Must(uuid.NewV7())
-	email := strings.ToLower(name) + "@example.test"
-	_, err := pool.Exec(context.Background(),
-		`INSERT INTO users (id, email, email_canonical, password_hash, full_name) VALUES ($1, $2, $2, '!', $3)`,
-		id, email, name)
-	if err != nil {
-		t.Fatalf("testkit: insert user %s: %v", name, err)
-	}
-	return TestUser{ID: id, Email: email, Token: Token(t, id)}
 }

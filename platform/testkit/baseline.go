@@ -44,3 +44,12 @@ func BaselineGetProject(pool *pgxpool.Pool) http.Handler {
 	})
 	return mux
 }
+
+// QuantileMs is the q-quantile (0 < q < 1) of sorted latencies in
+// milliseconds, 0 for none: the p50 and p99 the benchmarks report.
+func QuantileMs(sorted []time.Duration, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return float64(sorted[min(len(sorted)-1, int(float64(len(sorted))*q))].Microseconds()) / 1000
+}

@@ -4,24 +4,37 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/thebrain/thebrain/platform/testkit"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
 // TestIsolation: two tests' schemas and Redis namespaces never see each
-// other, and the schema is migrated.
+// other, and each schema is migrated.
 func TestIsolation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a, b := testkit.Postgres(t), testkit.Postgres(t)
-	testkit.User(t, a, "alice")
-	var n int
-	if err := b.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("second schema sees %d users (%v)", n, err)
+	for _, pool := range []*pgxpool.Pool{a, b} {
+		var version int
+		var dirty bool
+		if err := pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations`).Scan(&version, &dirty); err != nil || version == 0 || dirty {
+			t.Fatalf("schema at version %d (dirty %v, %v), want migrated", version, dirty, err)
+		}
 	}
-	if err := a.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("first schema sees %d users (%v)", n, err)
+	if _, err := a.Exec(ctx, `CREATE TABLE isolation_probe (x int); INSERT INTO isolation_probe VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	var seen *string
+	if err := b.QueryRow(ctx, `SELECT to_regclass('isolation_probe')::text`).Scan(&seen); err != nil || seen != nil {
+		t.Fatalf("second schema sees the first one's table (%v, %v)", seen, err)
+	}
+	var n int
+	if err := a.QueryRow(ctx, `SELECT count(*) FROM isolation_probe`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("first schema sees %d rows (%v)", n, err)
 	}
 	ra, ka := testkit.Redis(t)
 	_, kb := testkit.Redis(t)
@@ -38,13 +51,13 @@ func TestIsolation(t *testing.T) {
 
 func TestTokensVerify(t *testing.T) {
 	t.Parallel()
-	pool := testkit.Postgres(t)
-	u := testkit.User(t, pool, "bob")
-	p, err := testkit.Verifier(t).Verify(context.Background(), u.Token)
-	if err != nil || p.UserID != u.ID {
+	id := uuid.New()
+	tok := testkit.Token(t, id)
+	p, err := testkit.Verifier(t).Verify(context.Background(), tok)
+	if err != nil || p.UserID != id {
 		t.Fatalf("principal %+v err %v", p, err)
 	}
-	if _, err := testkit.Verifier(t).Verify(context.Background(), u.Token+"x"); err == nil {
+	if _, err := testkit.Verifier(t).Verify(context.Background(), tok+"x"); err == nil {
 		t.Fatal("tampered token verified")
 	}
 }

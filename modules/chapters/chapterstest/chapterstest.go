@@ -8,6 +8,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -69,12 +70,33 @@ func Trash(t testing.TB, pool *pgxpool.Pool, project, chapter uuid.UUID) {
 	}
 }
 
-// SetAllTotals gives every book in the database a word total of words, in
-// one statement: for query plans and benchmarks that need many books.
-func SetAllTotals(t testing.TB, pool *pgxpool.Pool, words int64) {
+// TrashAged is Trash as if it had happened age ago (the trash keeps a
+// chapter chapters.TrashRetention).
+func TrashAged(t testing.TB, pool *pgxpool.Pool, project, chapter uuid.UUID, age time.Duration) {
+	t.Helper()
+	Trash(t, pool, project, chapter)
+	if _, err := pool.Exec(context.Background(), `UPDATE chapters SET deleted_at = now() - make_interval(secs => $2) WHERE id = $1`,
+		chapter, age.Seconds()); err != nil {
+		t.Fatalf("chapterstest: age trash: %v", err)
+	}
+}
+
+// Exists reports whether chapter is still stored, live or in the trash.
+func Exists(t testing.TB, pool *pgxpool.Pool, chapter uuid.UUID) bool {
+	t.Helper()
+	var ok bool
+	if err := pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM chapters WHERE id = $1)`, chapter).Scan(&ok); err != nil {
+		t.Fatalf("chapterstest: chapter exists: %v", err)
+	}
+	return ok
+}
+
+// SetTotals gives each of books a word total of words, in one statement:
+// for query plans and benchmarks that need many books.
+func SetTotals(t testing.TB, pool *pgxpool.Pool, books []uuid.UUID, words int64) {
 	t.Helper()
 	_, err := pool.Exec(context.Background(), `INSERT INTO chapter_word_totals (project_id, words)
-		SELECT id, $1 FROM projects ON CONFLICT (project_id) DO UPDATE SET words = EXCLUDED.words`, words)
+		SELECT id, $2 FROM unnest($1::uuid[]) id ON CONFLICT (project_id) DO UPDATE SET words = EXCLUDED.words`, books, words)
 	if err != nil {
 		t.Fatalf("chapterstest: set totals: %v", err)
 	}

@@ -7,6 +7,7 @@ package projectstest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,7 @@ import (
 
 // Books makes books in one test database.
 type Books struct {
+	pool   *pgxpool.Pool
 	q      *store.Queries
 	access *projects.Access
 	guard  *access.Guard
@@ -36,7 +38,7 @@ func New(t testing.TB, pool *pgxpool.Pool) *Books {
 	}
 	t.Cleanup(accessPool.Close)
 	mod := projects.New(projects.Deps{DB: pool, AccessDB: accessPool})
-	return &Books{q: store.New(pool), access: mod.Access(), guard: access.NewGuard(mod.Access())}
+	return &Books{pool: pool, q: store.New(pool), access: mod.Access(), guard: access.NewGuard(mod.Access())}
 }
 
 // Checker is the projects module's access.Checker over these books.
@@ -77,4 +79,25 @@ func (b *Books) Trash(t testing.TB, project uuid.UUID) {
 	if err := b.q.TrashProject(context.Background(), project); err != nil {
 		t.Fatalf("projectstest: trash book: %v", err)
 	}
+}
+
+// TrashAged moves project to the trash as if that had happened age ago
+// (the trash keeps a book projects.TrashRetention).
+func (b *Books) TrashAged(t testing.TB, project uuid.UUID, age time.Duration) {
+	t.Helper()
+	b.Trash(t, project)
+	if _, err := b.pool.Exec(context.Background(), `UPDATE projects SET deleted_at = now() - make_interval(secs => $2) WHERE id = $1`,
+		project, age.Seconds()); err != nil {
+		t.Fatalf("projectstest: age trash: %v", err)
+	}
+}
+
+// Exists reports whether project is still stored, live or in the trash.
+func (b *Books) Exists(t testing.TB, project uuid.UUID) bool {
+	t.Helper()
+	var ok bool
+	if err := b.pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM projects WHERE id = $1)`, project).Scan(&ok); err != nil {
+		t.Fatalf("projectstest: book exists: %v", err)
+	}
+	return ok
 }

@@ -91,7 +91,7 @@ func TestRedisDown(t *testing.T) {
 
 	testkit.WantStatus(t, c.Get("/api/v1/auth/me", live.AccessToken), http.StatusOK)
 	testkit.WantStatus(t, c.Get("/api/v1/auth/me", gone.AccessToken), http.StatusUnauthorized)
-	calls := m.hash.calls.Load()
+	calls := m.svc.hash.calls.Load()
 	// 503 with a retry hint, for every call that needs the rate limits.
 	for _, r := range []*testkit.Response{
 		c.Send(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": live.User.Email, "password": goodPassword}),
@@ -104,7 +104,7 @@ func TestRedisDown(t *testing.T) {
 			t.Errorf("%s: Retry-After = %q, want 1", r.Request.URL.Path, got)
 		}
 	}
-	if m.hash.calls.Load() != calls {
+	if m.svc.hash.calls.Load() != calls {
 		t.Fatal("the hasher ran without rate limiting")
 	}
 	// Logout still revokes in the database, and the token stops working.

@@ -7,11 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/thebrain/thebrain/modules/auth/internal/store"
 	"github.com/thebrain/thebrain/platform/apperr"
 )
-
-const maxFullNameChars = 200
 
 type signupRequest struct {
 	Email    string `json:"email"`
@@ -42,6 +39,11 @@ func (req *signupRequest) Validate() error {
 	return apperr.Validation(p)
 }
 
+// account is the validated signup.
+func (req *signupRequest) account() newAccount {
+	return newAccount{Email: req.typed, Canonical: req.canonical, Password: req.Password, FullName: req.FullName}
+}
+
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
@@ -66,10 +68,6 @@ func (req *loginRequest) Validate() error {
 	return apperr.Validation(p)
 }
 
-type refreshRequest struct {
-	RefreshToken string `json:"refresh_token"`
-}
-
 type changePasswordRequest struct {
 	CurrentPassword string `json:"current_password"`
 	NewPassword     string `json:"new_password"`
@@ -90,18 +88,20 @@ func (req *changePasswordRequest) Validate() error {
 }
 
 // tokenResponse is the answer of signup, login and refresh. Browsers get it
-// without RefreshToken (see writeTokens); the grace reply stored in Redis
-// always keeps it.
+// without RefreshToken (see writeTokens).
 type tokenResponse struct {
 	AccessToken  string       `json:"access_token"`
 	TokenType    string       `json:"token_type"`
 	ExpiresIn    int          `json:"expires_in"`
 	RefreshToken string       `json:"refresh_token,omitempty"`
 	User         userResponse `json:"user"`
-	// RefreshExpires is when the session's absolute lifetime ends (cookie
-	// Max-Age); kept in the grace reply so a replay sets the same cookie.
-	RefreshExpires time.Time `json:"-"`
-	session        uuid.UUID
+}
+
+func toTokenResponse(si signedIn) tokenResponse {
+	return tokenResponse{
+		AccessToken: si.AccessToken, TokenType: "Bearer", ExpiresIn: int(si.AccessLifetime.Seconds()),
+		RefreshToken: si.RefreshToken, User: toUserResponse(si.Account),
+	}
 }
 
 type userResponse struct {
@@ -111,30 +111,6 @@ type userResponse struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func toUserResponse(u store.User) userResponse {
-	return userResponse{ID: u.ID, Email: u.Email, FullName: u.FullName, CreatedAt: u.CreatedAt.UTC()}
-}
-
-type sessionResponse struct {
-	ID                uuid.UUID `json:"id"`
-	Current           bool      `json:"current"`
-	UserAgent         string    `json:"user_agent"`
-	IPPrefix          string    `json:"ip_prefix"`
-	CreatedAt         time.Time `json:"created_at"`
-	LastRefreshedAt   time.Time `json:"last_refreshed_at"`
-	IdleExpiresAt     time.Time `json:"idle_expires_at"`
-	AbsoluteExpiresAt time.Time `json:"absolute_expires_at"`
-}
-
-func toSessionResponse(s store.Session, current uuid.UUID) sessionResponse {
-	return sessionResponse{
-		ID: s.ID, Current: s.ID == current, UserAgent: s.UserAgent, IPPrefix: s.IpPrefix,
-		CreatedAt: s.CreatedAt.UTC(), LastRefreshedAt: s.LastRefreshedAt.UTC(),
-		IdleExpiresAt: s.IdleExpiresAt.UTC(), AbsoluteExpiresAt: s.AbsoluteExpiresAt.UTC(),
-	}
-}
-
-type sessionCursor struct {
-	T  time.Time `json:"t"`
-	ID uuid.UUID `json:"id"`
+func toUserResponse(a account) userResponse {
+	return userResponse{ID: a.ID, Email: a.Email, FullName: a.FullName, CreatedAt: a.CreatedAt.UTC()}
 }
