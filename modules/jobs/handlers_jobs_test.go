@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/testkit"
 )
@@ -18,7 +19,7 @@ func TestJobsAreTheirOwnersOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, options{kinds: []module.JobKind{{Name: "test.noop", Run: func(context.Context, *module.Job) (any, error) { return nil, nil }}}})
 	ref := e.enqueue("test.noop", nil, "")
-	other := testkit.User(t, e.pool, "other")
+	other := authtest.User(t, e.pool, "other")
 	job := "/api/v1/jobs/" + ref.ID.String()
 	cases := []struct {
 		name, method, path, token string

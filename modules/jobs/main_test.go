@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/auth/authtest"
 	"github.com/thebrain/thebrain/modules/jobs"
 	"github.com/thebrain/thebrain/platform/awsfake"
 	"github.com/thebrain/thebrain/platform/db"
@@ -121,7 +122,7 @@ func newEnv(t *testing.T, o options) *env {
 	})
 	mod.Register(o.kinds...)
 	h := server.NewHandler(server.Options{Logger: testkit.Logger(t), Modules: []module.Module{mod}, Verifier: testkit.Verifier(t)})
-	return &env{t: t, pool: pool, mod: mod, c: testkit.Server(t, h), user: testkit.User(t, pool, "author")}
+	return &env{t: t, pool: pool, mod: mod, c: testkit.Server(t, h), user: authtest.User(t, pool, "author")}
 }
 
 // work runs the worker until the test ends.
