@@ -100,7 +100,7 @@ func NewRiver(pool *pgxpool.Pool, o RiverOptions) (Transport, error) {
 		// Attempts enforce their kinds' timeouts; River's stuck-job warning
 		// would fire for every job longer than rescueAfter.
 		JobStuckThreshold: 24 * time.Hour,
-		FetchCooldown:        10 * time.Millisecond,
+		FetchCooldown:     10 * time.Millisecond,
 		// Our rows are the record; River's finished rows are kept briefly.
 		CompletedJobRetentionPeriod: time.Hour,
 		Logger:                      logger.With(slog.String("component", "river")),
