@@ -28,6 +28,17 @@ type RiverOptions struct {
 	ShutdownGrace time.Duration
 }
 
+// River's fetch settings (docs/perf.md, "Jobs"). A fetch takes at most as
+// many jobs as there are free slots, so with few slots (Concurrency) a
+// short cooldown between fetches is what keeps them busy; River's default
+// of 100 ms caps 8 slots at 80 jobs/s. The cooldown is also how long River
+// holds back the insert notification after one it sent: a job enqueued in
+// that window waits for a later fetch, at worst the poll.
+const (
+	riverFetchCooldown = time.Millisecond
+	riverFetchPoll     = 200 * time.Millisecond
+)
+
 // riverTransport delivers jobs with River (github.com/riverqueue/river):
 // transactional insert, LISTEN/NOTIFY wake-ups, snoozes and the rescue of
 // deliveries whose worker died. River's own attempts and timeouts are not
@@ -100,7 +111,8 @@ func NewRiver(pool *pgxpool.Pool, o RiverOptions) (Transport, error) {
 		// Attempts enforce their kinds' timeouts; River's stuck-job warning
 		// would fire for every job longer than rescueAfter.
 		JobStuckThreshold: 24 * time.Hour,
-		FetchCooldown:     10 * time.Millisecond,
+		FetchCooldown:     riverFetchCooldown,
+		FetchPollInterval: riverFetchPoll,
 		// Our rows are the record; River's finished rows are kept briefly.
 		CompletedJobRetentionPeriod: time.Hour,
 		Logger:                      logger.With(slog.String("component", "river")),
