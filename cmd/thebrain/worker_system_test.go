@@ -136,6 +136,7 @@ type jobsWorld struct {
 	pool      *pgxpool.Pool
 	env       map[string]string
 	mod       *jobs.Module
+	sqs       *awsfake.SQS // the sqs transport's queue
 }
 
 func newJobsWorld(t *testing.T, transport string) *jobsWorld {
@@ -186,6 +187,7 @@ func newJobsWorld(t *testing.T, transport string) *jobsWorld {
 		} {
 			w.env[k] = v
 		}
+		w.sqs = fake
 		tr, err = jobs.NewSQS(jobs.SQSOptions{Client: client, QueueURL: *q.QueueUrl, Pool: pool})
 		if err != nil {
 			t.Fatal(err)
@@ -670,6 +672,69 @@ func TestJobsCommand(t *testing.T) {
 			if r.code != 2 || !strings.Contains(r.stderr, "run 'thebrain help' for usage") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 				t.Errorf("thebrain %v: exit %d, stderr %q; want a one-line usage error and exit 2", args, r.code, r.stderr)
 			}
+		}
+	})
+}
+
+// TestEnqueueWithWorkerProcess: a job enqueued in a transaction that rolls
+// back never exists, for a worker process either (no row, no delivery, no
+// run), while one committed beside it runs. On SQS, a job committed while
+// SQS is down is sent by the worker's sweep once SQS is back, and runs.
+func TestEnqueueWithWorkerProcess(t *testing.T) {
+	t.Parallel()
+	eachJobsTransport(t, func(t *testing.T, w *jobsWorld) {
+		p := w.startWorker(nil)
+		ctx := context.Background()
+		var rolledBack uuid.UUID
+		errRollback := errors.New("the request failed after enqueueing")
+		err := db.InTx(ctx, w.pool, func(tx pgx.Tx) error {
+			ref, err := w.mod.Enqueue(ctx, tx, module.JobRequest{Kind: "test.sleep", Payload: sleepPayload{}})
+			rolledBack = ref.ID
+			if err != nil {
+				return err
+			}
+			return errRollback
+		})
+		if !errors.Is(err, errRollback) || rolledBack == uuid.Nil {
+			t.Fatalf("enqueue in a failing transaction: %v (job %s)", err, rolledBack)
+		}
+		committed := w.enqueue(sleepPayload{})
+		w.awaitStatus(committed, "succeeded", time.Minute)
+		var rows, deliveries int
+		if err := w.pool.QueryRow(ctx, `SELECT count(*) FROM jobs WHERE id = $1`, rolledBack).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if w.transport == "postgres" {
+			if err := w.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE args->>'job_id' = $1`, rolledBack.String()).Scan(&deliveries); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			for _, body := range w.sqs.Bodies("jobs") {
+				if strings.Contains(body, rolledBack.String()) {
+					deliveries++
+				}
+			}
+		}
+		if runs := w.runs(rolledBack); rows != 0 || deliveries != 0 || len(runs) != 0 {
+			t.Fatalf("rolled-back job: %d rows, %d deliveries, %d runs; want none", rows, deliveries, len(runs))
+		}
+		if w.transport != "sqs" {
+			return
+		}
+
+		w.sqs.SetDown(true)
+		down := w.enqueue(sleepPayload{})
+		// The relay tried and failed: the job waits in the outbox.
+		if !waitFor(30*time.Second, func() bool { return strings.Contains(p.logs.String(), "job not sent; the sweep sends it later") }) {
+			t.Fatalf("the relay did not try to send the job while SQS was down:\n%s", p.logs)
+		}
+		var sent *time.Time
+		if err := w.pool.QueryRow(ctx, `SELECT sent_at FROM jobs WHERE id = $1`, down).Scan(&sent); err != nil || sent != nil {
+			t.Fatalf("job committed while SQS was down: sent_at %v (%v)", sent, err)
+		}
+		w.sqs.SetDown(false)
+		if j := w.awaitStatus(down, "succeeded", time.Minute); j.Attempts != 1 {
+			t.Fatalf("job committed while SQS was down: %+v", j)
 		}
 	})
 }
