@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,8 +27,13 @@ import (
 //
 // and read jobs/s (and, for the latency, p50/p99) rather than ns/op.
 
-// benchBatch is how many jobs one enqueueing transaction carries.
-const benchBatch = 100
+// benchBatch is how many jobs one enqueueing transaction carries, and
+// benchEnqueuers how many such transactions run at once (as requests of
+// several clients do: one enqueuer alone is bound by its round trips).
+const (
+	benchBatch     = 100
+	benchEnqueuers = 4
+)
 
 // benchConcurrencies are the worker concurrencies measured: the default of
 // THEBRAIN_JOBS_CONCURRENCY, and one at which no-op jobs keep the database
@@ -54,14 +60,32 @@ func benchPool(b *testing.B) *pgxpool.Pool {
 	return pool
 }
 
-// inBatches runs fn over n jobs in transactions of benchBatch.
+// inBatches runs fn over n jobs in transactions of benchBatch, from
+// benchEnqueuers goroutines at once.
 func inBatches(b *testing.B, pool *pgxpool.Pool, n int, fn func(tx pgx.Tx, batch int) error) {
 	b.Helper()
-	for done := 0; done < n; done += benchBatch {
-		batch := min(benchBatch, n-done)
-		if err := db.InTx(context.Background(), pool, func(tx pgx.Tx) error { return fn(tx, batch) }); err != nil {
-			b.Fatal(err)
-		}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, benchEnqueuers)
+	for range benchEnqueuers {
+		wg.Go(func() {
+			for {
+				done := int(next.Add(benchBatch)) - benchBatch
+				if done >= n {
+					return
+				}
+				batch := min(benchBatch, n-done)
+				if err := db.InTx(context.Background(), pool, func(tx pgx.Tx) error { return fn(tx, batch) }); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
 	}
 }
 
