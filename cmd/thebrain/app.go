@@ -259,6 +259,10 @@ func (a *app) modules() []module.Module {
 	return []module.Module{a.auth, a.projects, a.chapters, a.research, a.jobs}
 }
 
+// extraJobKinds are job kinds a test's child process adds to the binary's
+// own (tests only: the binary has no kind whose run a test can control).
+var extraJobKinds []module.JobKind
+
 // wire builds the modules on b.
 func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	cursors := page.NewCodec(b.secret) // shared by the list endpoints of every module
@@ -292,6 +296,7 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 			jobsMod.Register(p.JobKinds()...)
 		}
 	}
+	jobsMod.Register(extraJobKinds...)
 	return a, nil
 }
 

@@ -26,7 +26,7 @@ import (
 // in a child: the test binary started again with childEnv naming the part
 // it plays. TestMain hands such a process to runChild.
 const (
-	childEnv       = "THEBRAIN_TEST_CHILD"        // "serve" or "flood"
+	childEnv       = "THEBRAIN_TEST_CHILD"        // "serve", "flood" or "main" (worker_system_test.go)
 	childNoFileEnv = "THEBRAIN_TEST_CHILD_NOFILE" // serve: RLIMIT_NOFILE to run under
 	floodAddrEnv   = "THEBRAIN_TEST_FLOOD_ADDR"   // flood: where to connect
 	floodCountEnv  = "THEBRAIN_TEST_FLOOD_COUNT"  // flood: how many connections
@@ -35,6 +35,8 @@ const (
 // runChild plays the part childEnv names and returns the exit status.
 func runChild() int {
 	switch os.Getenv(childEnv) {
+	case "main":
+		return runMainChild()
 	case "serve":
 		if v := os.Getenv(childNoFileEnv); v != "" {
 			n, err := strconv.ParseUint(v, 10, 64)

@@ -10,7 +10,7 @@
 // only says when to look at a row: River on PostgreSQL (the default), or SQS
 // on AWS, where the row is the outbox and the worker relays it to the queue
 // after commit. Whatever delivers it, an attempt first takes the row's lease
-// (ClaimJob), so a job never runs twice at the same time; the lease is
+// (ClaimJobs), so a job never runs twice at the same time; the lease is
 // renewed while the handler runs and its end says when a crashed worker's
 // job may be taken again. Every job gets module.MaxJobAttempts attempts with
 // exponential backoff and jitter between them.

@@ -40,17 +40,17 @@ func record(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // deliver attempts job id, delivered by the transport.
 func (s *service) deliver(ctx context.Context, id uuid.UUID) outcome {
-	row, err := s.q.ClaimJob(ctx, store.ClaimJobParams{ID: id, Owner: s.owner, LeaseSecs: s.lease.Seconds()})
-	if db.IsNoRows(err) {
-		return s.unclaimable(ctx, id)
-	}
+	c, err := s.claims.do(ctx, id)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.WarnContext(ctx, "job claim failed", slog.String("job_id", id.String()), slog.String("error", err.Error()))
 		}
 		return after(s.renewEvery())
 	}
-	return s.attempt(ctx, row)
+	if !c.ok {
+		return s.unclaimable(ctx, id)
+	}
+	return s.attempt(ctx, c.job)
 }
 
 // unclaimable decides what to do with a delivery whose job could not be
@@ -147,12 +147,8 @@ func (s *service) attempt(ctx context.Context, row store.Job) outcome {
 	rctx, cancelRecord := record(ctx)
 	defer cancelRecord()
 	finish := func(status string, result, gz []byte, msg string) outcome {
-		var errText *string
-		if msg != "" {
-			errText = ptr(truncate(msg, MaxErrorChars))
-		}
-		n, err := s.q.FinishJob(rctx, store.FinishJobParams{ID: row.ID, Owner: s.owner, Status: status, Result: result, ResultGz: gz, Error: errText})
-		if err != nil || n == 0 {
+		recorded, err := s.finishes.do(rctx, outcomeRow{id: row.ID, status: status, result: result, gz: gz, errText: truncate(msg, MaxErrorChars)})
+		if err != nil || !recorded {
 			// The row is no longer ours (or the database is away): the next
 			// delivery decides.
 			s.log.WarnContext(ctx, "job outcome not recorded", slog.String("job_id", row.ID.String()), slog.Any("error", err))

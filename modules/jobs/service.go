@@ -36,6 +36,10 @@ type service struct {
 	now       func() time.Time
 	// owner names this process's attempts in lease_owner.
 	owner string
+	// claims and finishes write the claims and outcomes of attempts that
+	// start or end at about the same time together.
+	claims   *batcher[uuid.UUID, claimed]
+	finishes *batcher[outcomeRow, bool]
 }
 
 func newService(d Deps) *service {
@@ -55,6 +59,8 @@ func newService(d Deps) *service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.claims = &batcher[uuid.UUID, claimed]{write: s.claimJobs}
+	s.finishes = &batcher[outcomeRow, bool]{write: s.finishJobs}
 	s.register([]module.JobKind{s.purgeJob()})
 	host, _ := os.Hostname()
 	s.owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])

@@ -28,13 +28,30 @@ type RiverOptions struct {
 	ShutdownGrace time.Duration
 }
 
+// River's fetch settings (docs/perf.md, "Jobs"). A fetch takes at most as
+// many jobs as there are free slots, so with few slots (Concurrency) a
+// short cooldown between fetches is what keeps them busy; River's default
+// of 100 ms caps 8 slots at 80 jobs/s. The cooldown is also how long River
+// holds back the insert notification after one it sent: a job enqueued in
+// that window waits for a later fetch, at worst the poll.
+const (
+	riverFetchCooldown = time.Millisecond
+	riverFetchPoll     = 200 * time.Millisecond
+)
+
 // riverTransport delivers jobs with River (github.com/riverqueue/river):
 // transactional insert, LISTEN/NOTIFY wake-ups, snoozes and the rescue of
 // deliveries whose worker died. River's own attempts and timeouts are not
 // used: snoozes never count as attempts, and the job row keeps ours.
 type riverTransport struct {
-	client  *river.Client[pgx.Tx]
-	deliver atomic.Pointer[deliverFunc]
+	client      *river.Client[pgx.Tx]
+	deliver     atomic.Pointer[deliverFunc]
+	rescueAfter time.Duration
+	grace       time.Duration
+	// jobs is the context of attempts under way: it ends when a stopping
+	// worker's grace has passed (River's own work contexts also end at
+	// River's deadline, which here only tells the rescuer when to act).
+	jobs atomic.Pointer[context.Context]
 }
 
 // riverArgs is the River job: the id of our job row, nothing else.
@@ -49,15 +66,27 @@ type riverWorker struct {
 	t *riverTransport
 }
 
-// Timeout turns River's job timeout off: each kind has its own.
-func (*riverWorker) Timeout(*river.Job[riverArgs]) time.Duration { return -1 }
+// Timeout is when River's rescuer may hand out a delivery still running
+// (River never rescues a job without a timeout, so a killed worker's job
+// would stay with it for good). It does not bound the attempt: each kind
+// has its own timeout, and Work ignores River's deadline.
+func (w *riverWorker) Timeout(*river.Job[riverArgs]) time.Duration { return w.t.rescueAfter }
+
+// NextRetry brings a rescued delivery back at once: the job's lease, not
+// River's backoff, decides when it may run again.
+func (*riverWorker) NextRetry(*river.Job[riverArgs]) time.Time { return time.Now() }
 
 func (w *riverWorker) Work(ctx context.Context, j *river.Job[riverArgs]) error {
-	deliver := w.t.deliver.Load()
-	if deliver == nil {
+	deliver, jobs := w.t.deliver.Load(), w.t.jobs.Load()
+	if deliver == nil || jobs == nil {
 		return river.JobSnooze(time.Second)
 	}
-	if out := (*deliver)(ctx, j.Args.JobID); out.retry {
+	// River's values, but the cancellation of the worker's stop, not River's
+	// deadline.
+	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(*jobs, cancel)()
+	if out := (*deliver)(actx, j.Args.JobID); out.retry {
 		return river.JobSnooze(out.again)
 	}
 	return nil
@@ -66,7 +95,7 @@ func (w *riverWorker) Work(ctx context.Context, j *river.Job[riverArgs]) error {
 // NewRiver returns the PostgreSQL transport on pool. Its tables come with
 // the migrations (db.Migrator runs River's).
 func NewRiver(pool *pgxpool.Pool, o RiverOptions) (Transport, error) {
-	t := &riverTransport{}
+	t := &riverTransport{rescueAfter: cmpOr(o.RescueAfter, time.Minute), grace: cmpOr(o.ShutdownGrace, 10*time.Second)}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &riverWorker{t: t})
 	logger := o.Log
@@ -77,9 +106,13 @@ func NewRiver(pool *pgxpool.Pool, o RiverOptions) (Transport, error) {
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(o.Concurrency, 1)}},
 		Workers:              workers,
 		JobTimeout:           -1,
-		RescueStuckJobsAfter: cmpOr(o.RescueAfter, time.Minute),
-		SoftStopTimeout:      cmpOr(o.ShutdownGrace, 10*time.Second),
-		FetchCooldown:        10 * time.Millisecond,
+		RescueStuckJobsAfter: t.rescueAfter,
+		SoftStopTimeout:      t.grace,
+		// Attempts enforce their kinds' timeouts; River's stuck-job warning
+		// would fire for every job longer than rescueAfter.
+		JobStuckThreshold: 24 * time.Hour,
+		FetchCooldown:     riverFetchCooldown,
+		FetchPollInterval: riverFetchPoll,
 		// Our rows are the record; River's finished rows are kept briefly.
 		CompletedJobRetentionPeriod: time.Hour,
 		Logger:                      logger.With(slog.String("component", "river")),
@@ -107,14 +140,18 @@ func (t *riverTransport) enqueued(ctx context.Context, tx pgx.Tx, id uuid.UUID) 
 
 func (t *riverTransport) consume(ctx context.Context, deliver deliverFunc) error {
 	t.deliver.Store(&deliver)
+	jobs, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	t.jobs.Store(&jobs)
 	// Cancelling Start's context would cancel running jobs at once: the
 	// client runs on its own, and Stop below ends it gracefully.
 	if err := t.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("river: start: %w", err)
 	}
 	<-ctx.Done()
-	// Stop waits for running jobs up to SoftStopTimeout, then cancels them
-	// (they give their jobs back) and waits for them to return.
+	// Stop waits for running jobs; after the grace they are cancelled (they
+	// give their jobs back) and Stop waits for them to return.
+	defer time.AfterFunc(t.grace, cancelJobs).Stop()
 	if err := t.client.Stop(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("river: stop: %w", err)
 	}

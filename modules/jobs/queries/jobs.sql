@@ -26,16 +26,30 @@ WHERE owner_id = @owner_id
 ORDER BY created_at DESC, id DESC
 LIMIT @max_rows;
 
--- name: ClaimJob :one
--- An attempt takes the job: a queued job whose time has come, or a running
+-- name: ClaimJobs :many
+-- Attempts take their jobs: a queued job whose time has come, or a running
 -- one whose worker stopped renewing its lease. Never two at once: the row
--- lock and the lease decide.
+-- lock and the lease decide. Several deliveries of one moment claim in one
+-- statement; the rows claimed come back, the others cannot be claimed.
 UPDATE jobs SET status = 'running', attempts = attempts + 1,
     lease_owner = @owner::text, lease_until = now() + make_interval(secs => @lease_secs::float8),
     started_at = coalesce(started_at, now()), error = NULL
-WHERE id = @id AND attempts < max_attempts AND NOT cancel_requested
+WHERE id = ANY(@ids::uuid[]) AND attempts < max_attempts AND NOT cancel_requested
   AND ((status = 'queued' AND run_after <= now()) OR (status = 'running' AND lease_until < now()))
 RETURNING *;
+
+-- name: FinishJobs :many
+-- The outcomes of attempts (succeeded, failed or cancelled), several of one
+-- moment in one statement; the ids of the rows recorded come back (a row
+-- missing is no longer the attempt's). An empty error is none (text[]
+-- holds no NULL here).
+UPDATE jobs SET status = o.status, result = o.result, result_gz = o.result_gz, error = nullif(o.error, ''),
+    progress = CASE WHEN o.status = 'succeeded' THEN 100 ELSE jobs.progress END,
+    lease_owner = NULL, lease_until = NULL, finished_at = now()
+FROM (SELECT unnest(@ids::uuid[]) AS id, unnest(@statuses::text[]) AS status, unnest(@results::jsonb[]) AS result,
+        unnest(@results_gz::bytea[]) AS result_gz, unnest(@errors::text[]) AS error) AS o
+WHERE jobs.id = o.id AND jobs.status = 'running' AND jobs.lease_owner = @owner::text
+RETURNING jobs.id;
 
 -- name: RenewLease :one
 -- The running attempt keeps its lease; the answer says whether the owner
@@ -46,13 +60,6 @@ RETURNING cancel_requested;
 
 -- name: SetJobProgress :execrows
 UPDATE jobs SET progress = @progress, progress_message = @message
-WHERE id = @id AND status = 'running' AND lease_owner = @owner::text;
-
--- name: FinishJob :execrows
--- The attempt's outcome: succeeded, failed or cancelled.
-UPDATE jobs SET status = @status, result = sqlc.narg(result), result_gz = sqlc.narg(result_gz), error = sqlc.narg(error),
-    progress = CASE WHEN @status = 'succeeded' THEN 100 ELSE progress END,
-    lease_owner = NULL, lease_until = NULL, finished_at = now()
 WHERE id = @id AND status = 'running' AND lease_owner = @owner::text;
 
 -- name: RetryJobLater :execrows

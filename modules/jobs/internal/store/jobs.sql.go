@@ -60,54 +60,68 @@ func (q *Queries) CancelQueuedJob(ctx context.Context, arg CancelQueuedJobParams
 	return i, err
 }
 
-const claimJob = `-- name: ClaimJob :one
+const claimJobs = `-- name: ClaimJobs :many
 UPDATE jobs SET status = 'running', attempts = attempts + 1,
     lease_owner = $1::text, lease_until = now() + make_interval(secs => $2::float8),
     started_at = coalesce(started_at, now()), error = NULL
-WHERE id = $3 AND attempts < max_attempts AND NOT cancel_requested
+WHERE id = ANY($3::uuid[]) AND attempts < max_attempts AND NOT cancel_requested
   AND ((status = 'queued' AND run_after <= now()) OR (status = 'running' AND lease_until < now()))
 RETURNING id, kind, owner_id, project_id, status, payload, unique_key, attempts, max_attempts, progress, progress_message, result, result_gz, error, cancel_requested, transport, sent_at, run_after, lease_owner, lease_until, created_at, updated_at, started_at, finished_at
 `
 
-type ClaimJobParams struct {
+type ClaimJobsParams struct {
 	Owner     string
 	LeaseSecs float64
-	ID        uuid.UUID
+	Ids       []uuid.UUID
 }
 
-// An attempt takes the job: a queued job whose time has come, or a running
+// Attempts take their jobs: a queued job whose time has come, or a running
 // one whose worker stopped renewing its lease. Never two at once: the row
-// lock and the lease decide.
-func (q *Queries) ClaimJob(ctx context.Context, arg ClaimJobParams) (Job, error) {
-	row := q.db.QueryRow(ctx, claimJob, arg.Owner, arg.LeaseSecs, arg.ID)
-	var i Job
-	err := row.Scan(
-		&i.ID,
-		&i.Kind,
-		&i.OwnerID,
-		&i.ProjectID,
-		&i.Status,
-		&i.Payload,
-		&i.UniqueKey,
-		&i.Attempts,
-		&i.MaxAttempts,
-		&i.Progress,
-		&i.ProgressMessage,
-		&i.Result,
-		&i.ResultGz,
-		&i.Error,
-		&i.CancelRequested,
-		&i.Transport,
-		&i.SentAt,
-		&i.RunAfter,
-		&i.LeaseOwner,
-		&i.LeaseUntil,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
-	)
-	return i, err
+// lock and the lease decide. Several deliveries of one moment claim in one
+// statement; the rows claimed come back, the others cannot be claimed.
+func (q *Queries) ClaimJobs(ctx context.Context, arg ClaimJobsParams) ([]Job, error) {
+	rows, err := q.db.Query(ctx, claimJobs, arg.Owner, arg.LeaseSecs, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Job{}
+	for rows.Next() {
+		var i Job
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.OwnerID,
+			&i.ProjectID,
+			&i.Status,
+			&i.Payload,
+			&i.UniqueKey,
+			&i.Attempts,
+			&i.MaxAttempts,
+			&i.Progress,
+			&i.ProgressMessage,
+			&i.Result,
+			&i.ResultGz,
+			&i.Error,
+			&i.CancelRequested,
+			&i.Transport,
+			&i.SentAt,
+			&i.RunAfter,
+			&i.LeaseOwner,
+			&i.LeaseUntil,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const ensureSchedule = `-- name: EnsureSchedule :exec
@@ -161,36 +175,54 @@ func (q *Queries) FinishCancelledJob(ctx context.Context, id uuid.UUID) (int64, 
 	return result.RowsAffected(), nil
 }
 
-const finishJob = `-- name: FinishJob :execrows
-UPDATE jobs SET status = $1, result = $2, result_gz = $3, error = $4,
-    progress = CASE WHEN $1 = 'succeeded' THEN 100 ELSE progress END,
+const finishJobs = `-- name: FinishJobs :many
+UPDATE jobs SET status = o.status, result = o.result, result_gz = o.result_gz, error = nullif(o.error, ''),
+    progress = CASE WHEN o.status = 'succeeded' THEN 100 ELSE jobs.progress END,
     lease_owner = NULL, lease_until = NULL, finished_at = now()
-WHERE id = $5 AND status = 'running' AND lease_owner = $6::text
+FROM (SELECT unnest($2::uuid[]) AS id, unnest($3::text[]) AS status, unnest($4::jsonb[]) AS result,
+        unnest($5::bytea[]) AS result_gz, unnest($6::text[]) AS error) AS o
+WHERE jobs.id = o.id AND jobs.status = 'running' AND jobs.lease_owner = $1::text
+RETURNING jobs.id
 `
 
-type FinishJobParams struct {
-	Status   string
-	Result   []byte
-	ResultGz []byte
-	Error    *string
-	ID       uuid.UUID
-	Owner    string
+type FinishJobsParams struct {
+	Owner     string
+	Ids       []uuid.UUID
+	Statuses  []string
+	Results   [][]byte
+	ResultsGz [][]byte
+	Errors    []string
 }
 
-// The attempt's outcome: succeeded, failed or cancelled.
-func (q *Queries) FinishJob(ctx context.Context, arg FinishJobParams) (int64, error) {
-	result, err := q.db.Exec(ctx, finishJob,
-		arg.Status,
-		arg.Result,
-		arg.ResultGz,
-		arg.Error,
-		arg.ID,
+// The outcomes of attempts (succeeded, failed or cancelled), several of one
+// moment in one statement; the ids of the rows recorded come back (a row
+// missing is no longer the attempt's). An empty error is none (text[]
+// holds no NULL here).
+func (q *Queries) FinishJobs(ctx context.Context, arg FinishJobsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, finishJobs,
 		arg.Owner,
+		arg.Ids,
+		arg.Statuses,
+		arg.Results,
+		arg.ResultsGz,
+		arg.Errors,
 	)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const getActiveJobByKey = `-- name: GetActiveJobByKey :one
