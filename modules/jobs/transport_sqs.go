@@ -151,7 +151,7 @@ func (t *sqsTransport) listen(ctx context.Context) error {
 		return err
 	}
 	// Whatever was committed while no relay listened goes out now.
-	t.sweep(ctx)
+	t.sweep(ctx, 0)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
@@ -168,12 +168,13 @@ func (t *sqsTransport) listen(ctx context.Context) error {
 	}
 }
 
-// sweep sends the jobs committed a while ago and still not sent.
-func (t *sqsTransport) sweep(ctx context.Context) {
+// sweep sends the jobs committed at least olderThan ago and still unsent:
+// the periodic sweep leaves the relay a moment for fresh ones.
+func (t *sqsTransport) sweep(ctx context.Context, olderThan time.Duration) {
 	t.mu.Lock() // one sweep at a time per process
 	defer t.mu.Unlock()
 	for ctx.Err() == nil {
-		ids, err := t.q.ListUnsentJobs(ctx, store.ListUnsentJobsParams{OlderThanSecs: 2, MaxRows: 100})
+		ids, err := t.q.ListUnsentJobs(ctx, store.ListUnsentJobsParams{OlderThanSecs: olderThan.Seconds(), MaxRows: 100})
 		if err != nil || len(ids) == 0 {
 			return
 		}
@@ -202,7 +203,7 @@ func (t *sqsTransport) consume(ctx context.Context, deliver deliverFunc) error {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				t.sweep(ctx)
+				t.sweep(ctx, 2*time.Second)
 			}
 		}
 	}()

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/thebrain/thebrain/modules/jobs/internal/store"
@@ -81,13 +80,17 @@ func (s *service) runSchedules(ctx context.Context) {
 		}
 		var ran bool
 		err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-			id := uuid.Must(uuid.NewV7())
-			if _, err := store.New(tx).TakeDueSchedule(ctx, store.TakeDueScheduleParams{Kind: k.Name, JobID: &id}); err != nil {
+			// Enqueue, then move the schedule: when another worker moved it
+			// first, the update finds nothing and the run rolls back.
+			ref, err := s.enqueue(ctx, tx, module.JobRequest{Kind: k.Name})
+			if err != nil {
 				return err
 			}
-			_, err := s.enqueue(ctx, tx, module.JobRequest{Kind: k.Name})
-			ran = err == nil
-			return err
+			if _, err := store.New(tx).TakeDueSchedule(ctx, store.TakeDueScheduleParams{Kind: k.Name, JobID: &ref.ID}); err != nil {
+				return err
+			}
+			ran = true
+			return nil
 		})
 		switch {
 		case db.IsNoRows(err) || ctx.Err() != nil:

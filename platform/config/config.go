@@ -152,7 +152,7 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { return intRange(&c.AuthIPRate, v, 1, 1_000_000) }},
 	{Name: "THEBRAIN_JOBS_TRANSPORT", Default: "postgres", Help: "how jobs reach workers: postgres (River on the database) or sqs (THEBRAIN_SQS_QUEUE_URL)",
 		parse: func(c *Config, v string) error { return oneOf(&c.JobsTransport, v, "postgres", "sqs") }},
-	{Name: "THEBRAIN_JOBS_CONCURRENCY", Default: "8", Help: "jobs one worker process (or serve's in-process worker) runs at once",
+	{Name: "THEBRAIN_JOBS_CONCURRENCY", Default: "32", Help: "jobs one worker process (or serve's in-process worker) runs at once",
 		parse: func(c *Config, v string) error { return intRange(&c.JobsConcurrency, v, 1, 1000) }},
 	{Name: "THEBRAIN_JOBS_LEASE", Default: "30s", Help: "how long a running job is held between renewals; a crashed worker's job is taken again after it",
 		parse: func(c *Config, v string) error { return durationRange(&c.JobsLease, v, 3*time.Second, time.Hour) }},
