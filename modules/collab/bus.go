@@ -56,7 +56,7 @@ type bus struct {
 	rdb  *redis.Client
 	keys redis.Keys
 
-	mu      sync.Mutex
+	mu        sync.Mutex
 	follows   map[uuid.UUID]*streamFollow
 	byKey     map[string]uuid.UUID // stream key → chapter
 	byChannel map[string]uuid.UUID // presence channel → chapter

@@ -29,7 +29,9 @@ func newLeases(h *hub, rdb *redis.Client, keys redis.Keys) *leases {
 	return &leases{h: h, rdb: rdb, keys: keys}
 }
 
-func (l *leases) userKey(id uuid.UUID) string { return l.keys.Key("collab", "conns", "user", id.String()) }
+func (l *leases) userKey(id uuid.UUID) string {
+	return l.keys.Key("collab", "conns", "user", id.String())
+}
 func (l *leases) docKey(id uuid.UUID) string {
 	return l.keys.Key("collab", "{"+id.String()+"}", "conns")
 }
