@@ -53,6 +53,10 @@ type persister struct {
 	pool *pgxpool.Pool
 	q    *store.Queries
 
+	// flushing serializes flushes (the loop's and a shutdown's): a batch
+	// leaves the queue only after it committed.
+	flushing sync.Mutex
+
 	mu    sync.Mutex
 	queue []pendingRow
 	debt  map[uuid.UUID]*docDebt
@@ -111,6 +115,8 @@ func (p *persister) run(ctx context.Context) {
 // batch commits; rows of a chapter that no longer exists (purged) are
 // dropped.
 func (p *persister) flush(ctx context.Context) error {
+	p.flushing.Lock()
+	defer p.flushing.Unlock()
 	defer func() {
 		p.mu.Lock()
 		p.flushed.Broadcast()

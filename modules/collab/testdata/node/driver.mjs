@@ -46,7 +46,9 @@ function open ({ name, url, room, token, clientID, connect = true, maxBackoff = 
   const provider = new WebsocketProvider(url, room, doc, {
     params, WebSocketPolyfill: WebSocket, disableBc: true, connect, maxBackoffTime: maxBackoff
   })
-  const c = { name, doc, provider, events: [], attempts: 0, received: 0, syncedOnce: false }
+  // attempts counts connection attempts: the constructor's first one
+  // happens before a listener can see its 'connecting' status.
+  const c = { name, doc, provider, events: [], attempts: connect ? 1 : 0, received: 0, syncedOnce: false }
   provider.on('status', ({ status }) => {
     if (status === 'connecting') c.attempts++
     c.events.push({ type: 'status', status, at: Date.now() })
@@ -137,7 +139,8 @@ const ops = {
   state ({ name }) { return state(client(name)) },
   // waitEqual waits until every named client holds the same document (same
   // content and state vector); with contains, until each holds that text.
-  async waitEqual ({ names, timeout = 20000, contains = [] }) {
+  async waitEqual ({ names, timeout = 20000, contains }) {
+    contains = contains || []
     const cs = names.map(client)
     const same = () => {
       const s0 = state(cs[0])
