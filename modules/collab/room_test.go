@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/thebrain/thebrain/modules/collab/internal/store"
 	"github.com/thebrain/thebrain/modules/collab/yjs"
 	"github.com/thebrain/thebrain/modules/collab/yprotocol"
@@ -258,5 +257,3 @@ func TestRoomUnloadsAndReloads(t *testing.T) {
 		t.Fatalf("loads = %d, want 2", h.stats.loads.Load())
 	}
 }
-
-

@@ -15,10 +15,13 @@ import (
 )
 
 // rawClient speaks the protocol frame by frame, for tests that need to see
-// or send exact bytes (relays, hostile frames, limits).
+// or send exact bytes (relays, hostile frames, limits). A goroutine reads
+// (a read with a deadline would close the socket).
 type rawClient struct {
-	t  testing.TB
-	ws *websocket.Conn
+	t      testing.TB
+	ws     *websocket.Conn
+	frames chan []byte
+	end    error // why the socket ended; set before frames closes
 }
 
 func dial(t testing.TB, in *instance, chapter uuid.UUID, token string) *rawClient {
@@ -35,7 +38,19 @@ func dial(t testing.TB, in *instance, chapter uuid.UUID, token string) *rawClien
 	}
 	ws.SetReadLimit(-1)
 	t.Cleanup(func() { _ = ws.CloseNow() })
-	return &rawClient{t: t, ws: ws}
+	c := &rawClient{t: t, ws: ws, frames: make(chan []byte, 4096)}
+	go func() {
+		for {
+			_, b, err := ws.Read(context.Background())
+			if err != nil {
+				c.end = err
+				close(c.frames)
+				return
+			}
+			c.frames <- b
+		}
+	}()
+	return c
 }
 
 // join dials and reads the greeting (the server's sync step 1).
@@ -57,12 +72,20 @@ func (c *rawClient) send(frame []byte) {
 	}
 }
 
-// read returns the next frame, or the error that ended the socket.
+var errNoFrame = errors.New("no frame in time")
+
+// read returns the next frame, the error that ended the socket, or
+// errNoFrame after d.
 func (c *rawClient) read(d time.Duration) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	_, b, err := c.ws.Read(ctx)
-	return b, err
+	select {
+	case b, ok := <-c.frames:
+		if !ok {
+			return nil, c.end
+		}
+		return b, nil
+	case <-time.After(d):
+		return nil, errNoFrame
+	}
 }
 
 // next returns the next message that is not a keep-alive.
@@ -104,6 +127,9 @@ func (c *rawClient) closed(d time.Duration) (websocket.StatusCode, string) {
 		_, err := c.read(time.Until(deadline))
 		if err == nil {
 			continue
+		}
+		if errors.Is(err, errNoFrame) {
+			break
 		}
 		var ce websocket.CloseError
 		if errors.As(err, &ce) {
