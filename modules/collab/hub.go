@@ -345,9 +345,12 @@ func (h *hub) leave(c *conn) {
 	}
 }
 
-// resyncAll asks every client for what the server may lack, after a Redis
-// fault that may have lost appended updates: a client answers the server's
-// sync step 1 with every update the server's state vector does not cover.
+// resyncAll repairs what a Redis fault may have lost (a restarted Redis
+// without persistence loses the streams' last entries, some of them
+// relayed but not yet in PostgreSQL). Every room appends its whole document
+// to its stream again (merging makes the repeat harmless, and the stream is
+// where updates reach PostgreSQL from), and asks its clients, with the
+// server's sync step 1, for anything the server lacks.
 func (h *hub) resyncAll() {
 	h.mu.Lock()
 	rooms := make([]*room, 0, len(h.rooms))
@@ -357,11 +360,20 @@ func (h *hub) resyncAll() {
 	h.mu.Unlock()
 	for _, r := range rooms {
 		r.mu.Lock()
-		if sv, err := r.stateVector(); err == nil {
-			frame := yprotocol.EncodeSyncStep1(sv)
-			r.broadcast(frame)
+		sv, err := r.stateVector()
+		doc := r.snapshot
+		if err == nil {
+			r.broadcast(yprotocol.EncodeSyncStep1(sv))
 		}
 		r.mu.Unlock()
+		if err != nil || len(doc) > h.limits.MaxMessageBytes {
+			continue // its clients still hold it; they resend what a reload lacks
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := h.bus.add(ctx, r.id, doc); err != nil {
+			h.log.Warn("collab: re-appending a document after a Redis fault failed", slog.String("chapter_id", r.id.String()), slog.String("error", err.Error()))
+		}
+		cancel()
 	}
 }
 

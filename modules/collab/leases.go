@@ -104,8 +104,11 @@ func (l *leases) renew(ctx context.Context, conns []*conn) {
 	pipe := l.rdb.Pipeline()
 	for _, c := range conns {
 		m := goredis.Z{Score: until, Member: l.member(c)}
-		pipe.ZAddXX(ctx, l.userKey(c.sess.userID), m)
-		pipe.ZAddXX(ctx, l.docKey(c.sess.chapterID), m)
+		// Plain ZADD, not XX: after a Redis restart lost the sets, renewing
+		// counts the open sockets again. (A socket that closed since the
+		// list was taken comes back for one lease at most.)
+		pipe.ZAdd(ctx, l.userKey(c.sess.userID), m)
+		pipe.ZAdd(ctx, l.docKey(c.sess.chapterID), m)
 		pipe.PExpire(ctx, l.userKey(c.sess.userID), keep)
 		pipe.PExpire(ctx, l.docKey(c.sess.chapterID), keep)
 	}
