@@ -45,7 +45,7 @@ type env struct {
 	stranger testkit.TestUser
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	pool := testkit.Postgres(t)
 	rdb, keys := testkit.Redis(t)
@@ -108,7 +108,7 @@ var fastTiming = Timing{
 }
 
 // start runs an instance until the test ends (or stop).
-func (e *env) start(t *testing.T, tune func(*Deps)) *instance {
+func (e *env) start(t testing.TB, tune func(*Deps)) *instance {
 	t.Helper()
 	d := Deps{
 		Log: testkit.Logger(t), DB: e.pool, Redis: e.rdb, Keys: e.keys,
