@@ -48,7 +48,10 @@ type entry struct {
 // streamFollow is where the reader is in one hosted document's stream.
 type streamFollow struct {
 	room *room
-	last streamID
+	last streamID // the last entry read
+	// added is the last entry this instance appended: with last, how far
+	// the stream is known to reach (a Redis that lost entries is behind).
+	added streamID
 }
 
 type bus struct {
@@ -90,7 +93,40 @@ func (b *bus) add(ctx context.Context, id uuid.UUID, update []byte) (streamID, e
 	if err != nil {
 		return streamID{}, fmt.Errorf("append to the document stream: %w", err)
 	}
-	return parseStreamID(raw)
+	sid, err := parseStreamID(raw)
+	if err != nil {
+		return streamID{}, err
+	}
+	b.mu.Lock()
+	if f := b.follows[id]; f != nil && sid.after(f.added) {
+		f.added = sid
+	}
+	b.mu.Unlock()
+	return sid, nil
+}
+
+// lost reports whether the document's stream lost entries this instance
+// read or appended (a Redis restarted without them), or cannot tell.
+func (b *bus) lost(ctx context.Context, id uuid.UUID) bool {
+	b.mu.Lock()
+	f := b.follows[id]
+	var high streamID
+	if f != nil {
+		high = f.last
+		if f.added.after(high) {
+			high = f.added
+		}
+	}
+	b.mu.Unlock()
+	if high.isZero() {
+		return false
+	}
+	info, err := b.rdb.XInfoStream(ctx, b.streamKey(id)).Result()
+	if err != nil {
+		return true // gone (or unknown): assume the worst
+	}
+	last, err := parseStreamID(info.LastGeneratedID)
+	return err != nil || high.after(last)
 }
 
 // readAll returns the stream's entries after after (all of them when after

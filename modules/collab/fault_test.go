@@ -85,8 +85,10 @@ func clientState(t testing.TB, r collabtest.Reply) map[uint64]uint64 {
 
 // TestRepairAfterRedisLoss: an update committed to the stream and relayed,
 // which Redis then lost before any instance wrote it to PostgreSQL (made
-// here by adding it to the room without the stream), reaches PostgreSQL
-// once the instance repairs after the fault.
+// here by adding it to the room without the stream, then deleting the
+// stream as a restart without persistence would), reaches PostgreSQL once
+// the instance repairs after the fault. A fault that lost nothing appends
+// nothing.
 func TestRepairAfterRedisLoss(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -100,10 +102,27 @@ func TestRepairAfterRedisLoss(t *testing.T) {
 	h.mu.Lock()
 	r := h.rooms[e.chapter]
 	h.mu.Unlock()
+	ctx := context.Background()
+	length := func() int64 { return e.rdb.XLen(ctx, h.bus.streamKey(e.chapter)).Val() }
+	waitUntil(t, 5*time.Second, "the update to be read back", func() bool {
+		pos, _ := h.bus.position(e.chapter)
+		return !pos.isZero()
+	})
+	h.resyncAll() // nothing was lost
+	if m := c.next(); m.Type != yprotocol.MessageSync || m.Sync != yprotocol.SyncStep1 {
+		t.Fatalf("the client was not asked to resync: %+v", m)
+	}
+	if n := length(); n != 1 {
+		t.Fatalf("a fault that lost nothing appended to the stream: %d entries", n)
+	}
+
 	lost := w.next(" and lost")
 	r.add(lost, yprotocol.EncodeUpdate(lost))
 	if got := c.nextUpdate(); string(got) != string(lost) {
 		t.Fatalf("relayed %x", got)
+	}
+	if err := e.rdb.Del(ctx, h.bus.streamKey(e.chapter)).Err(); err != nil {
+		t.Fatal(err)
 	}
 	h.resyncAll()
 	if m := c.next(); m.Type != yprotocol.MessageSync || m.Sync != yprotocol.SyncStep1 {

@@ -345,12 +345,13 @@ func (h *hub) leave(c *conn) {
 	}
 }
 
-// resyncAll repairs what a Redis fault may have lost (a restarted Redis
-// without persistence loses the streams' last entries, some of them
-// relayed but not yet in PostgreSQL). Every room appends its whole document
-// to its stream again (merging makes the repeat harmless, and the stream is
-// where updates reach PostgreSQL from), and asks its clients, with the
-// server's sync step 1, for anything the server lacks.
+// resyncAll repairs what a Redis fault may have lost. A Redis restarted
+// without persistence (or that lost its last second of writes) lacks the
+// streams' last entries, some of them relayed but not yet in PostgreSQL: a
+// room whose stream is behind what this instance read or appended appends
+// its whole document to it again (merging makes the repeat harmless, and
+// the stream is how updates reach PostgreSQL). Every room also asks its
+// clients, with the server's sync step 1, for anything the server lacks.
 func (h *hub) resyncAll() {
 	h.mu.Lock()
 	rooms := make([]*room, 0, len(h.rooms))
@@ -366,12 +367,12 @@ func (h *hub) resyncAll() {
 			r.broadcast(yprotocol.EncodeSyncStep1(sv))
 		}
 		r.mu.Unlock()
-		if err != nil || len(doc) > h.limits.MaxMessageBytes {
-			continue // its clients still hold it; they resend what a reload lacks
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if _, err := h.bus.add(ctx, r.id, doc); err != nil {
-			h.log.Warn("collab: re-appending a document after a Redis fault failed", slog.String("chapter_id", r.id.String()), slog.String("error", err.Error()))
+		if err == nil && len(doc) <= h.limits.MaxMessageBytes && h.bus.lost(ctx, r.id) {
+			h.log.Warn("collab: a document stream lost entries in a Redis fault; appending the document again", slog.String("chapter_id", r.id.String()))
+			if _, err := h.bus.add(ctx, r.id, doc); err != nil {
+				h.log.Warn("collab: re-appending a document after a Redis fault failed", slog.String("chapter_id", r.id.String()), slog.String("error", err.Error()))
+			}
 		}
 		cancel()
 	}
