@@ -29,7 +29,7 @@ type collabDeployment struct {
 	book, chapter string
 }
 
-func newCollabDeployment(t *testing.T) *collabDeployment {
+func newCollabDeployment(t testing.TB, tune ...func(*config.Config)) *collabDeployment {
 	t.Helper()
 	cfg := testConfig(t)
 	seed, secret := make([]byte, 32), make([]byte, 32)
@@ -37,6 +37,9 @@ func newCollabDeployment(t *testing.T) *collabDeployment {
 	_, _ = rand.Read(secret)
 	cfg.JWTKeys = []config.JWTKey{{ID: "collab-test", Seed: seed}}
 	cfg.SecretKey = secret
+	for _, f := range tune {
+		f(&cfg)
+	}
 	d := &collabDeployment{
 		env: map[string]string{
 			"THEBRAIN_DATABASE_URL": cfg.DatabaseURL, "THEBRAIN_AUTO_MIGRATE": "false",
@@ -57,7 +60,7 @@ func newCollabDeployment(t *testing.T) *collabDeployment {
 	return d
 }
 
-func (d *collabDeployment) create(t *testing.T, path string, body any) string {
+func (d *collabDeployment) create(t testing.TB, path string, body any) string {
 	t.Helper()
 	resp := d.api.Send("POST", path, d.owner, body)
 	testkit.WantStatus(t, resp, http.StatusCreated)
@@ -68,7 +71,7 @@ func (d *collabDeployment) create(t *testing.T, path string, body any) string {
 
 // start runs `thebrain collab` in a child and returns it with its socket
 // base URL.
-func (d *collabDeployment) start(t *testing.T) (*childProcess, string) {
+func (d *collabDeployment) start(t testing.TB) (*childProcess, string) {
 	t.Helper()
 	env := map[string]string{childEnv: "collab", "THEBRAIN_DATA_DIR": t.TempDir()}
 	for k, v := range d.env {
@@ -79,20 +82,20 @@ func (d *collabDeployment) start(t *testing.T) (*childProcess, string) {
 	return p, "ws://" + addr + "/collab"
 }
 
-func (d *collabDeployment) open(t *testing.T, name, url string) {
+func (d *collabDeployment) open(t testing.TB, name, url string) {
 	t.Helper()
 	d.nc.Do(t, "open", map[string]any{"name": name, "url": url, "room": d.chapter, "token": d.editor, "maxBackoff": 300})
 	d.nc.Do(t, "waitSynced", map[string]any{"name": name})
 }
 
-func (d *collabDeployment) xml(t *testing.T, name string) string {
+func (d *collabDeployment) xml(t testing.TB, name string) string {
 	t.Helper()
 	return d.nc.Do(t, "state", map[string]any{"name": name}).Str("xml")
 }
 
 // exited waits for a child killed or stopped by the test, keeping its exit
 // for the cleanup.
-func (p *childProcess) exited(t *testing.T) error {
+func (p *childProcess) exited(t testing.TB) error {
 	t.Helper()
 	select {
 	case err := <-p.done:

@@ -1,0 +1,118 @@
+// Typing benchmark with real y-websocket clients: N clients in one
+// document, each typing into its own paragraph at a steady rate; for every
+// keystroke, the time until every other client has it ("edit to all
+// clients"). All clients live in this one process, so one clock times
+// sender and receivers (the time includes this process's own work: it
+// applies every update of every client).
+//
+//   node bench.mjs '{"url":"ws://127.0.0.1:8082/collab","room":"<chapter>","tokens":["…"],
+//                    "clients":50,"rate":5,"seconds":20,"warmup":3}'
+//
+// Prints one JSON line: counts, latency percentiles (ms) and this process's
+// CPU time.
+
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { performance } from 'node:perf_hooks'
+
+process.setMaxListeners(0)
+const opts = JSON.parse(process.argv[2])
+const { url, room, tokens, clients: n = 50, rate = 5, seconds = 20, warmup = 3 } = opts
+
+const sent = new Map() // "client:clock" -> { at, got, last }
+const latencies = []
+let measuring = false
+let deliveries = 0
+let edits = 0
+
+const docs = []
+for (let i = 0; i < n; i++) {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(url, room, doc, {
+    params: { token: tokens[i % tokens.length] }, WebSocketPolyfill: WebSocket, disableBc: true
+  })
+  doc.on('update', (update, origin) => {
+    const now = performance.now()
+    const meta = Y.parseUpdateMeta(update)
+    for (const [client, from] of meta.from) {
+      const key = client + ':' + from
+      if (origin !== provider) {
+        if (measuring) sent.set(key, { at: now, got: 0 })
+        continue
+      }
+      deliveries++
+      const s = sent.get(key)
+      if (s === undefined) continue
+      if (++s.got === n - 1) {
+        latencies.push(now - s.at)
+        sent.delete(key)
+      }
+    }
+  })
+  docs.push({ doc, provider })
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const deadline = Date.now() + 60000
+while (!docs.every((d) => d.provider.synced)) {
+  if (Date.now() > deadline) {
+    console.error('clients did not sync within a minute')
+    process.exit(1)
+  }
+  await sleep(20)
+}
+
+// Each client's own paragraph, created before the clock starts.
+const texts = docs.map(({ doc }, i) => {
+  const frag = doc.getXmlFragment('default')
+  const p = new Y.XmlElement('paragraph')
+  const t = new Y.XmlText()
+  p.insert(0, [t])
+  frag.insert(frag.length, [p])
+  return t
+})
+await sleep(1000)
+
+const letters = 'abcdefghijklmnopqrstuvwxyz '
+const timers = texts.map((t, i) => {
+  const start = Math.random() * (1000 / rate)
+  return setTimeout(() => {
+    const iv = setInterval(() => {
+      t.insert(t.length, letters[(edits++) % letters.length])
+    }, 1000 / rate)
+    timers[i] = iv
+  }, start)
+})
+
+await sleep(warmup * 1000)
+const cpu0 = process.cpuUsage()
+const deliveries0 = deliveries
+const t0 = performance.now()
+measuring = true
+await sleep(seconds * 1000)
+measuring = false
+const elapsed = (performance.now() - t0) / 1000
+const cpu = process.cpuUsage(cpu0)
+for (const iv of timers) clearInterval(iv)
+await sleep(2000) // let the last measured edits arrive
+const lost = [...sent.values()].length
+
+latencies.sort((a, b) => a - b)
+const pct = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : null
+const out = {
+  clients: n,
+  rate,
+  seconds: elapsed,
+  edits_measured: latencies.length,
+  edits_incomplete: lost,
+  deliveries_per_second: (deliveries - deliveries0) / elapsed,
+  p50_ms: pct(0.5),
+  p90_ms: pct(0.9),
+  p99_ms: pct(0.99),
+  max_ms: latencies.length ? latencies[latencies.length - 1] : null,
+  node_cpu_percent: 100 * (cpu.user + cpu.system) / 1e6 / elapsed
+}
+process.stdout.write(JSON.stringify(out) + '\n')
+for (const { provider } of docs) provider.destroy()
+process.exit(0)
