@@ -21,7 +21,8 @@ const opts = JSON.parse(process.argv[2])
 const { url, room, tokens, clients: n = 50, rate = 5, seconds = 20, warmup = 3 } = opts
 
 const sent = new Map() // "client:clock" -> { at, got, last }
-const latencies = []
+const latencies = [] // until the last receiver has it
+const firsts = [] // until the first receiver has it
 let measuring = false
 let deliveries = 0
 let edits = 0
@@ -44,6 +45,7 @@ for (let i = 0; i < n; i++) {
       deliveries++
       const s = sent.get(key)
       if (s === undefined) continue
+      if (s.got === 0) firsts.push(now - s.at)
       if (++s.got === n - 1) {
         latencies.push(now - s.at)
         sent.delete(key)
@@ -99,7 +101,9 @@ await sleep(2000) // let the last measured edits arrive
 const lost = [...sent.values()].length
 
 latencies.sort((a, b) => a - b)
-const pct = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : null
+firsts.sort((a, b) => a - b)
+const pctOf = (l, p) => l.length ? l[Math.min(l.length - 1, Math.floor(p * l.length))] : null
+const pct = (p) => pctOf(latencies, p)
 const out = {
   clients: n,
   rate,
@@ -111,6 +115,8 @@ const out = {
   p90_ms: pct(0.9),
   p99_ms: pct(0.99),
   max_ms: latencies.length ? latencies[latencies.length - 1] : null,
+  first_p50_ms: pctOf(firsts, 0.5),
+  first_p99_ms: pctOf(firsts, 0.99),
   node_cpu_percent: 100 * (cpu.user + cpu.system) / 1e6 / elapsed
 }
 process.stdout.write(JSON.stringify(out) + '\n')
