@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -266,7 +267,7 @@ func (b *bus) read(ctx context.Context) {
 		if faulted {
 			faulted = false
 			b.h.log.Info("collab: reading document streams again")
-			b.h.resyncAll()
+			b.h.resyncAll(false)
 		}
 		for _, s := range res {
 			if s.Stream == b.wakeKey {
@@ -372,4 +373,49 @@ func (b *bus) onPresence(channel string, msg []byte) {
 	case awKindQuery:
 		r.answerPresenceQuery()
 	}
+}
+
+// watchEvery is how often the instance checks which Redis server it talks to.
+const watchEvery = 2 * time.Second
+
+// watchServer notices a Redis restart or fail-over (its run_id changes) and
+// has every room repair what the new server may lack. A restart can be
+// invisible otherwise: go-redis retries a command that failed on a broken
+// connection, and the streams just go on, without their last entries.
+func (b *bus) watchServer(ctx context.Context) {
+	t := time.NewTicker(watchEvery)
+	defer t.Stop()
+	known := b.serverID(ctx) // at once: a restart before the first tick counts too
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		id := b.serverID(ctx)
+		if id == "" {
+			continue
+		}
+		if known != "" && id != known {
+			b.h.log.Warn("collab: Redis restarted or failed over; repairing the documents served here")
+			b.h.resyncAll(true)
+		}
+		known = id
+	}
+}
+
+// serverID is the Redis server's run_id ("" when it cannot tell).
+func (b *bus) serverID(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	info, err := b.rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+			return v
+		}
+	}
+	return ""
 }

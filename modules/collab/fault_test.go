@@ -108,7 +108,7 @@ func TestRepairAfterRedisLoss(t *testing.T) {
 		pos, _ := h.bus.position(e.chapter)
 		return !pos.isZero()
 	})
-	h.resyncAll() // nothing was lost
+	h.resyncAll(false) // nothing was lost
 	if m := c.next(); m.Type != yprotocol.MessageSync || m.Sync != yprotocol.SyncStep1 {
 		t.Fatalf("the client was not asked to resync: %+v", m)
 	}
@@ -124,7 +124,7 @@ func TestRepairAfterRedisLoss(t *testing.T) {
 	if err := e.rdb.Del(ctx, h.bus.streamKey(e.chapter)).Err(); err != nil {
 		t.Fatal(err)
 	}
-	h.resyncAll()
+	h.resyncAll(false)
 	if m := c.next(); m.Type != yprotocol.MessageSync || m.Sync != yprotocol.SyncStep1 {
 		t.Fatalf("the client was not asked to resync: %+v", m)
 	}

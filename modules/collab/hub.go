@@ -110,6 +110,7 @@ func (h *hub) run(ctx context.Context, grace time.Duration) error {
 	wg.Go(func() { h.persist.run(loops) })
 	wg.Go(func() { h.tick(loops) })
 	wg.Go(func() { h.recheckLoop(loops) })
+	wg.Go(func() { h.bus.watchServer(loops) })
 
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
@@ -260,19 +261,31 @@ func (h *hub) loadRoom(id uuid.UUID, call *loadCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r, last, err := h.load(ctx, id)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err == nil && h.state.Load() == hubRunning {
-		h.rooms[id] = r
+	if err == nil {
+		// Reading the stream from where the load ended before anyone joins:
+		// nothing appended meanwhile is missed.
 		h.bus.follow(r, last)
+	}
+	h.mu.Lock()
+	running := h.state.Load() == hubRunning
+	if err == nil && running {
+		h.rooms[id] = r
 		h.stats.loads.Add(1)
-		go h.bus.publishAwareness(context.Background(), id, awKindQuery, nil)
 	} else if err == nil {
 		err = errDraining
 	}
 	call.err = err
 	delete(h.loading, id)
 	close(call.done)
+	h.mu.Unlock()
+	switch {
+	case err == nil:
+		// The other instances serving the document send their clients'
+		// presence.
+		h.bus.publishAwareness(ctx, id, awKindQuery, nil)
+	case r != nil:
+		h.bus.unfollow(id)
+	}
 }
 
 func (h *hub) load(ctx context.Context, id uuid.UUID) (*room, streamID, error) {
@@ -346,13 +359,15 @@ func (h *hub) leave(c *conn) {
 }
 
 // resyncAll repairs what a Redis fault may have lost. A Redis restarted
-// without persistence (or that lost its last second of writes) lacks the
-// streams' last entries, some of them relayed but not yet in PostgreSQL: a
-// room whose stream is behind what this instance read or appended appends
-// its whole document to it again (merging makes the repeat harmless, and
-// the stream is how updates reach PostgreSQL). Every room also asks its
-// clients, with the server's sync step 1, for anything the server lacks.
-func (h *hub) resyncAll() {
+// without persistence (or that lost its last second of writes, or a replica
+// promoted before it had them) lacks the streams' last entries, some of
+// them relayed but not yet in PostgreSQL. After a restart (restarted true)
+// every room appends its whole document to its stream again; after an
+// error, only a room whose stream ends before what this instance read or
+// appended does. Merging makes the repeat harmless, and the stream is how
+// updates reach PostgreSQL. Every room also asks its clients, with the
+// server's sync step 1, for anything the server lacks.
+func (h *hub) resyncAll(restarted bool) {
 	h.mu.Lock()
 	rooms := make([]*room, 0, len(h.rooms))
 	for _, r := range h.rooms {
@@ -368,8 +383,7 @@ func (h *hub) resyncAll() {
 		}
 		r.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err == nil && len(doc) <= h.limits.MaxMessageBytes && h.bus.lost(ctx, r.id) {
-			h.log.Warn("collab: a document stream lost entries in a Redis fault; appending the document again", slog.String("chapter_id", r.id.String()))
+		if err == nil && len(doc) <= h.limits.MaxMessageBytes && (restarted || h.bus.lost(ctx, r.id)) {
 			if _, err := h.bus.add(ctx, r.id, doc); err != nil {
 				h.log.Warn("collab: re-appending a document after a Redis fault failed", slog.String("chapter_id", r.id.String()), slog.String("error", err.Error()))
 			}
