@@ -9,7 +9,10 @@
 //                    "clients":50,"rate":5,"seconds":20,"warmup":3}'
 //
 // Prints one JSON line: counts, latency percentiles (ms) and this process's
-// CPU time.
+// CPU time. With "parts" > 1, this process runs the clients i with
+// i % parts == part of the n, and prints raw times instead (absolute ms:
+// "sent" per edit, "arrivals" per edit as [count, last, first]) for the
+// caller to merge with the other parts'.
 
 import WebSocket from 'ws'
 import * as Y from 'yjs'
@@ -18,7 +21,9 @@ import { performance } from 'node:perf_hooks'
 
 process.setMaxListeners(0)
 const opts = JSON.parse(process.argv[2])
-const { url, room, tokens, clients: n = 50, rate = 5, seconds = 20, warmup = 3 } = opts
+const { url, room, tokens, clients: n = 50, rate = 5, seconds = 20, warmup = 3, parts = 1, part = 0, start } = opts
+const now0 = () => performance.timeOrigin + performance.now()
+const arrivals = new Map() // key -> [count, last, first], for parts > 1
 
 const sent = new Map() // "client:clock" -> { at, got, last }
 const latencies = [] // until the last receiver has it
@@ -29,12 +34,13 @@ let edits = 0
 
 const docs = []
 for (let i = 0; i < n; i++) {
+  if (i % parts !== part) continue
   const doc = new Y.Doc()
   const provider = new WebsocketProvider(url, room, doc, {
     params: { token: tokens[i % tokens.length] }, WebSocketPolyfill: WebSocket, disableBc: true
   })
   doc.on('update', (update, origin) => {
-    const now = performance.now()
+    const now = now0()
     const meta = Y.parseUpdateMeta(update)
     for (const [client, from] of meta.from) {
       const key = client + ':' + from
@@ -43,6 +49,11 @@ for (let i = 0; i < n; i++) {
         continue
       }
       deliveries++
+      if (parts > 1) {
+        const a = arrivals.get(key)
+        if (a) { a[0]++; a[1] = now } else arrivals.set(key, [1, now, now])
+        continue
+      }
       const s = sent.get(key)
       if (s === undefined) continue
       if (s.got === 0) firsts.push(now - s.at)
@@ -87,19 +98,31 @@ const timers = texts.map((t, i) => {
   }, start)
 })
 
-await sleep(warmup * 1000)
+// Parts start measuring at the same wall-clock time.
+await sleep(start ? Math.max(0, start - Date.now()) : warmup * 1000)
 const cpu0 = process.cpuUsage()
 const deliveries0 = deliveries
-const t0 = performance.now()
+const t0 = now0()
 measuring = true
 await sleep(seconds * 1000)
 measuring = false
-const elapsed = (performance.now() - t0) / 1000
+const elapsed = (now0() - t0) / 1000
 const cpu = process.cpuUsage(cpu0)
 for (const iv of timers) clearInterval(iv)
 await sleep(2000) // let the last measured edits arrive
 const lost = [...sent.values()].length
 
+if (parts > 1) {
+  const sentOut = {}
+  for (const [k, v] of sent) sentOut[k] = v.at
+  process.stdout.write(JSON.stringify({
+    seconds: elapsed, deliveries_per_second: (deliveries - deliveries0) / elapsed,
+    node_cpu_percent: 100 * (cpu.user + cpu.system) / 1e6 / elapsed,
+    sent: sentOut, arrivals: Object.fromEntries(arrivals)
+  }) + '\n', () => process.exit(0)) // a pipe is written asynchronously
+  for (const { provider } of docs) provider.destroy()
+  await sleep(60000)
+}
 latencies.sort((a, b) => a - b)
 firsts.sort((a, b) => a - b)
 const pctOf = (l, p) => l.length ? l[Math.min(l.length - 1, Math.floor(p * l.length))] : null
@@ -119,6 +142,5 @@ const out = {
   first_p99_ms: pctOf(firsts, 0.99),
   node_cpu_percent: 100 * (cpu.user + cpu.system) / 1e6 / elapsed
 }
-process.stdout.write(JSON.stringify(out) + '\n')
+process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(0))
 for (const { provider } of docs) provider.destroy()
-process.exit(0)
