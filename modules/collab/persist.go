@@ -105,7 +105,8 @@ func (p *persister) run(ctx context.Context) {
 		}
 		for _, id := range p.due(p.h.now()) {
 			if err := p.compact(ctx, id); err != nil && ctx.Err() == nil {
-				p.h.log.Warn("collab: compaction failed", slog.String("chapter_id", id.String()), slog.String("error", err.Error()))
+				p.h.log.Warn("collab: compaction failed; retrying", slog.String("chapter_id", id.String()), slog.String("error", err.Error()))
+				p.owe(id, p.h.now())
 			}
 		}
 	}
@@ -301,6 +302,16 @@ func loadSnapshot(ctx context.Context, q *store.Queries, id uuid.UUID) ([]byte, 
 		return nil, streamID{}, fmt.Errorf("read snapshot: %w", err)
 	}
 	return doc.Snapshot, streamID{uint64(doc.SnapshotMs), uint64(doc.SnapshotSeq)}, nil
+}
+
+// owe records that the document still needs a compaction (one failed), due
+// CompactIdle after now.
+func (p *persister) owe(id uuid.UUID, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.debt[id] == nil {
+		p.debt[id] = &docDebt{rows: 1, lastChange: now}
+	}
 }
 
 // markDue has the document compacted at the next round (its room unloaded).
