@@ -149,6 +149,15 @@ func BenchmarkCollabTyping(b *testing.B) {
 		if err != nil {
 			b.Fatalf("node bench.mjs part %d: %v\n%s", part, err, stderr[part%8].String())
 		}
+		// The result is the last line (node flags such as --trace-gc print
+		// before it).
+		lines := strings.Split(strings.TrimSpace(string(outs[part])), "\n")
+		if os.Getenv("COLLAB_BENCH_NODE_LOG") != "" {
+			for _, l := range lines[:len(lines)-1] {
+				b.Log(l)
+			}
+		}
+		outs[part] = []byte(lines[len(lines)-1])
 	}
 	after := sampleProc(b, pid)
 	res := map[string]float64{}
