@@ -218,12 +218,13 @@ func TestCollabGracefulShutdown(t *testing.T) {
 }
 
 // TestCollabInServe: `thebrain serve` alone (one process, as a newcomer runs
-// it) answers the socket too, with the real auth module: a ticket opens
-// the chapter, a logout ends the socket (4401) and removal from the book
-// ends the member's socket (4403), within seconds.
+// it: here with its in-process Redis) answers the socket too, with the real
+// auth module: a ticket opens the chapter, a logout ends the socket (4401)
+// and removal from the book ends the member's socket (4403), within
+// seconds.
 func TestCollabInServe(t *testing.T) {
 	t.Parallel()
-	_, addr := startServeChild(t, 0, nil)
+	_, addr := startServeChild(t, 0, map[string]string{"THEBRAIN_REDIS_URL": ""})
 	api := (&testkit.Client{URL: "http://" + addr, HTTP: http.DefaultClient}).For(t)
 	owner := signup(t, api, "owner@serve-collab.example", "tidal lighthouse lamp, one keeper", "Owner").AccessToken
 	editor := signup(t, api, "editor@serve-collab.example", "tidal lighthouse lamp, two keepers", "Editor").AccessToken
