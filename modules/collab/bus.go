@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,12 +86,30 @@ func (b *bus) awarenessChannel(id uuid.UUID) string {
 	return b.keys.Key("collab", "{"+id.String()+"}", "aw")
 }
 
+// dirtyKey is the sorted set of documents whose streams may hold updates
+// not yet in PostgreSQL, scored with the milliseconds of their last entry.
+func (b *bus) dirtyKey() string { return b.keys.Key("collab", "dirty") }
+
+// addScript appends to a stream and marks its document dirty with the new
+// entry's time, in one round trip.
+var addScript = goredis.NewScript(`
+local id = redis.call('XADD', KEYS[1], '*', 'd', ARGV[1], 'i', ARGV[2])
+redis.call('ZADD', KEYS[2], tonumber(string.match(id, '^(%d+)')), ARGV[3])
+return id
+`)
+
+// cleanScript unmarks a document whose stream has nothing after ARGV[2]
+// (milliseconds) that is not in PostgreSQL.
+var cleanScript = goredis.NewScript(`
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s and tonumber(s) <= tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+`)
+
 // add appends an update to the document's stream: once it returns, the
 // update is committed (relayed, persisted, replayed to late readers).
 func (b *bus) add(ctx context.Context, id uuid.UUID, update []byte) (streamID, error) {
-	raw, err := b.rdb.XAdd(ctx, &goredis.XAddArgs{
-		Stream: b.streamKey(id), ID: "*", Values: []any{"d", update, "i", b.h.instance},
-	}).Result()
+	raw, err := addScript.Run(ctx, b.rdb, []string{b.streamKey(id), b.dirtyKey()}, update, b.h.instance, id.String()).Text()
 	if err != nil {
 		return streamID{}, fmt.Errorf("append to the document stream: %w", err)
 	}
@@ -418,4 +437,35 @@ func (b *bus) serverID(ctx context.Context) string {
 		}
 	}
 	return ""
+}
+
+// clean unmarks a document whose stream is in PostgreSQL up to through.
+func (b *bus) clean(ctx context.Context, id uuid.UUID, through streamID) {
+	_ = cleanScript.Run(ctx, b.rdb, []string{b.dirtyKey()}, id.String(), through.ms).Err()
+}
+
+// orphans lists up to n dirty documents whose last entry is older than
+// before: whoever served them stopped without writing everything.
+func (b *bus) orphans(ctx context.Context, before time.Time, n int64) ([]uuid.UUID, error) {
+	members, err := b.rdb.ZRangeArgs(ctx, goredis.ZRangeArgs{
+		Key: b.dirtyKey(), ByScore: true, Start: "-inf", Stop: "(" + strconv.FormatInt(before.UnixMilli(), 10), Count: n,
+	}).Result()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uuid.UUID, 0, len(members))
+	for _, m := range members {
+		if id, err := uuid.Parse(m); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// forget deletes the stream of a chapter that no longer exists.
+func (b *bus) forget(ctx context.Context, id uuid.UUID) {
+	pipe := b.rdb.Pipeline()
+	pipe.Del(ctx, b.streamKey(id))
+	pipe.ZRem(ctx, b.dirtyKey(), id.String())
+	_, _ = pipe.Exec(ctx)
 }

@@ -130,3 +130,36 @@ func TestRepairAfterRedisLoss(t *testing.T) {
 	}
 	e.storedStateEventually(t, 51, 18)
 }
+
+// TestOrphanedStreamIsWritten: updates appended by an instance that died
+// before writing them to PostgreSQL (appended here without any instance
+// serving the chapter), on a chapter nobody opens again, are written by
+// another instance's sweep once they are Timing.Orphan old; and the mark
+// that sent it there goes.
+func TestOrphanedStreamIsWritten(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := e.start(t, func(d *Deps) { d.Timing.Sweep = 200 * time.Millisecond; d.Timing.Orphan = 500 * time.Millisecond })
+	ctx := context.Background()
+	w := typist{client: 71}
+	for range 10 {
+		if _, err := in.mod.hub.bus.add(ctx, e.chapter, w.next("o")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	marked := func() bool {
+		_, err := e.rdb.ZScore(ctx, in.mod.hub.bus.dirtyKey(), e.chapter.String()).Result()
+		return err == nil
+	}
+	if !marked() {
+		t.Fatal("appending did not mark the document")
+	}
+	e.storedStateEventually(t, 71, 10)
+	waitUntil(t, 10*time.Second, "the mark to go", func() bool { return !marked() })
+	h := in.mod.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.rooms) != 0 {
+		t.Fatal("the sweep loaded a room")
+	}
+}

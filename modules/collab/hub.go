@@ -111,6 +111,7 @@ func (h *hub) run(ctx context.Context, grace time.Duration) error {
 	wg.Go(func() { h.tick(loops) })
 	wg.Go(func() { h.recheckLoop(loops) })
 	wg.Go(func() { h.bus.watchServer(loops) })
+	wg.Go(func() { h.sweep(loops) })
 
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
@@ -511,4 +512,72 @@ func (h *hub) recheckLoop(ctx context.Context) {
 		h.mu.Unlock()
 		h.svc.recheck(ctx, h.log, conns)
 	}
+}
+
+// sweep writes orphaned streams to PostgreSQL: documents with updates in
+// their stream and not in PostgreSQL, whose last update is older than
+// Timing.Orphan, and that this instance does not serve (the instance that
+// served them died before writing them, and nobody has opened them since).
+// Every instance sweeps; doing the same document twice is harmless.
+func (h *hub) sweep(ctx context.Context) {
+	t := time.NewTicker(h.timing.Sweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ids, err := h.bus.orphans(ctx, h.now().Add(-h.timing.Orphan), 20)
+		if err != nil {
+			continue
+		}
+		for _, id := range ids {
+			h.mu.Lock()
+			_, served := h.rooms[id]
+			h.mu.Unlock()
+			if served {
+				continue // its room writes it
+			}
+			if err := h.adopt(ctx, id); err != nil && ctx.Err() == nil {
+				h.log.Warn("collab: writing an orphaned stream failed", slog.String("chapter_id", id.String()), slog.String("error", err.Error()))
+			}
+		}
+	}
+}
+
+// adopt writes a document's stream to PostgreSQL and compacts it, without
+// loading a room.
+func (h *hub) adopt(ctx context.Context, id uuid.UUID) error {
+	entries, err := h.bus.readAll(ctx, id, streamID{})
+	if err != nil {
+		return err
+	}
+	_, from, err := loadSnapshot(ctx, store.New(h.persist.pool), id)
+	if err != nil {
+		return err
+	}
+	var rows []pendingRow
+	for _, e := range entries {
+		if e.id.after(from) {
+			rows = append(rows, pendingRow{chapter: id, id: e.id, update: e.update})
+		}
+	}
+	if len(rows) > 0 {
+		h.log.Info("collab: writing an orphaned stream", slog.String("chapter_id", id.String()), slog.Int("updates", len(rows)))
+		h.persist.enqueue(rows...)
+		if err := h.persist.drain(ctx); err != nil {
+			return err
+		}
+		if err := h.persist.compact(ctx, id); err != nil {
+			return err
+		}
+		return nil // compaction unmarked it
+	}
+	// Nothing after the snapshot: it was written after all.
+	h.bus.clean(ctx, id, from)
+	if len(entries) == 0 {
+		h.bus.clean(ctx, id, streamID{ms: uint64(h.now().UnixMilli())})
+	}
+	return nil
 }

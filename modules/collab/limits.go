@@ -118,6 +118,11 @@ type Timing struct {
 	// ShutdownSpread spreads the "going away" closes of a shutdown, so the
 	// clients do not all reconnect in the same instant.
 	ShutdownSpread time.Duration
+	// Sweep is how often an instance looks for orphaned streams: updates of
+	// a document no instance serves any more (the one that did died) that
+	// are not in PostgreSQL yet, their last entry older than Orphan.
+	Sweep  time.Duration
+	Orphan time.Duration
 }
 
 // DefaultTiming are the production intervals.
@@ -136,6 +141,8 @@ var DefaultTiming = Timing{
 	AwarenessTimeout: 30 * time.Second,
 	Lease:            45 * time.Second,
 	ShutdownSpread:   2 * time.Second,
+	Sweep:            15 * time.Second,
+	Orphan:           time.Minute,
 }
 
 func (t Timing) withDefaults() Timing {
@@ -157,6 +164,8 @@ func (t Timing) withDefaults() Timing {
 	dur(&t.AwarenessTimeout, d.AwarenessTimeout)
 	dur(&t.Lease, d.Lease)
 	dur(&t.ShutdownSpread, d.ShutdownSpread)
+	dur(&t.Sweep, d.Sweep)
+	dur(&t.Orphan, d.Orphan)
 	if t.CompactRows <= 0 {
 		t.CompactRows = d.CompactRows
 	}

@@ -188,6 +188,7 @@ func (p *persister) insertEach(ctx context.Context, rows []pendingRow) error {
 		err := p.insert(ctx, byChapter[id])
 		if err != nil && db.IsForeignKeyViolation(err) {
 			p.h.log.Info("collab: dropping updates of a deleted chapter", slog.String("chapter_id", id.String()), slog.Int("updates", len(byChapter[id])))
+			p.h.bus.forget(ctx, id)
 			continue
 		}
 		if err != nil {
@@ -282,6 +283,7 @@ func (p *persister) compact(ctx context.Context, id uuid.UUID) error {
 		return nil
 	}
 	p.h.stats.compactions.Add(1)
+	p.h.bus.clean(ctx, id, through)
 	grace := uint64(p.h.timing.StreamGrace.Milliseconds())
 	if through.ms > grace {
 		if err := p.h.bus.trim(ctx, id, streamID{ms: through.ms - grace}); err != nil {
