@@ -17,6 +17,7 @@ import (
 
 	"github.com/thebrain/thebrain/modules/auth"
 	"github.com/thebrain/thebrain/modules/chapters"
+	"github.com/thebrain/thebrain/modules/collab"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/modules/research"
 	"github.com/thebrain/thebrain/platform/access"
@@ -247,6 +248,7 @@ type app struct {
 	projects *projects.Module
 	chapters *chapters.Module
 	research *research.Module
+	collab   *collab.Module
 }
 
 // wire builds the modules on b.
@@ -270,7 +272,16 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	researchMod := research.New(research.Deps{
 		DB: b.pool, Guard: guard, Cursors: cursors, Chapters: chaptersMod,
 	})
-	return &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod}, nil
+	// Collab asks chapters which book a chapter is in, the guard for roles
+	// and auth's verifier for tokens (revocation included).
+	collabMod, err := collab.New(collab.Deps{
+		Log: logger, DB: b.pool, Redis: b.redis, Keys: b.keys, Guard: guard, Verifier: authMod.Verifier(),
+		Chapters: chaptersMod, Secret: b.secret, Origins: cfg.CORSOrigins, ShutdownTimeout: cfg.ShutdownTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("collab: %w", err)
+	}
+	return &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod, collab: collabMod}, nil
 }
 
 // newHandler serves every module's routes on the platform's router. A
@@ -283,7 +294,7 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 	return server.NewHandler(server.Options{
 		Logger:         logger,
 		Version:        buildVersion(),
-		Modules:        []module.Module{a.auth, a.projects, a.chapters, a.research},
+		Modules:        []module.Module{a.auth, a.projects, a.chapters, a.research, a.collab},
 		Verifier:       a.auth.Verifier(), // revocation-aware: logout bites on every route
 		CORSOrigins:    cfg.CORSOrigins,
 		MaxBodyBytes:   cfg.MaxBodyBytes,

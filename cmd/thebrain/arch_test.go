@@ -98,6 +98,7 @@ var tableOwners = map[string]string{
 	"projects": "projects", "project_members": "projects",
 	"chapters": "chapters", "versions": "chapters", "comments": "chapters", "chapter_word_totals": "chapters",
 	"research_notes": "research", "citations": "research",
+	"collab_documents": "collab", "collab_updates": "collab",
 }
 
 // publishedViews are read contracts their owner keeps; any module may read

@@ -37,7 +37,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("THEBRAIN_HTTP_ADDR: %w", err)
 	}
 	logger.InfoContext(ctx, "listening", slog.String("addr", ln.Addr().String()), slog.Duration("startup", time.Since(start)))
-	return serveHTTP(ctx, ln, h, cfg, logger)
+	// One process for local work: serve answers /collab too. On shutdown
+	// the collaboration server closes its sockets and persists its rooms
+	// beside the HTTP server's drain, before the backends close.
+	collabDone := make(chan error, 1)
+	go func() { collabDone <- a.collab.Run(ctx) }()
+	err = serveHTTP(ctx, ln, h, cfg, logger)
+	return errors.Join(err, <-collabDone)
 }
 
 // connCap resolves THEBRAIN_MAX_CONNS: the configured cap, or one derived

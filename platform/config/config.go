@@ -60,6 +60,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	AuthOrigins    []string // extra origins allowed on cookie and login calls
 	AuthIPRate     int32    // sign-in attempts per minute per client IP and action
+
+	CollabAddr string // listen address of collab mode
 }
 
 // JWTKey is one Ed25519 signing key: its kid and 32-byte seed.
@@ -141,6 +143,8 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { return origins(&c.AuthOrigins, v) }},
 	{Name: "THEBRAIN_AUTH_IP_RATE", Default: "30", Help: "signup, login, refresh and password-change attempts per minute per client IP (IPv6 /64)",
 		parse: func(c *Config, v string) error { return intRange(&c.AuthIPRate, v, 1, 1_000_000) }},
+	{Name: "THEBRAIN_COLLAB_ADDR", Default: ":8082", Help: "listen address of collab mode: the /collab/{chapter_id} WebSocket endpoint, /healthz and /readyz (serve answers /collab on THEBRAIN_HTTP_ADDR)",
+		parse: func(c *Config, v string) error { return hostPort(&c.CollabAddr, v) }},
 }
 
 // Load reads every setting through getenv (os.Getenv in production, a map
@@ -216,6 +220,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.Any("auth_origins", c.AuthOrigins),
 		slog.Int("auth_ip_rate", int(c.AuthIPRate)),
+		slog.String("collab_addr", c.CollabAddr),
 	}
 	return slog.GroupValue(attrs...)
 }
