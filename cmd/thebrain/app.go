@@ -20,6 +20,7 @@ import (
 
 	"github.com/thebrain/thebrain/modules/auth"
 	"github.com/thebrain/thebrain/modules/chapters"
+	"github.com/thebrain/thebrain/modules/collab"
 	"github.com/thebrain/thebrain/modules/jobs"
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/modules/research"
@@ -252,11 +253,12 @@ type app struct {
 	chapters *chapters.Module
 	research *research.Module
 	jobs     *jobs.Module
+	collab   *collab.Module
 }
 
 // modules lists every module, in mounting order.
 func (a *app) modules() []module.Module {
-	return []module.Module{a.auth, a.projects, a.chapters, a.research, a.jobs}
+	return []module.Module{a.auth, a.projects, a.chapters, a.research, a.jobs, a.collab}
 }
 
 // extraJobKinds are job kinds a test's child process adds to the binary's
@@ -284,12 +286,21 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	researchMod := research.New(research.Deps{
 		DB: b.pool, Guard: guard, Cursors: cursors, Chapters: chaptersMod,
 	})
+	// Collab asks chapters which book a chapter is in, the guard for roles
+	// and auth's verifier for tokens (revocation included).
+	collabMod, err := collab.New(collab.Deps{
+		Log: logger, DB: b.pool, Redis: b.redis, Keys: b.keys, Guard: guard, Verifier: authMod.Verifier(),
+		Chapters: chaptersMod, Secret: b.secret, Origins: cfg.CORSOrigins, ShutdownTimeout: cfg.ShutdownTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("collab: %w", err)
+	}
 	transport, err := newJobsTransport(cfg, logger, b)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	jobsMod := jobs.New(jobs.Deps{Log: logger, DB: b.pool, Cursors: cursors, Transport: transport, Lease: cfg.JobsLease})
-	a := &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod, jobs: jobsMod}
+	a := &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod, jobs: jobsMod, collab: collabMod}
 	// Every module's job kinds, for the workers and for Enqueue.
 	for _, m := range a.modules() {
 		if p, ok := m.(module.JobProvider); ok {

@@ -102,6 +102,7 @@ var tableOwners = map[string]string{
 	// River's tables: the jobs module's PostgreSQL transport.
 	"river_job": "jobs", "river_leader": "jobs", "river_migration": "jobs", "river_queue": "jobs",
 	"river_notification": "jobs", "river_client": "jobs", "river_client_queue": "jobs",
+	"collab_documents": "collab", "collab_updates": "collab",
 }
 
 // publishedViews are read contracts their owner keeps; any module may read

@@ -26,7 +26,7 @@ import (
 // in a child: the test binary started again with childEnv naming the part
 // it plays. TestMain hands such a process to runChild.
 const (
-	childEnv       = "THEBRAIN_TEST_CHILD"        // "serve", "flood" or "main" (worker_system_test.go)
+	childEnv       = "THEBRAIN_TEST_CHILD"        // "serve", "collab", "flood" or "main" (worker_system_test.go)
 	childNoFileEnv = "THEBRAIN_TEST_CHILD_NOFILE" // serve: RLIMIT_NOFILE to run under
 	floodAddrEnv   = "THEBRAIN_TEST_FLOOD_ADDR"   // flood: where to connect
 	floodCountEnv  = "THEBRAIN_TEST_FLOOD_COUNT"  // flood: how many connections
@@ -50,6 +50,12 @@ func runChild() int {
 			}
 		}
 		if err := run(context.Background(), []string{"thebrain", "serve"}, os.Getenv, io.Discard, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 1
+		}
+		return 0
+	case "collab":
+		if err := run(context.Background(), []string{"thebrain", "collab"}, os.Getenv, io.Discard, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			return 1
 		}

@@ -24,7 +24,7 @@ var version = ""
 // modes are the commands that load the configuration and run part of the
 // service; help and version need neither. Tests check deploy files
 // against this list.
-var modes = []string{"serve", "worker", "migrate", "lambda", "authorizer", "purge", "jobs"}
+var modes = []string{"serve", "worker", "collab", "migrate", "lambda", "authorizer", "purge", "jobs"}
 
 // usageError marks a mistake in the command line (exit status 2).
 type usageError struct{ msg string }
@@ -79,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch mode {
 	case "serve":
 		return serve(ctx, cfg, logger)
+	case "collab":
+		return serveCollab(ctx, cfg, logger)
 	case "lambda":
 		return serveLambda(ctx, cfg, logger)
 	case "authorizer":
@@ -139,6 +141,9 @@ func usage(w io.Writer) error {
 
 Usage:
   thebrain serve                  run the HTTP API server (THEBRAIN_HTTP_ADDR, default :8080)
+  thebrain collab                 run the collaboration server alone: the /collab/{chapter_id} WebSocket
+                                  endpoint, /healthz and /readyz on THEBRAIN_COLLAB_ADDR (default :8082;
+                                  needs THEBRAIN_DATABASE_URL and THEBRAIN_REDIS_URL; serve answers /collab too)
   thebrain migrate up             apply every pending database migration
   thebrain migrate down N         roll back N migrations
   thebrain migrate version        print the applied migration version

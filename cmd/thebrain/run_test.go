@@ -52,6 +52,7 @@ func TestCommandLine(t *testing.T) {
 		{name: "migrate unknown command", args: []string{"migrate", "sideways"}, wantErr: "unknown migrate command", usage: true},
 		{name: "migrate down without N", args: []string{"migrate", "down"}, wantErr: "takes 1 argument", usage: true},
 		{name: "migrate down zero", args: []string{"migrate", "down", "0"}, wantErr: "positive number", usage: true},
+		{name: "collab needs shared backends", args: []string{"collab"}, wantErr: "collab needs the PostgreSQL and Redis the API uses: set THEBRAIN_DATABASE_URL and THEBRAIN_REDIS_URL"},
 		{name: "bad duration names the variable", args: []string{"serve"}, env: map[string]string{"THEBRAIN_REQUEST_TIMEOUT": "soon"}, wantErr: "THEBRAIN_REQUEST_TIMEOUT"},
 		{name: "bad database URL names the variable", args: []string{"serve"}, env: map[string]string{"THEBRAIN_DATABASE_URL": "mysql://x"}, wantErr: "THEBRAIN_DATABASE_URL"},
 		{name: "unreachable database names the variable", args: []string{"serve"},

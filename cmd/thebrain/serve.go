@@ -37,16 +37,20 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("THEBRAIN_HTTP_ADDR: %w", err)
 	}
 	logger.InfoContext(ctx, "listening", slog.String("addr", ln.Addr().String()), slog.Duration("startup", time.Since(start)))
+	// One process for local work: serve runs jobs and answers /collab too.
+	// On shutdown the worker and the collaboration server stop beside the
+	// HTTP server's drain (the sockets close with "going away" and the rooms
+	// are written to PostgreSQL), before the backends close.
 	worked := make(chan error, 1)
 	if cfg.JobsInServe {
-		// One process for local work: serve runs jobs too. On shutdown the
-		// worker stops beside the HTTP server (docs/jobs.md).
 		go func() { worked <- a.jobs.Work(ctx) }()
 	} else {
 		worked <- nil
 	}
+	collabDone := make(chan error, 1)
+	go func() { collabDone <- a.collab.Run(ctx) }()
 	err = serveHTTP(ctx, ln, h, cfg, logger)
-	return errors.Join(err, <-worked)
+	return errors.Join(err, <-worked, <-collabDone)
 }
 
 // connCap resolves THEBRAIN_MAX_CONNS: the configured cap, or one derived

@@ -14,7 +14,7 @@ type signedUp struct {
 }
 
 // signup creates an account through the real auth endpoint.
-func signup(t *testing.T, c *testkit.Client, email, password, name string) signedUp {
+func signup(t testing.TB, c *testkit.Client, email, password, name string) signedUp {
 	t.Helper()
 	resp := c.Send("POST", "/api/v1/auth/signup", "", map[string]string{"email": email, "password": password, "full_name": name})
 	testkit.WantStatus(t, resp, http.StatusCreated)

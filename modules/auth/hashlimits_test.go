@@ -134,8 +134,14 @@ func TestOversizedWorkAreaReleased(t *testing.T) {
 		h.release(ms[0])
 		return ms[0]
 	}
+	if m := area(); m.Size() != 0 {
+		t.Fatalf("before any hash the slot holds %d bytes, want none", m.Size())
+	}
+	if _, err := h.Hash(context.Background(), goodPassword); err != nil {
+		t.Fatal(err)
+	}
 	if m := area(); m.Size() != 1024*1024 || !zeroed(m) {
-		t.Fatalf("after the dummy hash the slot holds %d bytes (zeroed: %v), want the configured 1 MiB, zeroed", m.Size(), zeroed(m))
+		t.Fatalf("after the first hash the slot holds %d bytes (zeroed: %v), want the configured 1 MiB, zeroed", m.Size(), zeroed(m))
 	}
 	stronger := phc(goodPassword, Argon2Params{Memory: 4096, Time: 1, Threads: 1})
 	if ok, _, err := h.Verify(context.Background(), stronger, goodPassword); !ok || err != nil {
@@ -219,5 +225,33 @@ func TestLoginWithOverCostHash(t *testing.T) {
 	testkit.WantProblem(t, r, http.StatusConflict, "conflict")
 	if n := e.count(`SELECT count(*) FROM users WHERE id = $1 AND password_hash = $2`, s.User.ID, costly); n != 1 {
 		t.Fatal("the refused hash was replaced")
+	}
+}
+
+// TestHasherStartsWithoutWorkArea: building the hasher hashes nothing and
+// allocates no argon2id work area (19 MiB with the OWASP parameters), so
+// processes that never check a password do not carry one; an unknown
+// account's login still does a full hash's work against the dummy.
+func TestHasherStartsWithoutWorkArea(t *testing.T) {
+	t.Parallel()
+	h, err := newHasher("argon2id", OWASPArgon2, BcryptCost, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.calls.Load(); n != 0 {
+		t.Fatalf("newHasher hashed %d times", n)
+	}
+	for _, m := range slotAreas(h) {
+		if m.Size() != 0 {
+			t.Fatalf("a slot holds a %d-byte work area before any hash", m.Size())
+		}
+		h.release(m)
+	}
+	ok, _, err := h.Verify(context.Background(), "", goodPassword)
+	if ok || err != nil {
+		t.Fatalf("verify against the dummy: ok %v err %v", ok, err)
+	}
+	if want := int64(OWASPArgon2.Memory) * int64(OWASPArgon2.Time); h.work.Load() != want {
+		t.Fatalf("an unknown account's check did %d KiB x passes of work, want %d", h.work.Load(), want)
 	}
 }

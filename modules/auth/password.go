@@ -109,14 +109,31 @@ func newHasher(algo string, argon Argon2Params, bcryptCost, workers int, duty fl
 	default:
 		return nil, fmt.Errorf("unknown password hash %q (argon2id or bcrypt)", algo)
 	}
-	var pw [18]byte
-	_, _ = rand.Read(pw[:])
-	dummy, err := h.Hash(context.Background(), base64.RawStdEncoding.EncodeToString(pw[:]))
+	dummy, err := h.dummyHash()
 	if err != nil {
 		return nil, err
 	}
 	h.dummy = dummy
 	return h, nil
+}
+
+// dummyHash returns a hash with the configured parameters that matches no
+// password. For argon2id it is a random salt and key in the encoded form:
+// checking a password against it costs what a real check costs, and
+// making it costs nothing, so a process that never hashes (collab, Lambda
+// handlers that only verify tokens) never allocates a work area.
+func (h *hasher) dummyHash() (string, error) {
+	var pw [18]byte
+	_, _ = rand.Read(pw[:])
+	if h.algo == "bcrypt" {
+		return h.Hash(context.Background(), base64.RawStdEncoding.EncodeToString(pw[:]))
+	}
+	salt, key := make([]byte, argonSaltLen), make([]byte, argonKeyLen)
+	_, _ = rand.Read(salt)
+	_, _ = rand.Read(key)
+	p := h.argon
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2Version, p.Memory, p.Time, p.Threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
 // errBusy answers a request that gave up waiting for, or during, a hash.

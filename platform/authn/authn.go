@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,6 +20,10 @@ import (
 type Principal struct {
 	UserID    uuid.UUID
 	SessionID uuid.UUID
+	// Expires is when the access token stops being accepted (zero when the
+	// Verifier does not say). Requests need not look at it; a long-lived
+	// connection (a collaboration socket) ends when its token does.
+	Expires time.Time
 }
 
 // Verifier turns a bearer token into a Principal. It returns an

@@ -243,7 +243,7 @@ func (v *RevocationVerifier) Verify(ctx context.Context, raw string) (Principal,
 	if err != nil {
 		return Principal{}, Unauthenticated(err)
 	}
-	p := Principal{UserID: c.UserID, SessionID: c.SessionID}
+	p := Principal{UserID: c.UserID, SessionID: c.SessionID, Expires: c.Expiry}
 	// A process that does not follow (Lambda) has no drain running in the
 	// background: it drains here, at most once per drainEvery.
 	v.deny.drainIfDue(ctx)

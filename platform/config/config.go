@@ -69,6 +69,7 @@ type Config struct {
 	WorkerAddr      string // health endpoints of worker mode
 	SQSQueueURL     string
 	SQSEndpoint     string // empty: AWS's; set for a local SQS-compatible server
+	CollabAddr string // listen address of collab mode
 }
 
 // JWTKey is one Ed25519 signing key: its kid and 32-byte seed.
@@ -164,6 +165,8 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { c.SQSQueueURL = v; return nil }},
 	{Name: "THEBRAIN_SQS_ENDPOINT", Default: "", Help: "SQS endpoint URL; empty uses AWS's (region and credentials from the usual AWS_* settings)",
 		parse: func(c *Config, v string) error { c.SQSEndpoint = v; return nil }},
+	{Name: "THEBRAIN_COLLAB_ADDR", Default: ":8082", Help: "listen address of collab mode: the /collab/{chapter_id} WebSocket endpoint, /healthz and /readyz (serve answers /collab on THEBRAIN_HTTP_ADDR)",
+		parse: func(c *Config, v string) error { return hostPort(&c.CollabAddr, v) }},
 }
 
 // Load reads every setting through getenv (os.Getenv in production, a map
@@ -249,6 +252,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("worker_addr", c.WorkerAddr),
 		slog.String("sqs_queue_url", c.SQSQueueURL),
 		slog.String("sqs_endpoint", c.SQSEndpoint),
+		slog.String("collab_addr", c.CollabAddr),
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -119,7 +119,8 @@ func InTx(ctx context.Context, b Beginner, fn func(tx pgx.Tx) error) (err error)
 
 // PostgreSQL error codes we branch on.
 const (
-	codeUniqueViolation = "23505"
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
 )
 
 // IsNoRows reports whether err means a query returned no row.
@@ -136,4 +137,11 @@ func pgCode(err error) (*pgconn.PgError, bool) {
 func IsUniqueViolation(err error, constraint string) bool {
 	pe, ok := pgCode(err)
 	return ok && pe.Code == codeUniqueViolation && (constraint == "" || pe.ConstraintName == constraint)
+}
+
+// IsForeignKeyViolation reports a row that names a row that is gone (a
+// write racing the delete of what it belongs to).
+func IsForeignKeyViolation(err error) bool {
+	pe, ok := pgCode(err)
+	return ok && pe.Code == codeForeignKeyViolation
 }

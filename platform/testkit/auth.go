@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -61,7 +62,7 @@ func (s signatureVerifier) Verify(ctx context.Context, raw string) (authn.Princi
 	if err != nil {
 		return authn.Principal{}, authn.Unauthenticated(err)
 	}
-	return authn.Principal{UserID: c.UserID, SessionID: c.SessionID}, nil
+	return authn.Principal{UserID: c.UserID, SessionID: c.SessionID, Expires: c.Expiry}, nil
 }
 
 // Token mints an access token for userID in a new session.
@@ -69,6 +70,19 @@ func Token(t testing.TB, userID uuid.UUID) string {
 	t.Helper()
 	iss, _ := testKeys(t)
 	raw, _, err := iss.Issue(userID, uuid.New())
+	if err != nil {
+		t.Fatalf("testkit: issue token: %v", err)
+	}
+	return raw
+}
+
+// TokenUntil mints an access token for userID in session sessionID that
+// expires at exp (issued one token lifetime before it), for tests of what
+// happens when a token runs out.
+func TokenUntil(t testing.TB, userID, sessionID uuid.UUID, exp time.Time) string {
+	t.Helper()
+	iss, _ := testKeys(t)
+	raw, _, err := iss.WithClock(func() time.Time { return exp.Add(-iss.Lifetime()) }).Issue(userID, sessionID)
 	if err != nil {
 		t.Fatalf("testkit: issue token: %v", err)
 	}

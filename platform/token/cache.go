@@ -52,7 +52,9 @@ func (c *verifiedCache) put(raw string, e cached) {
 // token on every request for 15 minutes.
 func (v *Verifier) WithCache(n int) *Verifier {
 	c := *v
-	c.cache = &verifiedCache{max: max(n, 8), entries: make(map[string]cached, n)}
+	// The map grows with use: sized for n up front, it would hold a few
+	// MiB in every process from the start, most of them never used.
+	c.cache = &verifiedCache{max: max(n, 8), entries: map[string]cached{}}
 	return &c
 }
 

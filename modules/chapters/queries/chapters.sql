@@ -68,6 +68,9 @@ SELECT EXISTS (
     SELECT 1 FROM chapters WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL
 );
 
+-- name: LiveChapterProject :one
+SELECT project_id FROM chapters WHERE id = $1 AND deleted_at IS NULL;
+
 -- name: PurgeTrashedChapters :execrows
 -- Their versions and comments go with them (ON DELETE CASCADE).
 DELETE FROM chapters WHERE id IN (

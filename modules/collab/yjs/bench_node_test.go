@@ -22,7 +22,7 @@ import (
 )
 
 // The Node-vs-Go comparison: testdata/node/bench.mjs writes deterministic
-// inputs (the typing workload of docs/collab.md §2.9) and times yjs on them;
+// inputs (the typing workload of the research notes (../shared/docs/collab.md §2.9)) and times yjs on them;
 // BenchmarkVsYjs times the Go codec on the same files. TestPerfVsYjs (only
 // with YJS_PERF=1) runs both and writes the table into docs/perf.md.
 //
@@ -301,7 +301,7 @@ func TestPerfVsYjs(t *testing.T) {
 	var sec strings.Builder
 	fmt.Fprintf(&sec, "%s\n\n", perfSection)
 	fmt.Fprintf(&sec, "The Go update codec (`MergeUpdates`, `EncodeStateVectorFromUpdate`, `DiffUpdate`) against\n")
-	fmt.Fprintf(&sec, "yjs %s on the same inputs. Workload (docs/collab.md §2.9): two authors type into a\n", nb.Yjs)
+	fmt.Fprintf(&sec, "yjs %s on the same inputs. Workload (the research notes, ../shared/docs/collab.md §2.9): two authors type into a\n", nb.Yjs)
 	fmt.Fprintf(&sec, "TipTap-like XmlFragment, one keystroke per update, 20 %% single-character deletes: %d updates,\n", in.info.Updates)
 	fmt.Fprintf(&sec, "%d live characters; the server snapshot is the log folded with `mergeUpdates` every 100\n", in.info.LiveChars)
 	fmt.Fprintf(&sec, "updates (no GC): %d bytes (%d bytes once GC'd by a Y.Doc).\n\n", in.info.DocBytes, in.info.GCDocBytes)

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// The benchmarks mirror the workloads of docs/collab.md §2.9 on synthetic
+// The benchmarks mirror the workloads of the research notes (../shared/docs/collab.md §2.9) on synthetic
 // updates (see synthKeystrokes): merging 5,000 keystrokes in one call,
 // folding 100 updates into a ~500 KB document, the state vector of that
 // document, and the diff for a peer missing the last 1,000 updates.

@@ -73,6 +73,22 @@ func (b *Books) Share(t testing.TB, project, user uuid.UUID, role roles.Role) {
 	}
 }
 
+// SetRole changes a member's role.
+func (b *Books) SetRole(t testing.TB, project, user uuid.UUID, role roles.Role) {
+	t.Helper()
+	if _, err := b.q.UpdateMemberRole(context.Background(), store.UpdateMemberRoleParams{ProjectID: project, UserID: user, Role: string(role)}); err != nil {
+		t.Fatalf("projectstest: set role: %v", err)
+	}
+}
+
+// Remove takes user off project's members.
+func (b *Books) Remove(t testing.TB, project, user uuid.UUID) {
+	t.Helper()
+	if _, err := b.q.DeleteMember(context.Background(), store.DeleteMemberParams{ProjectID: project, UserID: user}); err != nil {
+		t.Fatalf("projectstest: remove member: %v", err)
+	}
+}
+
 // Trash moves project to the trash.
 func (b *Books) Trash(t testing.TB, project uuid.UUID) {
 	t.Helper()

@@ -292,6 +292,17 @@ func (q *Queries) ListLiveChapterPositions(ctx context.Context, projectID uuid.U
 	return items, nil
 }
 
+const liveChapterProject = `-- name: LiveChapterProject :one
+SELECT project_id FROM chapters WHERE id = $1 AND deleted_at IS NULL
+`
+
+func (q *Queries) LiveChapterProject(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, liveChapterProject, id)
+	var project_id uuid.UUID
+	err := row.Scan(&project_id)
+	return project_id, err
+}
+
 const lockProjectChapters = `-- name: LockProjectChapters :exec
 SELECT pg_advisory_xact_lock(hashtextextended('chapters:' || ($1::uuid)::text, 0))
 `

@@ -9,7 +9,7 @@
 // both are done. TestPerfVsYjs calls "--time --op NAME --rounds 1" between
 // Go rounds, so that both sides see the same load on a shared machine.
 //
-// The workload follows docs/collab.md §2.9: two authors type into a
+// The workload follows the research notes (../shared/docs/collab.md §2.9): two authors type into a
 // TipTap-like XmlFragment, one keystroke per update, with 20 % random
 // single-character deletes, until the merged document update is about 500 KB.
 //

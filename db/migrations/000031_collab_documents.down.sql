@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS collab_updates;
+DROP TABLE IF EXISTS collab_documents;
