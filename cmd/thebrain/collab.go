@@ -25,7 +25,7 @@ func serveCollab(ctx context.Context, cfg config.Config, logger *slog.Logger) er
 	if cfg.DatabaseURL == "" || cfg.RedisURL == "" {
 		// Instances share documents through Redis and PostgreSQL: an
 		// embedded backend per process would split them.
-		return fmt.Errorf("collab needs the PostgreSQL and Redis the API uses: set THEBRAIN_DATABASE_URL and THEBRAIN_REDIS_URL (only serve starts embedded ones)")
+		return errSharedBackends("collab")
 	}
 	b, err := openBackends(ctx, cfg, logger, false)
 	if err != nil {
