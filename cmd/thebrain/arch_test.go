@@ -99,6 +99,7 @@ var tableOwners = map[string]string{
 	"chapters": "chapters", "versions": "chapters", "comments": "chapters", "chapter_word_totals": "chapters",
 	"research_notes": "research", "citations": "research",
 	"jobs": "jobs", "job_schedules": "jobs",
+	"ai_requests": "ai", "ai_chapter_summaries": "ai", "ai_style_samples": "ai",
 	// River's tables: the jobs module's PostgreSQL transport.
 	"river_job": "jobs", "river_leader": "jobs", "river_migration": "jobs", "river_queue": "jobs",
 	"river_notification": "jobs", "river_client": "jobs", "river_client_queue": "jobs",

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS ai_style_samples;
+DROP TABLE IF EXISTS ai_chapter_summaries;

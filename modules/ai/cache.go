@@ -1,0 +1,101 @@
+package ai
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/thebrain/thebrain/modules/ai/provider"
+	"github.com/thebrain/thebrain/platform/redis"
+)
+
+// cacheSchema versions the cache key's struct and the cached value: bump it
+// when either changes meaning.
+const cacheSchema = 1
+
+// cacheKey is everything that makes two requests the same request. The
+// user is part of it and of the Redis key's path, so one user's answer can
+// never be found by another's request, whatever they send.
+type cacheKey struct {
+	Schema    int                `json:"schema"`
+	User      uuid.UUID          `json:"user"`
+	Operation Operation          `json:"op"`
+	Chain     []string           `json:"chain"` // provider/model of each link, in order
+	Template  string             `json:"template"`
+	Version   int                `json:"version"`
+	System    string             `json:"system"`
+	Messages  []provider.Message `json:"messages"`
+	MaxTokens int                `json:"max_tokens"`
+	// Temperature and the others are sampling parameters.
+	Temperature float64 `json:"temperature"`
+	Variants    int     `json:"variants"`
+	// SchemaHash is the SHA-256 of the response schema ("" for none).
+	SchemaHash string `json:"schema_hash"`
+}
+
+// cachedAnswer is what the cache keeps: a whole, successful answer.
+type cachedAnswer struct {
+	Text         string         `json:"text"`
+	Variants     []string       `json:"variants,omitempty"`
+	Usage        provider.Usage `json:"usage"`
+	Provider     string         `json:"provider"`
+	Model        string         `json:"model"`
+	FinishReason string         `json:"finish_reason"`
+}
+
+type answerCache struct {
+	rdb  *redis.Client
+	keys redis.Keys
+	ttl  time.Duration
+	log  *slog.Logger
+}
+
+// redisKey is ai:cache:v1:<user>:<sha256 of the canonical key struct>.
+// encoding/json writes a struct's fields in order, so the encoding is
+// canonical.
+func (c *answerCache) redisKey(k cacheKey) string {
+	k.Schema = cacheSchema
+	b, _ := json.Marshal(k) // strings, numbers and a uuid: cannot fail
+	sum := sha256.Sum256(b)
+	return c.keys.Key("ai", "cache", "v1", k.User.String(), hex.EncodeToString(sum[:]))
+}
+
+// get returns the cached answer under key. A cache that does not answer is
+// a miss: the request goes to the provider instead.
+func (c *answerCache) get(ctx context.Context, key string) (cachedAnswer, bool) {
+	raw, err := c.rdb.Get(ctx, key).Bytes()
+	if err != nil {
+		if !errors.Is(err, redis.Nil) {
+			c.log.WarnContext(ctx, "ai cache read failed", slog.String("error", err.Error()))
+		}
+		return cachedAnswer{}, false
+	}
+	var a cachedAnswer
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return cachedAnswer{}, false
+	}
+	return a, true
+}
+
+// put keeps a whole answer for the cache's TTL; a failure only costs a
+// later miss.
+func (c *answerCache) put(ctx context.Context, key string, a cachedAnswer) {
+	b, _ := json.Marshal(a)
+	if err := c.rdb.Set(ctx, key, b, c.ttl).Err(); err != nil {
+		c.log.WarnContext(ctx, "ai cache write failed", slog.String("error", err.Error()))
+	}
+}
+
+func hashSchema(schema []byte) string {
+	if len(schema) == 0 {
+		return ""
+	}
+	sum := sha256.Sum256(schema)
+	return hex.EncodeToString(sum[:])
+}

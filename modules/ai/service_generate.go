@@ -1,0 +1,264 @@
+package ai
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/thebrain/thebrain/modules/ai/provider"
+	"github.com/thebrain/thebrain/platform/apperr"
+)
+
+// call is one model call of an operation, ready to render.
+type call struct {
+	op      Operation
+	user    uuid.UUID
+	project uuid.UUID
+	jobID   *uuid.UUID
+	prompt  *prompt
+	data    promptData
+	// variants > 1 asks for several versions, split on variantMark.
+	variants    int
+	temperature float64
+	schema      json.RawMessage
+	schemaName  string
+	// noCache skips the cache both ways (regenerate).
+	noCache bool
+	// spend takes one request of the hourly allowance; a job's calls were
+	// paid for when it was asked for.
+	spend bool
+	// valid, when set, checks a whole answer: one it refuses is recorded
+	// as invalid_output, never cached, and returned with Invalid set.
+	valid func(text string) error
+}
+
+// answer is the outcome of a call.
+type answer struct {
+	Text         string
+	Variants     []string
+	Usage        provider.Usage
+	Cached       bool
+	Provider     string
+	Model        string
+	FinishReason string
+	ChapterID    *uuid.UUID
+	// Invalid says what was wrong with an answer call.valid refused.
+	Invalid string
+}
+
+// sink receives a streamed answer.
+type sink interface {
+	// begin is called once, right before the provider is asked (or the
+	// cached answer is replayed): the point after which failures are
+	// events, not statuses.
+	begin() error
+	// delta carries a piece of text of one version.
+	delta(variant int, text string) error
+}
+
+// run makes one call: render the prompt, answer from the cache if the same
+// user asked the same before, else spend the allowance, ask the provider
+// chain (streaming to out when it is set), record the call and keep a
+// whole answer in the cache.
+func (s *service) run(ctx context.Context, c call, out sink) (answer, error) {
+	chain := s.chains[c.op]
+	if chain == nil {
+		return answer{}, errNotConfigured
+	}
+	system, user, err := c.prompt.render(c.data)
+	if err != nil {
+		return answer{}, err
+	}
+	req := provider.Request{
+		System: system, Messages: []provider.Message{{Role: provider.User, Content: user}},
+		MaxTokens: MaxOutputTokens, Temperature: c.temperature, Schema: c.schema, SchemaName: c.schemaName,
+	}
+	key := s.cache.redisKey(cacheKey{
+		User: c.user, Operation: c.op, Chain: chainNames(chain), Template: c.prompt.ID, Version: c.prompt.Version,
+		System: req.System, Messages: req.Messages, MaxTokens: req.MaxTokens, Temperature: req.Temperature,
+		Variants: c.variants, SchemaHash: hashSchema(c.schema),
+	})
+	if !c.noCache {
+		if hit, ok := s.cache.get(ctx, key); ok {
+			return s.replay(ctx, c, hit, out)
+		}
+	}
+	if c.spend {
+		if err := s.allow.spendRequest(ctx, c.user); err != nil {
+			return answer{}, err
+		}
+	}
+	estimate := estimateTokens(system) + estimateTokens(user) + MaxOutputTokens
+	held, err := s.allow.reserveTokens(ctx, c.user, estimate)
+	if err != nil {
+		return answer{}, err
+	}
+	var resp provider.Response
+	start := time.Now()
+	if out != nil {
+		if err := out.begin(); err != nil {
+			held.settle(0)
+			return answer{}, err
+		}
+		split := newVariantSplitter(c.variants, out.delta)
+		resp, err = chain.Stream(ctx, req, split.write)
+		if err == nil {
+			err = split.flush()
+		}
+	} else {
+		resp, err = chain.Complete(ctx, req)
+	}
+	if err == nil && resp.Usage.Total() == 0 {
+		// Some compatible servers report no usage: count it ourselves.
+		resp.Usage = provider.Usage{InputTokens: estimateTokens(system) + estimateTokens(user), OutputTokens: estimateTokens(resp.Text)}
+	}
+	held.settle(resp.Usage.Total())
+	resp.Latency = time.Since(start)
+	invalid := ""
+	if err == nil && c.valid != nil {
+		if verr := c.valid(resp.Text); verr != nil {
+			invalid = verr.Error()
+		}
+	}
+	if invalid != "" {
+		s.recordOutcome(ctx, c, resp, "invalid_output", nil, false)
+	} else {
+		s.record(ctx, c, resp, err, false)
+	}
+	if err != nil {
+		return answer{}, failure(ctx, err)
+	}
+	a := answer{Text: resp.Text, Usage: resp.Usage, Provider: resp.Provider, Model: resp.Model, FinishReason: resp.FinishReason}
+	if c.variants > 1 {
+		a.Variants = splitVariants(resp.Text, c.variants)
+		a.Text = a.Variants[0]
+	} else {
+		a.Text = splitVariants(resp.Text, 1)[0]
+	}
+	if invalid != "" {
+		a.Invalid = invalid
+		return a, nil
+	}
+	if !c.noCache && out == nil { // streams, partial output and failures are never cached
+		s.cache.put(ctx, key, cachedAnswer{Text: a.Text, Variants: a.Variants, Usage: a.Usage, Provider: a.Provider, Model: a.Model, FinishReason: a.FinishReason})
+	}
+	return a, nil
+}
+
+// replay answers from the cache: free (no allowance spent), recorded as a
+// cache hit, and for a stream sent as one delta per version.
+func (s *service) replay(ctx context.Context, c call, hit cachedAnswer, out sink) (answer, error) {
+	s.record(ctx, c, provider.Response{Provider: hit.Provider, Model: hit.Model}, nil, true)
+	a := answer{Text: hit.Text, Variants: hit.Variants, Usage: hit.Usage, Cached: true,
+		Provider: hit.Provider, Model: hit.Model, FinishReason: hit.FinishReason}
+	if out == nil {
+		return a, nil
+	}
+	if err := out.begin(); err != nil {
+		return answer{}, err
+	}
+	parts := a.Variants
+	if len(parts) == 0 {
+		parts = []string{a.Text}
+	}
+	for i, p := range parts {
+		if err := out.delta(i, p); err != nil {
+			return answer{}, err
+		}
+	}
+	return a, nil
+}
+
+func chainNames(c *provider.Chain) []string {
+	links := c.Links()
+	out := make([]string, len(links))
+	for i, l := range links {
+		out[i] = l.Provider.Name() + "/" + l.Model
+	}
+	return out
+}
+
+// failure turns a provider failure into the client's answer: 504 when time
+// ran out, 400 ai-refused for a content-policy refusal, 502 otherwise. The
+// provider error (status and type only, never text) stays the cause, for
+// the log.
+func failure(ctx context.Context, err error) error {
+	pe := provider.AsError(err)
+	switch {
+	case errors.Is(err, provider.ErrNoProvider):
+		return errNotConfigured
+	case pe == nil:
+		return err
+	case pe.Type == "aborted":
+		return pe.Err // the caller's own: a stream the client stopped reading
+	case pe.Timeout:
+		return apperr.Wrap(apperr.Timeout, "the AI provider did not answer in time; try again, or with a shorter text", err)
+	case pe.Refusal:
+		return &apperr.Error{Kind: apperr.Invalid, Slug: "ai-refused",
+			Detail: "the AI provider declined this request under its content policy", Err: err}
+	case ctx.Err() != nil:
+		return errors.Join(ctx.Err(), err) // the client went away
+	default:
+		return apperr.Wrap(apperr.BadGateway, "the AI provider could not answer; try again later", err)
+	}
+}
+
+// outcome is the record's word for how a call went.
+func outcome(err error) string {
+	pe := provider.AsError(err)
+	switch {
+	case err == nil:
+		return "ok"
+	case pe != nil && pe.Timeout:
+		return "timeout"
+	case pe != nil && pe.Refusal:
+		return "refused"
+	case pe != nil && (pe.Type == "canceled" || pe.Type == "aborted"), errors.Is(err, context.Canceled):
+		return "canceled"
+	default:
+		return "failed"
+	}
+}
+
+// record keeps one call in ai_requests and logs it: metadata only, never
+// the prompt or the answer. Its own short context outlives a request that
+// ended (a client gone mid-stream still cost tokens).
+func (s *service) record(ctx context.Context, c call, resp provider.Response, err error, cacheHit bool) {
+	s.recordOutcome(ctx, c, resp, outcome(err), err, cacheHit)
+}
+
+func (s *service) recordOutcome(ctx context.Context, c call, resp provider.Response, outcome string, err error, cacheHit bool) {
+	pe := provider.AsError(err)
+	attempts, fellBack, latency := resp.Attempts, resp.FellBack, resp.Latency
+	prov := resp.Provider
+	if pe != nil {
+		attempts, prov = pe.Attempts, pe.Provider
+	}
+	id, _ := uuid.NewV7()
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	ierr := s.q.InsertRequest(rctx, insertParams(id, c, prov, resp.Model, resp.Usage, cacheHit, attempts, fellBack, latency, outcome))
+	attrs := []slog.Attr{
+		slog.String("op", string(c.op)), slog.String("template", c.prompt.ID), slog.Int("template_version", c.prompt.Version),
+		slog.String("provider", prov), slog.String("model", resp.Model), slog.Bool("cache_hit", cacheHit),
+		slog.Int("input_tokens", resp.Usage.InputTokens), slog.Int("output_tokens", resp.Usage.OutputTokens),
+		slog.Int("attempts", attempts), slog.Bool("fallback", fellBack),
+		slog.Int64("latency_ms", latency.Milliseconds()), slog.String("outcome", outcome),
+	}
+	if c.jobID != nil {
+		attrs = append(attrs, slog.String("job_id", c.jobID.String()))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error())) // *provider.Error: status and type, no text
+	}
+	level := slog.LevelInfo
+	if ierr != nil {
+		level = slog.LevelWarn
+		attrs = append(attrs, slog.String("record_error", ierr.Error()))
+	}
+	s.log.LogAttrs(ctx, level, "ai call", attrs...)
+}
