@@ -119,16 +119,17 @@ func parseFindings(text, chapterID string) ([]finding, error) {
 				problems = append(problems, fmt.Sprintf("issues[%d].%s is required", i, k))
 			}
 		}
-		switch {
-		case f.ChapterID != "" && f.ChapterID != chapterID:
+		if f.ChapterID != "" && f.ChapterID != chapterID {
 			problems = append(problems, fmt.Sprintf("issues[%d].chapter_id must be %s", i, chapterID))
-		case f.Severity != "" && !slices.Contains(severities, f.Severity):
+		}
+		if f.Severity != "" && !slices.Contains(severities, f.Severity) {
 			problems = append(problems, fmt.Sprintf("issues[%d].severity must be low, medium or high", i))
-		case strings.TrimSpace(f.Quote) == "" && item["quote"] != nil:
+		}
+		if _, ok := item["quote"]; ok && strings.TrimSpace(f.Quote) == "" {
 			problems = append(problems, fmt.Sprintf("issues[%d].quote must not be empty", i))
-		case utf8.RuneCountInString(f.Quote) > maxQuoteChars,
-			utf8.RuneCountInString(f.ConflictsWith) > maxFindingTextChars,
-			utf8.RuneCountInString(f.Explanation) > maxFindingTextChars:
+		}
+		if utf8.RuneCountInString(f.Quote) > maxQuoteChars || utf8.RuneCountInString(f.ConflictsWith) > maxFindingTextChars ||
+			utf8.RuneCountInString(f.Explanation) > maxFindingTextChars {
 			problems = append(problems, fmt.Sprintf("issues[%d] is too long", i))
 		}
 		out = append(out, f)
