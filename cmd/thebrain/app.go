@@ -338,9 +338,18 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 
 // follow keeps, until ctx ends, what a long-running server holds beside its
 // handler: the in-process copy of the token denylist, so verifying a token
-// needs no round trip to Redis, and the drain of the revocation log. Not
-// for Lambda, whose sandbox is frozen between invocations (its token checks
-// drain instead).
-func (a *app) follow(ctx context.Context) {
+// needs no round trip to Redis, the drain of the revocation log, and the
+// batched writing of the AI call records. Not for Lambda, whose sandbox is
+// frozen between invocations (its token checks drain instead, and it
+// writes each record as its call ends). The returned func waits, once ctx
+// has ended, for what must finish before the backends close (the last
+// records).
+func (a *app) follow(ctx context.Context) (wait func()) {
 	go a.auth.FollowRevocations(ctx)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		a.ai.RecordInBackground(ctx)
+	}()
+	return func() { <-recorded }
 }

@@ -26,3 +26,21 @@ CREATE TABLE ai_style_samples (
 );
 CREATE TRIGGER ai_style_samples_set_updated_at BEFORE UPDATE ON ai_style_samples
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+
+-- Read contracts for the AI module's cache (docs/ai.md): per book, how many
+-- live notes and chapters there are and when the last of them changed. Any
+-- write that can change what a prompt is built from moves one of them (a
+-- change sets updated_at; a trash or restore also moves the count), so an
+-- answer cached under them is still the answer to the same prompt. Their
+-- owners keep these columns and meanings when their tables change.
+CREATE VIEW book_notes_changed AS
+SELECT project_id, count(*) AS notes, max(updated_at) AS changed_at
+FROM research_notes WHERE deleted_at IS NULL GROUP BY project_id;
+COMMENT ON VIEW book_notes_changed IS
+    'Published by the research module: per book, the live notes and when the last changed.';
+
+CREATE VIEW book_chapters_changed AS
+SELECT project_id, count(*) AS chapters, max(updated_at) AS changed_at
+FROM chapters WHERE deleted_at IS NULL GROUP BY project_id;
+COMMENT ON VIEW book_chapters_changed IS
+    'Published by the chapters module: per book, the live chapters and when the last changed.';

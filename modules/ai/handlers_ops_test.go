@@ -359,7 +359,7 @@ func TestMidStreamError(t *testing.T) {
 	if a.Cached || a.Text != "Whole." || e.primary.Calls() != 2 {
 		t.Fatalf("after a failed stream: %+v, %d calls", a, e.primary.Calls())
 	}
-	if keys := e.rdb.Keys(t.Context(), e.keys.Key("ai", "cache", "*")).Val(); len(keys) != 1 {
+	if keys := answerKeys(t, e); len(keys) != 1 {
 		t.Fatalf("cache keys %v, want the sync answer only", keys)
 	}
 }
@@ -419,5 +419,64 @@ func TestBufferedAnswersJSON(t *testing.T) {
 	var a answerResponse
 	if err := json.Unmarshal(s.Body, &a); err != nil || a.Text != "ok" {
 		t.Fatalf("body %s: %v", s.Body, err)
+	}
+}
+
+// answerKeys lists the cache's answers (not their quick keys).
+func answerKeys(t *testing.T, e *env) []string {
+	var out []string
+	for _, k := range e.rdb.Keys(t.Context(), e.keys.Key("ai", "cache", "*")).Val() {
+		if !strings.Contains(k, ":q:") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// TestCacheFollowsTheBook: an answer from the cache is the answer to the
+// prompt the book would give now. Editing a note the passage mentions
+// changes the prompt: a new call. Editing anything else of the book moves
+// its material stamp but not the prompt: still the cached answer.
+func TestCacheFollowsTheBook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	e.primary.Respond(func(providertest.Call) providertest.Reply { return providertest.Reply{Text: threeVersions} })
+	e.addNote(t, "Lighthouse", "Built in 1870.")
+	e.addNote(t, "Harbour", "Silted up.")
+	req := map[string]any{"project_id": e.project, "text": "The lighthouse stood dark.", "operation": "rephrase"}
+	answerOf(t, e.post(t, "rewrite", e.editor.Token, req))
+	if a := answerOf(t, e.post(t, "rewrite", e.editor.Token, req)); !a.Cached || e.primary.Calls() != 1 {
+		t.Fatalf("cached %v after %d calls", a.Cached, e.primary.Calls())
+	}
+	notes := e.c.Get("/api/v1/projects/"+e.project.String()+"/notes", e.editor.Token)
+	var page struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Title   string `json:"title"`
+			Version int    `json:"version"`
+		} `json:"items"`
+	}
+	notes.JSON(t, &page)
+	edit := func(title, body string) {
+		for _, n := range page.Items {
+			if n.Title == title {
+				resp := e.c.Send(http.MethodPatch, "/api/v1/projects/"+e.project.String()+"/notes/"+n.ID, e.editor.Token,
+					map[string]any{"body": body, "version": n.Version})
+				testkit.WantStatus(t, resp, http.StatusOK)
+				return
+			}
+		}
+		t.Fatalf("no note %q", title)
+	}
+	edit("Harbour", "Dredged in 1901.")
+	if a := answerOf(t, e.post(t, "rewrite", e.editor.Token, req)); !a.Cached || e.primary.Calls() != 1 {
+		t.Fatalf("after an unrelated edit: cached %v after %d calls", a.Cached, e.primary.Calls())
+	}
+	edit("Lighthouse", "Built in 1871, not 1870.")
+	if a := answerOf(t, e.post(t, "rewrite", e.editor.Token, req)); a.Cached || e.primary.Calls() != 2 {
+		t.Fatalf("after the mentioned note changed: cached %v after %d calls", a.Cached, e.primary.Calls())
+	}
+	if c := e.primary.Requests()[1]; !strings.Contains(c.User, "Built in 1871") {
+		t.Fatalf("the new prompt lacks the edited note:\n%s", c.User)
 	}
 }

@@ -31,6 +31,7 @@ type service struct {
 	limits   Limits
 	allow    *allowance
 	cache    *answerCache
+	rec      *recorder
 	buffered bool
 	now      func() time.Time
 }
@@ -77,7 +78,8 @@ func newService(d Deps) *service {
 		chapters: d.Chapters, notes: d.Notes, jobs: d.Jobs, chains: chains,
 		budgets: b, limits: l, buffered: d.Buffered, now: d.Now,
 		allow: newAllowance(d.Redis, d.Keys, l, d.Now),
-		cache: &answerCache{rdb: d.Redis, keys: d.Keys, ttl: l.CacheTTL, log: log},
+		cache: &answerCache{rdb: d.Redis, keys: d.Keys, ttl: l.CacheTTL, log: log, near: newNearCache(l.CacheTTL, d.Now)},
+		rec:   newRecorder(store.New(d.DB), log),
 	}
 }
 

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/thebrain/thebrain/modules/ai/provider"
+	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/apperr"
 )
 
@@ -28,6 +30,9 @@ type call struct {
 	schemaName  string
 	// noCache skips the cache both ways (regenerate).
 	noCache bool
+	// quick, when set, is the request's quick key (see quickKey): a whole
+	// answer is kept under it too.
+	quick string
 	// spend takes one request of the hourly allowance; a job's calls were
 	// paid for when it was asked for.
 	spend bool
@@ -84,6 +89,9 @@ func (s *service) run(ctx context.Context, c call, out sink) (answer, error) {
 	})
 	if !c.noCache {
 		if hit, ok := s.cache.get(ctx, key); ok {
+			if c.quick != "" {
+				s.cache.putQuick(ctx, c.quick, hit) // the next time, before the context
+			}
 			return s.replay(ctx, c, hit, out)
 		}
 	}
@@ -144,9 +152,58 @@ func (s *service) run(ctx context.Context, c call, out sink) (answer, error) {
 		return a, nil
 	}
 	if !c.noCache && out == nil { // streams, partial output and failures are never cached
-		s.cache.put(ctx, key, cachedAnswer{Text: a.Text, Variants: a.Variants, Usage: a.Usage, Provider: a.Provider, Model: a.Model, FinishReason: a.FinishReason})
+		kept := cachedAnswer{Text: a.Text, Variants: a.Variants, Usage: a.Usage, Provider: a.Provider, Model: a.Model, FinishReason: a.FinishReason}
+		s.cache.put(ctx, key, kept)
+		if c.quick != "" {
+			s.cache.putQuick(ctx, c.quick, kept)
+		}
 	}
 	return a, nil
+}
+
+// authorizeStamped is authorize and, when stamped, the book's material
+// stamp (see quick), asked at the same time: an answer from the cache then
+// waits for one round trip to PostgreSQL, not two. The stamp is read even
+// when the role check refuses, and then thrown away.
+func (s *service) authorizeStamped(ctx context.Context, userID, projectID uuid.UUID, stamped bool) (access.Grant, string, error) {
+	if !stamped {
+		g, err := s.authorize(ctx, userID, projectID)
+		return g, "", err
+	}
+	type result struct {
+		stamp string
+		err   error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		st, err := s.q.MaterialStamp(ctx, projectID)
+		ch <- result{st, err}
+	}()
+	g, err := s.authorize(ctx, userID, projectID)
+	r := <-ch
+	if err != nil {
+		return g, "", err
+	}
+	if r.err != nil {
+		return g, "", fmt.Errorf("material stamp: %w", r.err)
+	}
+	return g, r.stamp, nil
+}
+
+// quick looks for the answer to request under its quick key (the request
+// and the book's material stamp), before any context is gathered. It
+// answers (hit true) from the cache, or returns the quick key under which
+// run will keep the answer it gets.
+func (s *service) quick(ctx context.Context, op Operation, g access.Grant, stamp, tmpl string, request any, out sink) (a answer, key string, hit bool, err error) {
+	p := promptFor(tmpl)
+	key = s.cache.quickRedisKey(quickKey{User: g.UserID, Operation: op, Chain: chainNames(s.chains[op]),
+		Template: p.ID, Version: p.Version, Request: request, Stamp: stamp})
+	found, ok := s.cache.getQuick(ctx, key)
+	if !ok {
+		return answer{}, key, false, nil
+	}
+	a, err = s.replay(ctx, call{op: op, user: g.UserID, project: g.ProjectID, prompt: p}, found, out)
+	return a, key, err == nil, err
 }
 
 // replay answers from the cache: free (no allowance spent), recorded as a
@@ -241,7 +298,7 @@ func (s *service) recordOutcome(ctx context.Context, c call, resp provider.Respo
 	id, _ := uuid.NewV7()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	ierr := s.q.InsertRequest(rctx, insertParams(id, c, prov, resp.Model, resp.Usage, cacheHit, attempts, fellBack, latency, outcome))
+	ierr := s.rec.add(rctx, insertParams(id, c, prov, resp.Model, resp.Usage, cacheHit, attempts, fellBack, latency, outcome))
 	attrs := []slog.Attr{
 		slog.String("op", string(c.op)), slog.String("template", c.prompt.ID), slog.Int("template_version", c.prompt.Version),
 		slog.String("provider", prov), slog.String("model", resp.Model), slog.Bool("cache_hit", cacheHit),
@@ -256,6 +313,9 @@ func (s *service) recordOutcome(ctx context.Context, c call, resp provider.Respo
 		attrs = append(attrs, slog.String("error", err.Error())) // *provider.Error: status and type, no text
 	}
 	level := slog.LevelInfo
+	if cacheHit {
+		level = slog.LevelDebug // recorded all the same; the log keeps to calls that cost
+	}
 	if ierr != nil {
 		level = slog.LevelWarn
 		attrs = append(attrs, slog.String("record_error", ierr.Error()))

@@ -35,9 +35,17 @@ func (s *service) Expand(ctx context.Context, userID uuid.UUID, r expandRequest,
 	if err := s.configured(OpExpand); err != nil {
 		return answer{}, err
 	}
-	g, err := s.authorize(ctx, userID, r.ProjectID)
+	g, stamp, err := s.authorizeStamped(ctx, userID, r.ProjectID, !r.Regenerate)
 	if err != nil {
 		return answer{}, err
+	}
+	var quick string
+	if !r.Regenerate {
+		a, key, hit, err := s.quick(ctx, OpExpand, g, stamp, "expand", r, out)
+		if hit || err != nil {
+			return a, err
+		}
+		quick = key
 	}
 	if r.ChapterID != nil {
 		if _, err := s.chapter(ctx, g, *r.ChapterID); err != nil {
@@ -52,7 +60,7 @@ func (s *service) Expand(ctx context.Context, userID uuid.UUID, r expandRequest,
 	return s.run(ctx, call{
 		op: OpExpand, user: userID, project: g.ProjectID, prompt: promptFor("expand"),
 		data:     promptData{Context: bc, Bullets: r.Bullets, Surrounding: r.Context},
-		variants: 1, temperature: tempCreative, noCache: r.Regenerate, spend: true,
+		variants: 1, temperature: tempCreative, noCache: r.Regenerate, spend: true, quick: quick,
 	}, out)
 }
 
@@ -62,9 +70,17 @@ func (s *service) Rewrite(ctx context.Context, userID uuid.UUID, r rewriteReques
 	if err := s.configured(OpRewrite); err != nil {
 		return answer{}, err
 	}
-	g, err := s.authorize(ctx, userID, r.ProjectID)
+	g, stamp, err := s.authorizeStamped(ctx, userID, r.ProjectID, !r.Regenerate)
 	if err != nil {
 		return answer{}, err
+	}
+	var quick string
+	if !r.Regenerate {
+		a, key, hit, err := s.quick(ctx, OpRewrite, g, stamp, "rewrite", r, out)
+		if hit || err != nil {
+			return a, err
+		}
+		quick = key
 	}
 	if r.ChapterID != nil {
 		if _, err := s.chapter(ctx, g, *r.ChapterID); err != nil {
@@ -91,7 +107,7 @@ func (s *service) Rewrite(ctx context.Context, userID uuid.UUID, r rewriteReques
 	return s.run(ctx, call{
 		op: OpRewrite, user: userID, project: g.ProjectID, prompt: promptFor("rewrite"),
 		data:     promptData{Context: bc, Passage: r.Text, Instruction: instruction, Variants: rewriteVariants[r.Operation]},
-		variants: rewriteVariants[r.Operation], temperature: temp, noCache: r.Regenerate, spend: true,
+		variants: rewriteVariants[r.Operation], temperature: temp, noCache: r.Regenerate, spend: true, quick: quick,
 	}, out)
 }
 
@@ -101,9 +117,22 @@ func (s *service) Summarize(ctx context.Context, userID uuid.UUID, r summarizeRe
 	if err := s.configured(OpSummarize); err != nil {
 		return answer{}, err
 	}
-	g, err := s.authorize(ctx, userID, r.ProjectID)
+	g, stamp, err := s.authorizeStamped(ctx, userID, r.ProjectID, !r.Regenerate)
 	if err != nil {
 		return answer{}, err
+	}
+	var quick string
+	if !r.Regenerate {
+		// A hit needs no summary kept: under the same stamp, the one kept
+		// is this answer already (keeping one moves the stamp).
+		a, key, hit, err := s.quick(ctx, OpSummarize, g, stamp, "summarize", r, out)
+		if hit {
+			a.ChapterID = r.ChapterID
+		}
+		if hit || err != nil {
+			return a, err
+		}
+		quick = key
 	}
 	data := promptData{LengthInstruction: summaryLengths[r.Length]}
 	var chapterVersion int32
@@ -125,7 +154,7 @@ func (s *service) Summarize(ctx context.Context, userID uuid.UUID, r summarizeRe
 	}
 	a, err := s.run(ctx, call{
 		op: OpSummarize, user: userID, project: g.ProjectID, prompt: promptFor("summarize"),
-		data: data, variants: 1, temperature: tempFaithful, noCache: r.Regenerate, spend: true,
+		data: data, variants: 1, temperature: tempFaithful, noCache: r.Regenerate, spend: true, quick: quick,
 	}, out)
 	if err != nil || r.ChapterID == nil {
 		return a, err

@@ -77,6 +77,25 @@ func (q *Queries) ListChapterSummaries(ctx context.Context, arg ListChapterSumma
 	return items, nil
 }
 
+const materialStamp = `-- name: MaterialStamp :one
+SELECT concat_ws('|',
+    coalesce((SELECT notes || '@' || changed_at FROM book_notes_changed WHERE project_id = $1::uuid), '-'),
+    coalesce((SELECT chapters || '@' || changed_at FROM book_chapters_changed WHERE project_id = $1::uuid), '-'),
+    coalesce((SELECT count(*) || '@' || max(updated_at) FROM ai_chapter_summaries WHERE project_id = $1::uuid), '-'),
+    coalesce((SELECT version::text FROM ai_style_samples WHERE project_id = $1::uuid), '-')
+)::text AS stamp
+`
+
+// What the book's prompts are built from, in one value that moves whenever
+// any of it changes: its notes and chapters (through the views their
+// modules publish), its kept summaries and its style sample.
+func (q *Queries) MaterialStamp(ctx context.Context, projectID uuid.UUID) (string, error) {
+	row := q.db.QueryRow(ctx, materialStamp, projectID)
+	var stamp string
+	err := row.Scan(&stamp)
+	return stamp, err
+}
+
 const putStyleSample = `-- name: PutStyleSample :one
 INSERT INTO ai_style_samples (project_id, sample, updated_by)
 VALUES ($1, $2, $3)
@@ -111,6 +130,7 @@ INSERT INTO ai_chapter_summaries (chapter_id, project_id, summary, chapter_versi
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (chapter_id) DO UPDATE
 SET summary = excluded.summary, chapter_version = excluded.chapter_version
+WHERE ai_chapter_summaries.summary <> excluded.summary OR ai_chapter_summaries.chapter_version <> excluded.chapter_version
 `
 
 type UpsertChapterSummaryParams struct {
@@ -120,6 +140,8 @@ type UpsertChapterSummaryParams struct {
 	ChapterVersion int32
 }
 
+// The same summary again (an answer from the cache) changes nothing, so it
+// does not move the book's material stamp either.
 func (q *Queries) UpsertChapterSummary(ctx context.Context, arg UpsertChapterSummaryParams) error {
 	_, err := q.db.Exec(ctx, upsertChapterSummary,
 		arg.ChapterID,
