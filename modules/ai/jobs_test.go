@@ -136,7 +136,9 @@ func TestConsistencyRepair(t *testing.T) {
 	}
 
 	e.primary.Reset()
-	e.primary.Respond(func(providertest.Call) providertest.Reply { return providertest.Reply{Text: "Here are my findings: none!"} })
+	e.primary.Respond(func(providertest.Call) providertest.Reply {
+		return providertest.Reply{Text: "Here are my findings: none!"}
+	})
 	e.addChapter(t, e.project, "Two", "More text.") // a different request: no cached answers
 	j = e.startJob(t, "consistency", map[string]any{"project_id": e.project})
 	done = e.awaitJob(t, e.editor.Token, j.ID)
