@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/thebrain/thebrain/modules/ai/provider"
 	"github.com/thebrain/thebrain/platform/redis"
@@ -92,23 +93,6 @@ func (c *answerCache) redisKey(k cacheKey) string {
 	return c.keys.Key("ai", "cache", "v1", k.User.String(), hex.EncodeToString(sum[:]))
 }
 
-// get returns the cached answer under key. A cache that does not answer is
-// a miss: the request goes to the provider instead.
-func (c *answerCache) get(ctx context.Context, key string) (cachedAnswer, bool) {
-	raw, err := c.rdb.Get(ctx, key).Bytes()
-	if err != nil {
-		if !errors.Is(err, redis.Nil) {
-			c.log.WarnContext(ctx, "ai cache read failed", slog.String("error", err.Error()))
-		}
-		return cachedAnswer{}, false
-	}
-	var a cachedAnswer
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return cachedAnswer{}, false
-	}
-	return a, true
-}
-
 // getQuick is get for a quick key: the process's near cache first, then
 // Redis (whose answer, with the entry's remaining life, the near cache
 // keeps).
@@ -137,6 +121,21 @@ func (c *answerCache) getQuick(ctx context.Context, key string) (cachedAnswer, b
 func (c *answerCache) putQuick(ctx context.Context, key string, a cachedAnswer) {
 	c.put(ctx, key, a)
 	c.near.put(key, a, c.ttl)
+}
+
+// keep returns the writes that keep a whole answer under key (and its
+// quick key, when set), for a pipeline; the near cache takes it at once.
+func (c *answerCache) keep(key, quick string, a cachedAnswer) func(goredis.Pipeliner) {
+	b, _ := json.Marshal(a)
+	if quick != "" {
+		c.near.put(quick, a, c.ttl)
+	}
+	return func(p goredis.Pipeliner) {
+		p.Set(context.Background(), key, b, c.ttl)
+		if quick != "" {
+			p.Set(context.Background(), quick, b, c.ttl)
+		}
+	}
 }
 
 // put keeps a whole answer for the cache's TTL; a failure only costs a

@@ -3,6 +3,7 @@ package ai
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -16,7 +17,9 @@ import (
 // allowance holds the two per-user limits: AI requests per hour (GCRA, so a
 // user gets their hourly allowance as a burst and it refills evenly) and
 // tokens per UTC day (a counter per day, reserved before a call at the
-// estimate and corrected to the real count after it).
+// estimate and corrected to the real count after it). A call asks for both,
+// and for its cached answer, in one round trip (begin), and settles its
+// tokens and keeps its answer in another.
 type allowance struct {
 	gcra   *redis_rate.Limiter
 	rdb    *redis.Client
@@ -60,16 +63,6 @@ func (a *allowance) spendRequest(ctx context.Context, user uuid.UUID) error {
 	return nil
 }
 
-// reserveScript adds ARGV[1] tokens to the day's count unless that passes
-// ARGV[2]; it answers {allowed, count}.
-var reserveScript = goredis.NewScript(`
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local n = tonumber(ARGV[1])
-if used + n > tonumber(ARGV[2]) then return {0, used} end
-used = redis.call('INCRBY', KEYS[1], n)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return {1, used}`)
-
 // reservation is tokens set aside for one call; settle corrects them to
 // what the call used.
 type reservation struct {
@@ -78,34 +71,93 @@ type reservation struct {
 	held int64
 }
 
-// reserveTokens sets aside estimate tokens of user's daily budget, or
-// answers 429 until the next UTC day.
-func (a *allowance) reserveTokens(ctx context.Context, user uuid.UUID, estimate int) (*reservation, error) {
-	now := a.now()
-	key := a.tokenKey(user, now)
-	res, err := reserveScript.Run(ctx, a.rdb, []string{key}, estimate, a.daily, int((48 * time.Hour).Seconds())).Int64Slice()
-	if err != nil {
-		return nil, unavailable(fmt.Errorf("ai token budget: %w", err))
-	}
-	if res[0] == 0 {
-		return nil, &apperr.Error{Kind: apperr.RateLimited, RetryAfter: untilTomorrow(now),
-			Detail: fmt.Sprintf("today's AI token budget (%d tokens) is spent; it renews at midnight UTC", a.daily)}
-	}
-	return &reservation{a: a, key: key, held: int64(estimate)}, nil
-}
-
 // settle replaces the reservation by the tokens the call used (zero gives
-// it all back). It runs after the request's own context may have ended, so
-// it takes a short one of its own.
-func (r *reservation) settle(used int) {
+// it all back) and, in the same round trip, runs keep (the cache's writes)
+// when set. It runs after the request's own context may have ended, so it
+// takes a short one of its own.
+func (r *reservation) settle(used int, keep func(goredis.Pipeliner)) {
 	if r == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	pipe := r.a.rdb.Pipeline()
 	if d := int64(used) - r.held; d != 0 {
-		_ = r.a.rdb.IncrBy(ctx, r.key, d).Err() // a lost correction errs by one estimate, for a day
+		pipe.IncrBy(ctx, r.key, d) // a lost correction errs by one estimate, for a day
 	}
+	if keep != nil {
+		keep(pipe)
+	}
+	if pipe.Len() > 0 {
+		_, _ = pipe.Exec(ctx) // a lost cache write costs a later miss
+	}
+}
+
+// beginScript is everything a call asks Redis before the provider, in one
+// round trip: the cached answer (KEYS[1], unless ARGV[1] is 0); else the
+// day's tokens (KEYS[3]: ARGV[6] more must fit in ARGV[7]) and one request
+// of the hourly allowance (KEYS[2], a GCRA exactly as redis_rate keeps it,
+// so status reads it with redis_rate; skipped when ARGV[2] is 0), taken
+// together or not at all. It answers {"hit", answer}, {"tokens", used},
+// {"rate", seconds to wait} or {"ok"}.
+var beginScript = goredis.NewScript(`
+redis.replicate_commands()
+if ARGV[1] == '1' then
+  local v = redis.call('GET', KEYS[1])
+  if v then return {'hit', v} end
+end
+local used = tonumber(redis.call('GET', KEYS[3]) or '0')
+local n = tonumber(ARGV[6])
+if used + n > tonumber(ARGV[7]) then return {'tokens', tostring(used)} end
+if ARGV[2] == '1' then
+  local emission_interval = tonumber(ARGV[5]) / tonumber(ARGV[4])
+  local burst_offset = emission_interval * tonumber(ARGV[3])
+  local now = redis.call('TIME')
+  now = (now[1] - 1483228800) + (now[2] / 1000000)
+  local tat = redis.call('GET', KEYS[2])
+  if not tat then tat = now else tat = tonumber(tat) end
+  tat = math.max(tat, now)
+  local new_tat = tat + emission_interval
+  local diff = now - (new_tat - burst_offset)
+  if diff < 0 then return {'rate', tostring(-diff)} end
+  local reset_after = new_tat - now
+  if reset_after > 0 then redis.call('SET', KEYS[2], new_tat, 'EX', math.ceil(reset_after)) end
+end
+redis.call('INCRBY', KEYS[3], n)
+redis.call('EXPIRE', KEYS[3], ARGV[8])
+return {'ok'}`)
+
+// begin asks Redis, in one round trip, for the cached answer under
+// cacheKey (when useCache), else spends one request (when spend) and
+// reserves estimate tokens. A hit returns the cached value and spends
+// nothing.
+func (a *allowance) begin(ctx context.Context, user uuid.UUID, cacheKey string, useCache, spend bool, estimate int) (hit []byte, held *reservation, err error) {
+	now := a.now()
+	tokKey := a.tokenKey(user, now)
+	flag := func(b bool) string {
+		if b {
+			return "1"
+		}
+		return "0"
+	}
+	res, err := beginScript.Run(ctx, a.rdb, []string{cacheKey, "rate:" + a.requestKey(user), tokKey},
+		flag(useCache), flag(spend), a.hourly.Burst, a.hourly.Rate, a.hourly.Period.Seconds(),
+		estimate, a.daily, int((48 * time.Hour).Seconds())).StringSlice()
+	if err != nil || len(res) == 0 {
+		return nil, nil, unavailable(fmt.Errorf("ai allowance: %w", err))
+	}
+	switch res[0] {
+	case "hit":
+		return []byte(res[1]), nil, nil
+	case "tokens":
+		return nil, nil, &apperr.Error{Kind: apperr.RateLimited, RetryAfter: untilTomorrow(now),
+			Detail: fmt.Sprintf("today's AI token budget (%d tokens) is spent; it renews at midnight UTC", a.daily)}
+	case "rate":
+		secs, _ := strconv.ParseFloat(res[1], 64)
+		return nil, nil, &apperr.Error{Kind: apperr.RateLimited, RetryAfter: max(time.Duration(secs*float64(time.Second)), time.Second),
+			Detail: fmt.Sprintf("at most %d AI requests an hour; answers already given are served again for free", a.hourly.Rate)}
+	}
+	return nil, &reservation{a: a, key: tokKey, held: int64(estimate)}, nil
 }
 
 // status reads user's allowance without spending it.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/thebrain/thebrain/modules/ai/provider"
 	"github.com/thebrain/thebrain/platform/access"
@@ -87,29 +88,29 @@ func (s *service) run(ctx context.Context, c call, out sink) (answer, error) {
 		System: req.System, Messages: req.Messages, MaxTokens: req.MaxTokens, Temperature: req.Temperature,
 		Variants: c.variants, SchemaHash: hashSchema(c.schema),
 	})
-	if !c.noCache {
-		if hit, ok := s.cache.get(ctx, key); ok {
+	estimate := estimateTokens(system) + estimateTokens(user) + MaxOutputTokens
+	hitRaw, held, err := s.allow.begin(ctx, c.user, key, !c.noCache, c.spend, estimate)
+	if err != nil {
+		return answer{}, err
+	}
+	if hitRaw != nil {
+		var hit cachedAnswer
+		if err := json.Unmarshal(hitRaw, &hit); err == nil {
 			if c.quick != "" {
 				s.cache.putQuick(ctx, c.quick, hit) // the next time, before the context
 			}
 			return s.replay(ctx, c, hit, out)
 		}
-	}
-	if c.spend {
-		if err := s.allow.spendRequest(ctx, c.user); err != nil {
+		// An entry we cannot read is a miss; the next answer replaces it.
+		if _, held, err = s.allow.begin(ctx, c.user, key, false, c.spend, estimate); err != nil {
 			return answer{}, err
 		}
-	}
-	estimate := estimateTokens(system) + estimateTokens(user) + MaxOutputTokens
-	held, err := s.allow.reserveTokens(ctx, c.user, estimate)
-	if err != nil {
-		return answer{}, err
 	}
 	var resp provider.Response
 	start := time.Now()
 	if out != nil {
 		if err := out.begin(); err != nil {
-			held.settle(0)
+			held.settle(0, nil)
 			return answer{}, err
 		}
 		split := newVariantSplitter(c.variants, out.delta)
@@ -124,7 +125,6 @@ func (s *service) run(ctx context.Context, c call, out sink) (answer, error) {
 		// Some compatible servers report no usage: count it ourselves.
 		resp.Usage = provider.Usage{InputTokens: estimateTokens(system) + estimateTokens(user), OutputTokens: estimateTokens(resp.Text)}
 	}
-	held.settle(resp.Usage.Total())
 	resp.Latency = time.Since(start)
 	invalid := ""
 	if err == nil && c.valid != nil {
@@ -132,6 +132,24 @@ func (s *service) run(ctx context.Context, c call, out sink) (answer, error) {
 			invalid = verr.Error()
 		}
 	}
+	var a answer
+	var keep func(goredis.Pipeliner)
+	if err == nil {
+		a = answer{Text: resp.Text, Usage: resp.Usage, Provider: resp.Provider, Model: resp.Model, FinishReason: resp.FinishReason}
+		if c.variants > 1 {
+			a.Variants = splitVariants(resp.Text, c.variants)
+			a.Text = a.Variants[0]
+		} else {
+			a.Text = splitVariants(resp.Text, 1)[0]
+		}
+		// Streams, partial output, failures and invalid answers are never
+		// cached.
+		if !c.noCache && out == nil && invalid == "" {
+			kept := cachedAnswer{Text: a.Text, Variants: a.Variants, Usage: a.Usage, Provider: a.Provider, Model: a.Model, FinishReason: a.FinishReason}
+			keep = s.cache.keep(key, c.quick, kept)
+		}
+	}
+	held.settle(resp.Usage.Total(), keep)
 	if invalid != "" {
 		s.recordOutcome(ctx, c, resp, "invalid_output", nil, false)
 	} else {
@@ -140,24 +158,7 @@ func (s *service) run(ctx context.Context, c call, out sink) (answer, error) {
 	if err != nil {
 		return answer{}, failure(ctx, err)
 	}
-	a := answer{Text: resp.Text, Usage: resp.Usage, Provider: resp.Provider, Model: resp.Model, FinishReason: resp.FinishReason}
-	if c.variants > 1 {
-		a.Variants = splitVariants(resp.Text, c.variants)
-		a.Text = a.Variants[0]
-	} else {
-		a.Text = splitVariants(resp.Text, 1)[0]
-	}
-	if invalid != "" {
-		a.Invalid = invalid
-		return a, nil
-	}
-	if !c.noCache && out == nil { // streams, partial output and failures are never cached
-		kept := cachedAnswer{Text: a.Text, Variants: a.Variants, Usage: a.Usage, Provider: a.Provider, Model: a.Model, FinishReason: a.FinishReason}
-		s.cache.put(ctx, key, kept)
-		if c.quick != "" {
-			s.cache.putQuick(ctx, c.quick, kept)
-		}
-	}
+	a.Invalid = invalid
 	return a, nil
 }
 
