@@ -108,7 +108,9 @@ var tableOwners = map[string]string{
 // publishedViews are read contracts their owner keeps; any module may read
 // them.
 var publishedViews = map[string]string{
-	"book_word_totals": "chapters",
+	"book_word_totals":      "chapters",
+	"book_chapters_changed": "chapters",
+	"book_notes_changed":    "research",
 }
 
 // sqlTableRef finds the names a statement reads or writes as tables.

@@ -480,3 +480,52 @@ func TestCacheFollowsTheBook(t *testing.T) {
 		t.Fatalf("the new prompt lacks the edited note:\n%s", c.User)
 	}
 }
+
+// TestStreamIsIncremental: the first piece of text reaches the client
+// while the provider is still writing, and a client that goes away ends
+// the provider's call (recorded as canceled).
+func TestStreamIsIncremental(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	e.primary.Respond(func(providertest.Call) providertest.Reply {
+		return providertest.Reply{Chunks: []string{"First words ", "never sent"}, HangAfter: 1}
+	})
+	body, _ := json.Marshal(map[string]any{"project_id": e.project, "bullets": []string{"one"}})
+	req, _ := http.NewRequest(http.MethodPost, e.c.URL+"/api/v1/ai/expand", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+e.editor.Token)
+	resp, err := e.c.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		var seen string
+		for !strings.Contains(seen, "First words") {
+			n, err := resp.Body.Read(buf)
+			if err != nil {
+				break
+			}
+			seen += string(buf[:n])
+		}
+		got <- seen
+	}()
+	select {
+	case seen := <-got:
+		if !strings.Contains(seen, "event: delta\ndata: {\"text\":\"First words \",\"variant\":0}") {
+			t.Fatalf("first bytes: %q", seen)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no delta while the provider was still writing: the stream is buffered")
+	}
+	resp.Body.Close() // the client goes away
+	deadline := time.Now().Add(20 * time.Second)
+	for e.count(t, "SELECT count(*) FROM ai_requests WHERE outcome = 'canceled'") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the provider's call did not end with the client")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
