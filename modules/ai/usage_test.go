@@ -99,3 +99,28 @@ func TestStyleSample(t *testing.T) {
 	}
 	testkit.WantProblem(t, e.c.Send(http.MethodPut, path, e.editor.Token, map[string]any{"sample": string(big)}), http.StatusRequestEntityTooLarge, "too-large")
 }
+
+// TestRecordsInBatches: while the background writer runs (serve), records
+// queue and are written in batches; when it stops it writes what is left,
+// and records added after are written at once. None is lost.
+func TestRecordsInBatches(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{limits: Limits{HourlyRequests: 1000}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.mod.RecordInBackground(ctx) }()
+	for i := range 30 {
+		body := map[string]any{"project_id": e.project, "text": "Text " + strconv.Itoa(i), "operation": "shorten"}
+		answerOf(t, e.post(t, "rewrite", e.editor.Token, body))
+		answerOf(t, e.post(t, "rewrite", e.editor.Token, body)) // a hit, recorded too
+	}
+	cancel()
+	<-done
+	answerOf(t, e.post(t, "rewrite", e.editor.Token, map[string]any{"project_id": e.project, "text": "After.", "operation": "shorten"}))
+	if n := e.count(t, "SELECT count(*) FROM ai_requests"); n != 61 {
+		t.Fatalf("%d records, want 61", n)
+	}
+	if n := e.count(t, "SELECT count(*) FROM ai_requests WHERE cache_hit"); n != 30 {
+		t.Fatalf("%d hits recorded, want 30", n)
+	}
+}
