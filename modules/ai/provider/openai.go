@@ -33,6 +33,9 @@ type openAIProvider struct {
 	compatible bool
 }
 
+// openAIBaseURL is OpenAI's own API.
+const openAIBaseURL = "https://api.openai.com/v1/"
+
 // noKey is sent to a compatible server configured without a key: the SDK
 // would otherwise take OPENAI_API_KEY from the environment and send it to a
 // server it was never meant for.
@@ -59,9 +62,13 @@ func NewOpenAI(c OpenAIConfig) Provider {
 		option.WithAPIKey(key),
 		option.WithMaxRetries(0), // the Chain is the one retry loop
 	}
-	if c.BaseURL != "" {
-		opts = append(opts, option.WithBaseURL(c.BaseURL))
+	// Always named, so an OPENAI_BASE_URL in the environment (which the
+	// SDK reads) never redirects our key elsewhere.
+	base := c.BaseURL
+	if base == "" {
+		base = openAIBaseURL
 	}
+	opts = append(opts, option.WithBaseURL(base))
 	return &openAIProvider{name: name, client: openai.NewClient(opts...), compatible: compatible}
 }
 

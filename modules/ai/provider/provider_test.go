@@ -400,13 +400,16 @@ func TestNoProvider(t *testing.T) {
 	}
 }
 
-// TestOpenAIOfficialShape: OpenAI's own API gets the newer field.
+// TestOpenAIOfficialShape: OpenAI's own API gets the newer field, at
+// OpenAI's address with our key, whatever OPENAI_* the environment holds
+// (the SDK reads them).
 func TestOpenAIOfficialShape(t *testing.T) {
-	t.Parallel()
+	t.Setenv("OPENAI_BASE_URL", "http://elsewhere.invalid/v1")
+	t.Setenv("OPENAI_API_KEY", "sk-from-the-environment")
 	f := providertest.NewOpenAI(t)
 	// Point the official adapter at the fake through a transport that
-	// rewrites api.openai.com, so the request is built as for OpenAI.
-	rt := rewrite{to: strings.TrimSuffix(f.BaseURL(), "/v1")}
+	// rewrites the host, so the request is built as for OpenAI.
+	rt := &rewrite{to: strings.TrimSuffix(f.BaseURL(), "/v1")}
 	p := provider.NewOpenAI(provider.OpenAIConfig{APIKey: "k", HTTPClient: &http.Client{Transport: rt}})
 	if p.Name() != provider.OpenAI {
 		t.Fatalf("name = %q", p.Name())
@@ -414,15 +417,22 @@ func TestOpenAIOfficialShape(t *testing.T) {
 	if _, err := provider.NewChain(fast, provider.Link{Provider: p, Model: "m"}).Complete(ctxFor(t, 5*time.Second), request()); err != nil {
 		t.Fatal(err)
 	}
-	body := f.Requests()[0].Body
-	if !strings.Contains(string(body), `"max_completion_tokens":200`) || strings.Contains(string(body), `"max_tokens"`) {
-		t.Fatalf("body = %s", body)
+	c := f.Requests()[0]
+	if !strings.Contains(string(c.Body), `"max_completion_tokens":200`) || strings.Contains(string(c.Body), `"max_tokens"`) {
+		t.Fatalf("body = %s", c.Body)
+	}
+	if rt.host != "api.openai.com" || c.Header.Get("Authorization") != "Bearer k" {
+		t.Fatalf("sent to %s with %q", rt.host, c.Header.Get("Authorization"))
 	}
 }
 
-type rewrite struct{ to string }
+type rewrite struct {
+	to   string
+	host string // the host the request was meant for
+}
 
-func (r rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.host = req.URL.Host
 	u := *req.URL
 	target, _ := req.URL.Parse(r.to)
 	u.Scheme, u.Host = target.Scheme, target.Host
