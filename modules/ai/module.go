@@ -7,7 +7,7 @@
 // sample), which comes from the modules that own it.
 //
 // Tables: ai_requests (every model call: tokens, latency, outcome, never
-// text), ai_chapter_summaries, ai_style_samples (migrations 000031, 000032).
+// text), ai_chapter_summaries, ai_style_samples (migrations 000032, 000033).
 // It reads no other module's tables: roles come through the access Guard,
 // chapters through Chapters (the chapters module), notes through Notes (the
 // research module), and jobs start through Jobs (the jobs module). It
