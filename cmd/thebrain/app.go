@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/thebrain/thebrain/modules/ai"
+	"github.com/thebrain/thebrain/modules/ai/provider"
 	"github.com/thebrain/thebrain/modules/auth"
 	"github.com/thebrain/thebrain/modules/chapters"
 	"github.com/thebrain/thebrain/modules/collab"
@@ -49,6 +51,10 @@ type backends struct {
 	// projects.Deps.AccessDB): a write re-checks its caller's role while it
 	// holds a connection of pool, so the check must not need a second one.
 	accessPool *pgxpool.Pool
+	// buffered is set where every response is buffered whole before it
+	// leaves (Lambda behind API Gateway): the AI module then answers a
+	// request for a stream with one JSON body.
+	buffered bool
 }
 
 // openDatabaseURL resolves the PostgreSQL URL, starting the embedded cluster
@@ -254,11 +260,12 @@ type app struct {
 	research *research.Module
 	jobs     *jobs.Module
 	collab   *collab.Module
+	ai       *ai.Module
 }
 
 // modules lists every module, in mounting order.
 func (a *app) modules() []module.Module {
-	return []module.Module{a.auth, a.projects, a.chapters, a.research, a.jobs, a.collab}
+	return []module.Module{a.auth, a.projects, a.chapters, a.research, a.jobs, a.collab, a.ai}
 }
 
 // extraJobKinds are job kinds a test's child process adds to the binary's
@@ -300,7 +307,17 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	jobsMod := jobs.New(jobs.Deps{Log: logger, DB: b.pool, Cursors: cursors, Transport: transport, Lease: cfg.JobsLease})
-	a := &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod, jobs: jobsMod, collab: collabMod}
+	// The AI module reads chapters and notes through their modules and
+	// starts its long operations as jobs.
+	aiMod := ai.New(ai.Deps{
+		Log: logger, DB: b.pool, Redis: b.redis, Keys: b.keys, Guard: guard,
+		Chapters: chaptersMod, Notes: researchMod, Jobs: jobsMod,
+		Chains:   aiChains(cfg, logger),
+		Budgets:  ai.Budgets{Sync: cfg.AISyncTimeout, Stream: cfg.AIStreamTimeout},
+		Limits:   ai.Limits{HourlyRequests: int(cfg.AIHourlyLimit), DailyTokens: cfg.AIDailyTokens, CacheTTL: cfg.AICacheTTL},
+		Buffered: b.buffered,
+	})
+	a := &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod, jobs: jobsMod, collab: collabMod, ai: aiMod}
 	// Every module's job kinds, for the workers and for Enqueue.
 	for _, m := range a.modules() {
 		if p, ok := m.(module.JobProvider); ok {
@@ -309,6 +326,39 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	}
 	jobsMod.Register(extraJobKinds...)
 	return a, nil
+}
+
+// aiChains builds each AI operation's provider chain from the
+// configuration, with one client per configured provider shared by the
+// chains. With none configured the server still runs and the operations
+// answer 503 naming the settings to set.
+func aiChains(cfg config.Config, logger *slog.Logger) map[ai.Operation]*provider.Chain {
+	providers := map[string]provider.Provider{}
+	if cfg.AIConfigured("anthropic") {
+		providers["anthropic"] = provider.NewAnthropic(provider.AnthropicConfig{APIKey: cfg.AnthropicAPIKey, BaseURL: cfg.AnthropicBaseURL})
+	}
+	if cfg.AIConfigured("openai") {
+		providers["openai"] = provider.NewOpenAI(provider.OpenAIConfig{APIKey: cfg.OpenAIAPIKey, BaseURL: cfg.OpenAIBaseURL})
+	}
+	if len(providers) == 0 {
+		logger.Info("AI: no provider configured; the AI operations answer 503 (set THEBRAIN_ANTHROPIC_API_KEY, THEBRAIN_OPENAI_API_KEY or THEBRAIN_OPENAI_BASE_URL)")
+		return nil
+	}
+	policy := provider.Policy{AttemptTimeout: cfg.AIAttemptTimeout, IdleTimeout: cfg.AIIdleTimeout}
+	chains := map[ai.Operation]*provider.Chain{}
+	attrs := []any{}
+	for _, op := range ai.Operations {
+		var links []provider.Link
+		var names []string
+		for _, p := range cfg.AIChain(string(op)) {
+			links = append(links, provider.Link{Provider: providers[p], Model: cfg.AIModel(string(op), p)})
+			names = append(names, providers[p].Name()+":"+cfg.AIModel(string(op), p))
+		}
+		chains[op] = provider.NewChain(policy, links...)
+		attrs = append(attrs, slog.String(string(op), strings.Join(names, " → ")))
+	}
+	logger.Info("AI provider chains", attrs...)
+	return chains
 }
 
 // newJobsTransport is the configured way jobs reach workers: River on the
@@ -361,9 +411,18 @@ func newHandler(cfg config.Config, logger *slog.Logger, b *backends) (http.Handl
 
 // follow keeps, until ctx ends, what a long-running server holds beside its
 // handler: the in-process copy of the token denylist, so verifying a token
-// needs no round trip to Redis, and the drain of the revocation log. Not
-// for Lambda, whose sandbox is frozen between invocations (its token checks
-// drain instead).
-func (a *app) follow(ctx context.Context) {
+// needs no round trip to Redis, the drain of the revocation log, and the
+// batched writing of the AI call records. Not for Lambda, whose sandbox is
+// frozen between invocations (its token checks drain instead, and it
+// writes each record as its call ends). The returned func waits, once ctx
+// has ended, for what must finish before the backends close (the last
+// records).
+func (a *app) follow(ctx context.Context) (wait func()) {
 	go a.auth.FollowRevocations(ctx)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		a.ai.RecordInBackground(ctx)
+	}()
+	return func() { <-recorded }
 }

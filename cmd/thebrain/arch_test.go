@@ -99,6 +99,7 @@ var tableOwners = map[string]string{
 	"chapters": "chapters", "versions": "chapters", "comments": "chapters", "chapter_word_totals": "chapters",
 	"research_notes": "research", "citations": "research",
 	"jobs": "jobs", "job_schedules": "jobs",
+	"ai_requests": "ai", "ai_chapter_summaries": "ai", "ai_style_samples": "ai",
 	// River's tables: the jobs module's PostgreSQL transport.
 	"river_job": "jobs", "river_leader": "jobs", "river_migration": "jobs", "river_queue": "jobs",
 	"river_notification": "jobs", "river_client": "jobs", "river_client_queue": "jobs",
@@ -108,7 +109,9 @@ var tableOwners = map[string]string{
 // publishedViews are read contracts their owner keeps; any module may read
 // them.
 var publishedViews = map[string]string{
-	"book_word_totals": "chapters",
+	"book_word_totals":      "chapters",
+	"book_chapters_changed": "chapters",
+	"book_notes_changed":    "research",
 }
 
 // sqlTableRef finds the names a statement reads or writes as tables.

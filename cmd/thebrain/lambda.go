@@ -22,6 +22,9 @@ func serveLambda(ctx context.Context, cfg config.Config, logger *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	// The proxy buffers whole responses: an AI stream is answered as one
+	// JSON body (docs/ai.md).
+	b.buffered = true
 	h, _, err := newHandler(cfg, logger, b)
 	if err != nil {
 		b.Close()

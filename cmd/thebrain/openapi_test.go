@@ -133,7 +133,7 @@ func instanceLogging(t testing.TB, cfg config.Config, logger *slog.Logger) http.
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	a.follow(ctx)
+	wait := a.follow(ctx)
+	t.Cleanup(func() { cancel(); wait() }) // before the backends close
 	return h
 }

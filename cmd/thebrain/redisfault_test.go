@@ -54,8 +54,8 @@ func startNodeFollowing(t *testing.T, cfg config.Config, follow bool) node {
 	}
 	if follow {
 		ctx, cancel := context.WithCancel(context.Background())
-		t.Cleanup(cancel)
-		a.follow(ctx)
+		wait := a.follow(ctx)
+		t.Cleanup(func() { cancel(); wait() }) // before the backends close
 	}
 	return node{Client: testkit.Server(t, h), b: b, a: a}
 }

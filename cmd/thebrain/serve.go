@@ -30,8 +30,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	cfg.MaxConns = connCap(ctx, cfg, b, logger)
 	fctx, stopFollowing := context.WithCancel(ctx)
-	defer stopFollowing()
-	a.follow(fctx)
+	followed := a.follow(fctx)
+	defer func() { stopFollowing(); followed() }() // before the backends close
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("THEBRAIN_HTTP_ADDR: %w", err)

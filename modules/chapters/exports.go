@@ -7,6 +7,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/thebrain/thebrain/modules/chapters/internal/store"
+	"github.com/thebrain/thebrain/platform/db"
+	"github.com/thebrain/thebrain/platform/material"
 )
 
 // ChapterExists reports whether chapterID is a live chapter of projectID.
@@ -28,4 +32,34 @@ func (m *Module) ChapterProject(ctx context.Context, chapterID uuid.UUID) (proje
 		return uuid.Nil, false, fmt.Errorf("chapter project: %w", err)
 	}
 	return projectID, true, nil
+}
+
+// ChapterText returns a live chapter of projectID with its text; ok is
+// false when chapterID is not one. The AI module reads the chapters it
+// works on through it.
+func (m *Module) ChapterText(ctx context.Context, projectID, chapterID uuid.UUID) (material.Chapter, bool, error) {
+	ch, err := m.svc.q.GetChapter(ctx, store.GetChapterParams{ID: chapterID, ProjectID: projectID})
+	if db.IsNoRows(err) {
+		return material.Chapter{}, false, nil
+	}
+	if err != nil {
+		return material.Chapter{}, false, fmt.Errorf("get chapter: %w", err)
+	}
+	return material.Chapter{ID: ch.ID, Title: ch.Title, Position: ch.Position, Version: ch.Version, Content: ch.Content}, true, nil
+}
+
+// ChapterOutline returns the live chapters of projectID in reading order,
+// without their text: the AI module's "story so far" follows it.
+func (m *Module) ChapterOutline(ctx context.Context, projectID uuid.UUID) ([]material.ChapterRef, error) {
+	rows, err := m.svc.q.ListChaptersByProject(ctx, store.ListChaptersByProjectParams{
+		ProjectID: projectID, WithContent: false, AfterPosition: -1, MaxRows: MaxChaptersPerProject,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list chapters: %w", err)
+	}
+	out := make([]material.ChapterRef, len(rows))
+	for i, r := range rows {
+		out[i] = material.ChapterRef{ID: r.ID, Title: r.Title, Position: r.Position, Version: r.Version}
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -17,6 +18,18 @@ import (
 // tx, the caller's transaction, and adds no transaction of its own.
 func (m *Module) Enqueue(ctx context.Context, tx pgx.Tx, r module.JobRequest) (module.JobRef, error) {
 	return m.svc.enqueue(ctx, tx, r)
+}
+
+// JobView returns one of ownerID's jobs as GET /api/v1/jobs/{id} shows
+// it, so a module that starts a job can answer 202 with the job itself
+// (the AI module's draft and consistency check). Another user's job is not
+// found.
+func (m *Module) JobView(ctx context.Context, ownerID, id uuid.UUID) (json.RawMessage, error) {
+	j, err := m.svc.Get(ctx, ownerID, id)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(toJobResponse(j))
 }
 
 // Summary is a job as operators list it (no payload or result: they may

@@ -80,7 +80,7 @@ func TestSQSDownAtCommit(t *testing.T) {
 	})
 	time.Sleep(1500 * time.Millisecond) // the relay and at least one sweep tried
 	var unsent int
-	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM jobs WHERE sent_at IS NULL`).Scan(&unsent); err != nil || unsent != 1 {
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM jobs WHERE sent_at IS NULL AND kind = 'test.count'`).Scan(&unsent); err != nil || unsent != 1 {
 		t.Fatalf("%d unsent jobs (%v), want the committed one", unsent, err)
 	}
 	if f.Calls("SendMessageBatch") == 0 {
@@ -95,7 +95,7 @@ func TestSQSDownAtCommit(t *testing.T) {
 		t.Fatalf("handler ran %d times, queue holds %v", ran.Load(), f.Bodies("jobs"))
 	}
 	var sent int
-	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM jobs WHERE sent_at IS NOT NULL`).Scan(&sent); err != nil || sent != 1 {
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM jobs WHERE sent_at IS NOT NULL AND kind = 'test.count'`).Scan(&sent); err != nil || sent != 1 {
 		t.Fatalf("%d sent jobs (%v)", sent, err)
 	}
 }

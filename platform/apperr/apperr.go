@@ -36,6 +36,9 @@ const (
 	Timeout
 	// RequestTimeout: the client sent its request body too slowly (408).
 	RequestTimeout
+	// BadGateway: a service we depend on answered wrongly or not at all
+	// (an AI provider, 502).
+	BadGateway
 )
 
 var kindNames = [...]string{
@@ -53,6 +56,7 @@ var kindNames = [...]string{
 	Unavailable:        "unavailable",
 	Timeout:            "timeout",
 	RequestTimeout:     "request_timeout",
+	BadGateway:         "bad_gateway",
 }
 
 func (k Kind) String() string {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,8 +70,38 @@ type Config struct {
 	WorkerAddr      string // health endpoints of worker mode
 	SQSQueueURL     string
 	SQSEndpoint     string // empty: AWS's; set for a local SQS-compatible server
-	CollabAddr string // listen address of collab mode
+	CollabAddr      string // listen address of collab mode
+
+	// AI (docs/ai.md). A provider is configured by its key or, for an
+	// OpenAI-compatible server, its base URL alone.
+	AnthropicAPIKey  string
+	AnthropicBaseURL string
+	AnthropicModel   string
+	OpenAIAPIKey     string
+	OpenAIBaseURL    string
+	OpenAIModel      string
+	// AIProviders is the default chain order; empty: every configured
+	// provider, Anthropic first.
+	AIProviders []string
+	// AIChains overrides the chain of an operation; AIModels the model of
+	// an operation at a provider ("draft" → "anthropic" → model).
+	AIChains         map[string][]string
+	AIModels         map[string]map[string]string
+	AIHourlyLimit    int32
+	AIDailyTokens    int64
+	AISyncTimeout    time.Duration
+	AIStreamTimeout  time.Duration
+	AIIdleTimeout    time.Duration
+	AIAttemptTimeout time.Duration
+	AICacheTTL       time.Duration
 }
+
+// AIProviderNames are the providers the AI settings know.
+var AIProviderNames = []string{"anthropic", "openai"}
+
+// AIOperations are the operations THEBRAIN_AI_CHAINS and THEBRAIN_AI_MODELS
+// may name.
+var AIOperations = []string{"expand", "rewrite", "summarize", "draft", "consistency"}
 
 // JWTKey is one Ed25519 signing key: its kid and 32-byte seed.
 type JWTKey struct {
@@ -167,6 +198,44 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { c.SQSEndpoint = v; return nil }},
 	{Name: "THEBRAIN_COLLAB_ADDR", Default: ":8082", Help: "listen address of collab mode: the /collab/{chapter_id} WebSocket endpoint, /healthz and /readyz (serve answers /collab on THEBRAIN_HTTP_ADDR)",
 		parse: func(c *Config, v string) error { return hostPort(&c.CollabAddr, v) }},
+	{Name: "THEBRAIN_ANTHROPIC_API_KEY", Default: "", Help: "Anthropic API key; set, it enables the anthropic provider", Secret: true,
+		parse: func(c *Config, v string) error { c.AnthropicAPIKey = v; return nil }},
+	{Name: "THEBRAIN_ANTHROPIC_BASE_URL", Default: "", Help: "Anthropic API base URL without /v1 (the SDK adds it); empty is Anthropic's",
+		parse: func(c *Config, v string) error { return httpURL(&c.AnthropicBaseURL, v) }},
+	{Name: "THEBRAIN_ANTHROPIC_MODEL", Default: "claude-sonnet-4-6", Help: "Anthropic model for every operation THEBRAIN_AI_MODELS does not name",
+		parse: func(c *Config, v string) error { return nonEmpty(&c.AnthropicModel, v) }},
+	{Name: "THEBRAIN_OPENAI_API_KEY", Default: "", Help: "OpenAI (or compatible server) API key; set, it enables the openai provider", Secret: true,
+		parse: func(c *Config, v string) error { c.OpenAIAPIKey = v; return nil }},
+	{Name: "THEBRAIN_OPENAI_BASE_URL", Default: "", Help: "base URL of an OpenAI-compatible server, with its /v1 (Ollama: http://localhost:11434/v1); set alone, without a key, it enables the provider",
+		parse: func(c *Config, v string) error { return httpURL(&c.OpenAIBaseURL, v) }},
+	{Name: "THEBRAIN_OPENAI_MODEL", Default: "gpt-5.4-mini", Help: "OpenAI (or compatible server) model for every operation THEBRAIN_AI_MODELS does not name, e.g. llama3.2 on Ollama",
+		parse: func(c *Config, v string) error { return nonEmpty(&c.OpenAIModel, v) }},
+	{Name: "THEBRAIN_AI_PROVIDERS", Default: "", Help: "the provider chain: configured providers in the order they are tried, e.g. anthropic,openai; empty: every configured one, Anthropic first",
+		parse: func(c *Config, v string) error { return providerList(&c.AIProviders, v) }},
+	{Name: "THEBRAIN_AI_CHAINS", Default: "", Help: "per-operation chains, e.g. consistency=openai,anthropic;draft=anthropic (operations: expand, rewrite, summarize, draft, consistency)",
+		parse: func(c *Config, v string) error { return aiChains(&c.AIChains, v) }},
+	{Name: "THEBRAIN_AI_MODELS", Default: "", Help: "per-operation models, e.g. draft:anthropic=claude-opus-4-6,summarize:openai=gpt-5.4-nano",
+		parse: func(c *Config, v string) error { return aiModels(&c.AIModels, v) }},
+	{Name: "THEBRAIN_AI_HOURLY_LIMIT", Default: "10", Help: "AI requests per user per hour (answers served from the cache are free)",
+		parse: func(c *Config, v string) error { return intRange(&c.AIHourlyLimit, v, 1, 1_000_000) }},
+	{Name: "THEBRAIN_AI_DAILY_TOKENS", Default: "200000", Help: "AI tokens (input and output) per user per UTC day",
+		parse: func(c *Config, v string) error { return intRange(&c.AIDailyTokens, v, 1000, 1<<40) }},
+	{Name: "THEBRAIN_AI_SYNC_TIMEOUT", Default: "25s", Help: "budget of a synchronous AI request, retries and fallbacks included (API Gateway cuts at 29 s)",
+		parse: func(c *Config, v string) error {
+			return durationRange(&c.AISyncTimeout, v, time.Second, 10*time.Minute)
+		}},
+	{Name: "THEBRAIN_AI_STREAM_TIMEOUT", Default: "5m", Help: "budget of a streamed AI request in all; streams are exempt from THEBRAIN_REQUEST_TIMEOUT",
+		parse: func(c *Config, v string) error { return durationRange(&c.AIStreamTimeout, v, time.Second, time.Hour) }},
+	{Name: "THEBRAIN_AI_IDLE_TIMEOUT", Default: "30s", Help: "longest silence of a provider's stream once it has begun",
+		parse: func(c *Config, v string) error {
+			return durationRange(&c.AIIdleTimeout, v, time.Second, 10*time.Minute)
+		}},
+	{Name: "THEBRAIN_AI_ATTEMPT_TIMEOUT", Default: "30s", Help: "bound of one call to a provider (of a stream: until its first text)",
+		parse: func(c *Config, v string) error {
+			return durationRange(&c.AIAttemptTimeout, v, time.Second, 10*time.Minute)
+		}},
+	{Name: "THEBRAIN_AI_CACHE_TTL", Default: "1h", Help: "how long an AI answer is kept for the same user's same request",
+		parse: func(c *Config, v string) error { return durationRange(&c.AICacheTTL, v, time.Second, 7*24*time.Hour) }},
 }
 
 // Load reads every setting through getenv (os.Getenv in production, a map
@@ -188,6 +257,18 @@ func Load(getenv func(string) string) (Config, error) {
 				errs = append(errs, fmt.Errorf("%s=%q: %w", s.Name, shown, err))
 			} else {
 				errs = append(errs, fmt.Errorf("%s: %w", s.Name, err))
+			}
+		}
+	}
+	for _, p := range cfg.AIProviders {
+		if !cfg.AIConfigured(p) {
+			errs = append(errs, fmt.Errorf("THEBRAIN_AI_PROVIDERS: %s is not configured (%s)", p, aiProviderSetting(p)))
+		}
+	}
+	for op, chain := range cfg.AIChains {
+		for _, p := range chain {
+			if !cfg.AIConfigured(p) {
+				errs = append(errs, fmt.Errorf("THEBRAIN_AI_CHAINS: %s names %s, which is not configured (%s)", op, p, aiProviderSetting(p)))
 			}
 		}
 	}
@@ -253,8 +334,80 @@ func (c Config) LogValue() slog.Value {
 		slog.String("sqs_queue_url", c.SQSQueueURL),
 		slog.String("sqs_endpoint", c.SQSEndpoint),
 		slog.String("collab_addr", c.CollabAddr),
+		slog.String("anthropic_api_key", maskSecret(c.AnthropicAPIKey)),
+		slog.String("anthropic_base_url", MaskURL(c.AnthropicBaseURL)),
+		slog.String("anthropic_model", c.AnthropicModel),
+		slog.String("openai_api_key", maskSecret(c.OpenAIAPIKey)),
+		slog.String("openai_base_url", MaskURL(c.OpenAIBaseURL)),
+		slog.String("openai_model", c.OpenAIModel),
+		slog.Any("ai_providers", c.AIProviders),
+		slog.Any("ai_chains", c.AIChains),
+		slog.Any("ai_models", c.AIModels),
+		slog.Int("ai_hourly_limit", int(c.AIHourlyLimit)),
+		slog.Int64("ai_daily_tokens", c.AIDailyTokens),
+		slog.Duration("ai_sync_timeout", c.AISyncTimeout),
+		slog.Duration("ai_stream_timeout", c.AIStreamTimeout),
+		slog.Duration("ai_idle_timeout", c.AIIdleTimeout),
+		slog.Duration("ai_attempt_timeout", c.AIAttemptTimeout),
+		slog.Duration("ai_cache_ttl", c.AICacheTTL),
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// AIConfigured reports whether provider p ("anthropic", "openai") has what
+// it needs: a key, or for openai a base URL alone (a local server).
+func (c Config) AIConfigured(p string) bool {
+	switch p {
+	case "anthropic":
+		return c.AnthropicAPIKey != ""
+	case "openai":
+		return c.OpenAIAPIKey != "" || c.OpenAIBaseURL != ""
+	}
+	return false
+}
+
+// AIChain is the provider chain of operation op: THEBRAIN_AI_CHAINS's, else
+// THEBRAIN_AI_PROVIDERS, else every configured provider, Anthropic first.
+func (c Config) AIChain(op string) []string {
+	if chain, ok := c.AIChains[op]; ok {
+		return chain
+	}
+	if len(c.AIProviders) > 0 {
+		return c.AIProviders
+	}
+	var out []string
+	for _, p := range AIProviderNames {
+		if c.AIConfigured(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// AIModel is the model operation op asks provider p for.
+func (c Config) AIModel(op, p string) string {
+	if m := c.AIModels[op][p]; m != "" {
+		return m
+	}
+	if p == "anthropic" {
+		return c.AnthropicModel
+	}
+	return c.OpenAIModel
+}
+
+func aiProviderSetting(p string) string {
+	if p == "anthropic" {
+		return "set THEBRAIN_ANTHROPIC_API_KEY"
+	}
+	return "set THEBRAIN_OPENAI_API_KEY or THEBRAIN_OPENAI_BASE_URL"
+}
+
+// maskSecret shows whether a secret is set, never any of it.
+func maskSecret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "xxxxx"
 }
 
 // MaskURL hides the password of a URL (and the whole value if it does not
@@ -393,6 +546,97 @@ func decodeBase64(s string) ([]byte, error) {
 		b, err = base64.RawURLEncoding.DecodeString(s)
 	}
 	return b, err
+}
+
+func httpURL(dst *string, v string) error {
+	if v == "" {
+		*dst = ""
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.User != nil {
+		return errors.New("must be an http:// or https:// URL with a host (no credentials, no query)")
+	}
+	*dst = strings.TrimSuffix(v, "/")
+	return nil
+}
+
+// providerList parses "anthropic,openai": known providers, each once.
+func providerList(dst *[]string, v string) error {
+	*dst = nil
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if !slices.Contains(AIProviderNames, p) {
+			return fmt.Errorf("%q is not a provider (%s)", p, strings.Join(AIProviderNames, ", "))
+		}
+		if seen[p] {
+			return fmt.Errorf("%s is named twice", p)
+		}
+		seen[p] = true
+		*dst = append(*dst, p)
+	}
+	return nil
+}
+
+// aiChains parses "op=provider,provider;op=provider".
+func aiChains(dst *map[string][]string, v string) error {
+	*dst = nil
+	for _, item := range strings.Split(v, ";") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		op, list, ok := strings.Cut(item, "=")
+		op = strings.TrimSpace(op)
+		if !ok || !slices.Contains(AIOperations, op) {
+			return fmt.Errorf("%q: must be operation=provider[,provider], operations %s", item, strings.Join(AIOperations, ", "))
+		}
+		var chain []string
+		if err := providerList(&chain, list); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		if len(chain) == 0 {
+			return fmt.Errorf("%s: names no provider", op)
+		}
+		if *dst == nil {
+			*dst = map[string][]string{}
+		}
+		if _, dup := (*dst)[op]; dup {
+			return fmt.Errorf("%s is named twice", op)
+		}
+		(*dst)[op] = chain
+	}
+	return nil
+}
+
+// aiModels parses "op:provider=model,op:provider=model".
+func aiModels(dst *map[string]map[string]string, v string) error {
+	*dst = nil
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		key, model, ok := strings.Cut(item, "=")
+		op, p, ok2 := strings.Cut(key, ":")
+		op, p, model = strings.TrimSpace(op), strings.TrimSpace(p), strings.TrimSpace(model)
+		if !ok || !ok2 || !slices.Contains(AIOperations, op) || !slices.Contains(AIProviderNames, p) || model == "" {
+			return fmt.Errorf("%q: must be operation:provider=model (operations %s; providers %s)", item,
+				strings.Join(AIOperations, ", "), strings.Join(AIProviderNames, ", "))
+		}
+		if *dst == nil {
+			*dst = map[string]map[string]string{}
+		}
+		if (*dst)[op] == nil {
+			(*dst)[op] = map[string]string{}
+		}
+		(*dst)[op][p] = model
+	}
+	return nil
 }
 
 func origins(dst *[]string, v string) error {

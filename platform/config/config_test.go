@@ -111,3 +111,71 @@ func TestEverySettingDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestAIProviders: a key enables a provider, a base URL alone enables the
+// OpenAI-compatible one, the default chain is every configured provider
+// with Anthropic first, and per-operation chains and models override.
+func TestAIProviders(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.AIChain("expand")) != 0 {
+		t.Fatalf("no provider configured, chain %v", cfg.AIChain("expand"))
+	}
+
+	cfg, err = config.Load(env(map[string]string{"THEBRAIN_OPENAI_BASE_URL": "http://localhost:11434/v1/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.AIChain("rewrite"); len(got) != 1 || got[0] != "openai" || cfg.OpenAIBaseURL != "http://localhost:11434/v1" {
+		t.Fatalf("base URL alone: chain %v, base %q", got, cfg.OpenAIBaseURL)
+	}
+
+	cfg, err = config.Load(env(map[string]string{
+		"THEBRAIN_OPENAI_API_KEY": "sk-o", "THEBRAIN_ANTHROPIC_API_KEY": "sk-a",
+		"THEBRAIN_AI_CHAINS": "consistency=openai,anthropic; draft=anthropic",
+		"THEBRAIN_AI_MODELS": "draft:anthropic=claude-opus-4-6, summarize:openai=gpt-5.4-nano",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for op, want := range map[string]string{"expand": "anthropic,openai", "consistency": "openai,anthropic", "draft": "anthropic"} {
+		if got := strings.Join(cfg.AIChain(op), ","); got != want {
+			t.Errorf("chain of %s = %s, want %s", op, got, want)
+		}
+	}
+	if cfg.AIModel("draft", "anthropic") != "claude-opus-4-6" || cfg.AIModel("draft", "openai") != "gpt-5.4-mini" ||
+		cfg.AIModel("summarize", "openai") != "gpt-5.4-nano" || cfg.AIModel("expand", "anthropic") != "claude-sonnet-4-6" {
+		t.Fatalf("models: %v", cfg.AIModels)
+	}
+
+	_, err = config.Load(env(map[string]string{
+		"THEBRAIN_AI_PROVIDERS": "anthropic,gemini", "THEBRAIN_AI_CHAINS": "poetry=openai", "THEBRAIN_AI_MODELS": "draft=x",
+		"THEBRAIN_ANTHROPIC_BASE_URL": "ftp://x",
+	}))
+	for _, want := range []string{"THEBRAIN_AI_PROVIDERS", "THEBRAIN_AI_CHAINS", "THEBRAIN_AI_MODELS", "THEBRAIN_ANTHROPIC_BASE_URL"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
+	}
+	_, err = config.Load(env(map[string]string{"THEBRAIN_AI_PROVIDERS": "anthropic"}))
+	if err == nil || !strings.Contains(err.Error(), "THEBRAIN_ANTHROPIC_API_KEY") {
+		t.Fatalf("a chain naming an unconfigured provider: %v", err)
+	}
+}
+
+// TestAIKeysMasked: the keys never reach the start-up log line.
+func TestAIKeysMasked(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(env(map[string]string{"THEBRAIN_OPENAI_API_KEY": "sk-openai-Zq81", "THEBRAIN_ANTHROPIC_API_KEY": "sk-ant-Wp22"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("starting", slog.Any("config", cfg))
+	if strings.Contains(b.String(), "Zq81") || strings.Contains(b.String(), "Wp22") || !strings.Contains(b.String(), `"openai_api_key":"xxxxx"`) {
+		t.Fatalf("log line: %s", b.String())
+	}
+}

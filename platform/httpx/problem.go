@@ -43,6 +43,7 @@ var kinds = map[apperr.Kind]kindInfo{
 	apperr.Unavailable:        {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	apperr.Timeout:            {http.StatusGatewayTimeout, "timeout", "The request took too long"},
 	apperr.RequestTimeout:     {http.StatusRequestTimeout, "request-timeout", "The request body arrived too slowly"},
+	apperr.BadGateway:         {http.StatusBadGateway, "bad-gateway", "An upstream service failed"},
 }
 
 // slugTitles gives specific problem types their own fixed title.
@@ -51,6 +52,7 @@ var slugTitles = map[string]string{
 	"malformed-json":      "Malformed JSON body",
 	"invalid-cursor":      "Invalid pagination cursor",
 	"invalid-credentials": "Invalid credentials",
+	"ai-refused":          "The AI provider declined the request",
 }
 
 // Problem is the RFC 9457 body, with request_id and errors as extensions.
@@ -67,6 +69,34 @@ type Problem struct {
 // WriteError renders err as problem+json and records it on the access log
 // line. Internal errors show a generic detail; their cause is logged.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	p, retry, ok := problemOf(r, err)
+	if !ok {
+		return // the client went away; nobody reads a body
+	}
+	if p.Status == http.StatusRequestTimeout {
+		// The rest of the body may still come: it must not be read as the
+		// next request.
+		w.Header().Set("Connection", "close")
+	}
+	if retry > 0 {
+		secs := int(retry.Seconds() + 0.999)
+		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	}
+	writeProblem(w, p)
+}
+
+// StreamProblem is WriteError for a response whose status line is already
+// sent (an event stream): it records err on the access-log line as
+// WriteError does and returns the problem the client would have got, for
+// the handler to send its own way. ok is false when the client went away.
+func StreamProblem(r *http.Request, err error) (p Problem, ok bool) {
+	p, _, ok = problemOf(r, err)
+	return p, ok
+}
+
+// problemOf maps err to its problem and Retry-After, recording it on the
+// access-log line. ok is false for a client that went away (logged as 499).
+func problemOf(r *http.Request, err error) (Problem, time.Duration, bool) {
 	ctx := r.Context()
 	ae := apperr.As(err)
 	if ae.Kind == apperr.Internal {
@@ -78,7 +108,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 			// The client went away; nobody reads a body. Log it as 499.
 			recordError(ctx, 499, err, "client_closed")
-			return
+			return Problem{}, 0, false
 		}
 	}
 	info := kinds[ae.Kind]
@@ -100,21 +130,12 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if ae.Kind == apperr.Internal {
 		p.Detail = "An unexpected error occurred. Quote the request_id when reporting it."
 	}
-	if ae.Kind == apperr.RequestTimeout {
-		// The rest of the body may still come: it must not be read as the
-		// next request.
-		w.Header().Set("Connection", "close")
-	}
 	retry := ae.RetryAfter
 	if ae.Kind == apperr.Unavailable && retry <= 0 {
 		retry = DefaultRetryAfter
 	}
-	if retry > 0 {
-		secs := int(retry.Seconds() + 0.999)
-		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-	}
 	recordError(ctx, info.status, err, ae.Kind.String())
-	writeProblem(w, p)
+	return p, retry, true
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {

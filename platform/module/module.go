@@ -17,8 +17,11 @@ type Module interface {
 }
 
 // RootRouter is implemented by modules that also serve paths outside
-// /api/v1 (for example /.well-known/jwks.json or /collab/{document}). These
-// routes get the same middleware except the request timeout.
+// /api/v1 (for example /.well-known/jwks.json or /collab/{document}), or
+// routes under it that must bound their own time (the AI operations, whose
+// streams outlive the generic request timeout: they register their full
+// path, /api/v1/ai/…). These routes get the same middleware except the
+// request timeout.
 type RootRouter interface {
 	RootRoutes(r chi.Router)
 }

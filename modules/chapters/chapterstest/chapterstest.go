@@ -22,6 +22,14 @@ import (
 // the book's total, and returns the chapter's id.
 func Add(t testing.TB, pool *pgxpool.Pool, project uuid.UUID, title string, words int) uuid.UUID {
 	t.Helper()
+	return AddText(t, pool, project, title, strings.TrimSpace(strings.Repeat("word ", words)))
+}
+
+// AddText appends a live chapter of project with content as its text,
+// keeps the book's total, and returns the chapter's id.
+func AddText(t testing.TB, pool *pgxpool.Pool, project uuid.UUID, title, content string) uuid.UUID {
+	t.Helper()
+	words := len(strings.Fields(content))
 	ctx := context.Background()
 	id := uuid.Must(uuid.NewV7())
 	err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
@@ -33,7 +41,6 @@ func Add(t testing.TB, pool *pgxpool.Pool, project uuid.UUID, title string, word
 		if err != nil {
 			return err
 		}
-		content := strings.TrimSpace(strings.Repeat("word ", words))
 		if _, err := q.CreateChapter(ctx, store.CreateChapterParams{
 			ID: id, ProjectID: project, Title: title, Content: content,
 			Position: int32(len(order)), Status: "draft", WordCount: int32(words),

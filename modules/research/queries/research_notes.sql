@@ -76,3 +76,15 @@ DELETE FROM research_notes WHERE id IN (
     LIMIT @batch::int
     FOR UPDATE SKIP LOCKED
 );
+
+-- name: ListNoteHeadings :many
+-- Titles and tags of a project's live notes, for matching against a passage
+-- (the AI module's context); research_notes_project_updated_idx serves it.
+SELECT id, title, tags FROM research_notes
+WHERE project_id = @project_id AND deleted_at IS NULL
+ORDER BY updated_at DESC, id DESC
+LIMIT @max_rows;
+
+-- name: ListNotesByIDs :many
+SELECT id, title, tags, body FROM research_notes
+WHERE project_id = @project_id AND deleted_at IS NULL AND id = ANY(@ids::uuid[]);

@@ -177,6 +177,88 @@ func (q *Queries) GetNoteForUpdate(ctx context.Context, arg GetNoteForUpdatePara
 	return i, err
 }
 
+const listNoteHeadings = `-- name: ListNoteHeadings :many
+SELECT id, title, tags FROM research_notes
+WHERE project_id = $1 AND deleted_at IS NULL
+ORDER BY updated_at DESC, id DESC
+LIMIT $2
+`
+
+type ListNoteHeadingsParams struct {
+	ProjectID uuid.UUID
+	MaxRows   int32
+}
+
+type ListNoteHeadingsRow struct {
+	ID    uuid.UUID
+	Title string
+	Tags  []string
+}
+
+// Titles and tags of a project's live notes, for matching against a passage
+// (the AI module's context); research_notes_project_updated_idx serves it.
+func (q *Queries) ListNoteHeadings(ctx context.Context, arg ListNoteHeadingsParams) ([]ListNoteHeadingsRow, error) {
+	rows, err := q.db.Query(ctx, listNoteHeadings, arg.ProjectID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListNoteHeadingsRow{}
+	for rows.Next() {
+		var i ListNoteHeadingsRow
+		if err := rows.Scan(&i.ID, &i.Title, &i.Tags); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listNotesByIDs = `-- name: ListNotesByIDs :many
+SELECT id, title, tags, body FROM research_notes
+WHERE project_id = $1 AND deleted_at IS NULL AND id = ANY($2::uuid[])
+`
+
+type ListNotesByIDsParams struct {
+	ProjectID uuid.UUID
+	Ids       []uuid.UUID
+}
+
+type ListNotesByIDsRow struct {
+	ID    uuid.UUID
+	Title string
+	Tags  []string
+	Body  string
+}
+
+func (q *Queries) ListNotesByIDs(ctx context.Context, arg ListNotesByIDsParams) ([]ListNotesByIDsRow, error) {
+	rows, err := q.db.Query(ctx, listNotesByIDs, arg.ProjectID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListNotesByIDsRow{}
+	for rows.Next() {
+		var i ListNotesByIDsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Title,
+			&i.Tags,
+			&i.Body,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listNotesByProject = `-- name: ListNotesByProject :many
 SELECT id, project_id, chapter_id, author_id, title, body, tags, source_url, version, deleted_at, created_at, updated_at
 FROM research_notes
