@@ -16,13 +16,10 @@ test-short: ## the whole suite without the race detector, for a quick loop
 	$(GO) test -count=1 ./...
 
 soak: ## fault-injection and flood runs at full size (minutes, not seconds; numbers go to docs/reliability.md)
-	$(GO) test -tags soak -run 'Soak' -count=1 -v -timeout 45m ./cmd/thebrain/
+	$(GO) test -tags soak -run 'Soak' -count=1 -v -timeout 60m ./cmd/thebrain/
 
 bench: ## platform and module benchmarks (numbers go to docs/perf.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./platform/... ./modules/...
-
-soak: ## fault soak runs, minutes each (numbers go to docs/reliability.md)
-	THEBRAIN_SOAK=1 $(GO) test -run '^TestSoak' -count=1 -v -timeout 30m ./cmd/thebrain/
 
 tools: ## sqlc, pinned (a cgo build: the first install takes a few minutes)
 	@if ! "$(SQLC)" version 2>/dev/null | grep -q "$(SQLC_VERSION)"; then \

@@ -1,3 +1,5 @@
+//go:build soak
+
 package main
 
 import (
@@ -21,14 +23,11 @@ import (
 // the answers take, and each latency counts from the moment its request
 // was due, so a stall is charged to every request it delays; a request due
 // while all workers are busy is not sent and counts as failed. It takes
-// about three minutes, so it runs only under `make soak` (THEBRAIN_SOAK=1);
+// about three minutes, so it runs only under `make soak` (build tag soak);
 // docs/reliability.md keeps its numbers. THEBRAIN_SOAK_PHASE sets each
 // phase's length (default 15s), THEBRAIN_SOAK_RATE the requests per second
 // (default 200).
 func TestSoakRedisOutage(t *testing.T) {
-	if os.Getenv("THEBRAIN_SOAK") != "1" {
-		t.Skip("a soak run: make soak")
-	}
 	phaseLen := 15 * time.Second
 	if v := os.Getenv("THEBRAIN_SOAK_PHASE"); v != "" {
 		d, err := time.ParseDuration(v)
