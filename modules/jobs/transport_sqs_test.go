@@ -53,8 +53,9 @@ func TestSQSFailedJobGoesToTheDeadLetterQueue(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if visible, inFlight := f.Depth("jobs"); visible+inFlight != 0 {
-		t.Fatalf("the jobs queue still holds %d + %d messages", visible, inFlight)
+	// (The worker's own periodic jobs may be passing through the queue.)
+	if left := strings.Join(f.Bodies("jobs"), " "); strings.Contains(left, fail.ID.String()) || strings.Contains(left, perm.ID.String()) {
+		t.Fatalf("the jobs queue still holds a failed job's message: %s", left)
 	}
 }
 
