@@ -79,7 +79,11 @@ func TestSQSDownAtCommit(t *testing.T) {
 		}
 		return errors.New("roll back")
 	})
-	time.Sleep(1500 * time.Millisecond) // the relay and at least one sweep tried
+	// The relay and the sweeps try while SQS is down (the worker's own
+	// periodic jobs try too: wait for a few attempts).
+	for deadline := time.Now().Add(10 * time.Second); f.Calls("SendMessageBatch") < 3 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	var unsent int
 	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM jobs WHERE sent_at IS NULL AND kind = 'test.count'`).Scan(&unsent); err != nil || unsent != 1 {
 		t.Fatalf("%d unsent jobs (%v), want the committed one", unsent, err)
