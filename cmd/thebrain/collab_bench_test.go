@@ -5,15 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,7 +120,7 @@ func BenchmarkCollabTyping(b *testing.B) {
 	clients, rate, secs := envInt("COLLAB_BENCH_CLIENTS", 50), envInt("COLLAB_BENCH_RATE", 5), envInt("COLLAB_BENCH_SECONDS", 20)
 	d := benchDeployment(b)
 	tokens := d.editors(b, (clients+19)/20) // 20 sockets per user at most
-	p, url := d.start(b)
+	p, url := d.startBinary(b)
 	pid := p.cmd.Process.Pid
 	idle := sampleProc(b, pid)
 	load := loadAvg()
@@ -339,7 +342,7 @@ func BenchmarkCollabDeliveries(b *testing.B) {
 	}
 	d := benchDeployment(b)
 	tokens := d.editors(b, (clients+19)/20)
-	p, url := d.start(b)
+	p, url := d.startBinary(b)
 	pid := p.cmd.Process.Pid
 	ctx := context.Background()
 	conns := make([]*loadClient, clients)
@@ -520,7 +523,7 @@ func BenchmarkCollabIdleConnections(b *testing.B) {
 			seats = append(seats, member{token: tokens[i/20], chapter: chs[i%len(chs)]})
 		}
 	}
-	p, url := d.start(b)
+	p, url := d.startBinary(b)
 	pid := p.cmd.Process.Pid
 	// Load the rooms first, so the difference is the sockets alone.
 	ctx := context.Background()
@@ -566,4 +569,43 @@ func BenchmarkCollabIdleConnections(b *testing.B) {
 	for _, ws := range open {
 		_ = ws.CloseNow()
 	}
+}
+
+// startBinary runs `thebrain collab` from a binary built for the benchmark,
+// as production runs it: a child of the test binary would share its code
+// pages with the test process, and the server's memory would count them.
+func (d *collabDeployment) startBinary(b *testing.B) (*childProcess, string) {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "thebrain")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "collab")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "THEBRAIN_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "THEBRAIN_DATA_DIR="+b.TempDir())
+	for k, v := range d.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &childProcess{cmd: cmd, logs: &testkit.SyncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = io.Discard, p.logs
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	addr, _ := p.logLine(b, "listening")["addr"].(string)
+	return p, "ws://" + addr + "/collab"
 }
