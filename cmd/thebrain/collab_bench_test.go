@@ -183,7 +183,7 @@ func BenchmarkCollabTyping(b *testing.B) {
 		clients, procs, rate, res["seconds"], res["edits_measured"], res["edits_incomplete"], res["deliveries_per_second"])
 	b.Logf("edit to all clients: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; to the first client: p50 %.2f ms, p99 %.2f ms",
 		res["p50_ms"], res["p90_ms"], res["p99_ms"], res["max_ms"], res["first_p50_ms"], res["first_p99_ms"])
-	b.Logf("node event loop delay (1 process): p99 %.1f ms, max %.1f ms", res["loop_delay_p99_ms"], res["loop_delay_max_ms"])
+	b.Logf("node (1 process): event loop delay p99 %.1f ms, max %.1f ms; %.0f collections, %.0f ms in all, the longest %.1f ms", res["loop_delay_p99_ms"], res["loop_delay_max_ms"], res["gc_count"], res["gc_total_ms"], res["gc_max_ms"])
 	b.Logf("server: RSS idle %.1f MiB (anon %.1f, file %.1f), peak %.1f MiB, at the end %.1f MiB (anon %.1f, file %.1f); CPU %.0f%% of a core over the %.0f s run (set-up included); node clients %.0f%%",
 		float64(idle.rss)/1024, float64(idle.anon)/1024, float64(idle.file)/1024, float64(after.hwm)/1024,
 		float64(after.rss)/1024, float64(after.anon)/1024, float64(after.file)/1024, serverCPU, wall.Seconds(), res["node_cpu_percent"])
