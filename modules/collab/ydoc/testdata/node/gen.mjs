@@ -98,8 +98,9 @@ const edit = (r, doc, replayable) => {
       const pos = r.int(t.length + 1)
       const s = word(r)
       const attrs = randAttrs(r)
+      const rec = attrs ? { ...attrs } : null
       t.insert(pos, s, attrs)
-      return { op: 'textInsert', path, pos, s, attrs: attrs ?? null }
+      return { op: 'textInsert', path, pos, s, attrs: rec }
     }
     const pos = r.int(t.length)
     const length = 1 + r.int(Math.min(5, t.length - pos))
@@ -117,8 +118,9 @@ const edit = (r, doc, replayable) => {
       const pos = r.int(text.length + 1)
       const s = word(r)
       const attrs = randAttrs(r)
+      const rec = attrs ? { ...attrs } : null
       text.insert(pos, s, attrs)
-      return { op: 'ytextInsert', pos, s, attrs: attrs ?? null }
+      return { op: 'ytextInsert', pos, s, attrs: rec }
     }
     const pos = r.int(text.length)
     const length = 1 + r.int(Math.min(6, text.length - pos))
