@@ -323,3 +323,25 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 
 // encoded base64 helper for debugging output
 var _ = base64.StdEncoding
+
+// regressions are traces that once failed; each names what went wrong.
+var regressions = []struct {
+	seed  string
+	trace int
+	why   string
+}{
+	{"777", 368, "a null format item right of a text insertion ended the negated-attribute scan (undefined !== null)"},
+}
+
+func TestDifferentialRegressions(t *testing.T) {
+	requireNode(t)
+	for _, r := range regressions {
+		var s stats
+		for _, tr := range generate(t, r.seed, r.trace, 1) {
+			runTrace(t, &s, tr)
+		}
+		for _, f := range s.failures {
+			t.Errorf("%s: %s", r.why, f)
+		}
+	}
+}

@@ -65,8 +65,17 @@ func attrOrNull(o *omap, k string) any {
 	return v
 }
 
+// attrOrUndefined is map.get(k): undefined when absent.
+func attrOrUndefined(o *omap, k string) any {
+	v, ok := o.get(k)
+	if !ok {
+		return Undefined
+	}
+	return v
+}
+
 func (tx *Tx) insertNegatedAttributes(t *ytype, p *textPos, negated *omap) error {
-	for p.right != nil && (p.right.deleted || (p.right.content.ref == yjs.RefFormat && equalAttrs(attrOrNull(negated, p.right.content.key), p.right.content.formatValue()))) {
+	for p.right != nil && (p.right.deleted || (p.right.content.ref == yjs.RefFormat && equalAttrs(attrOrUndefined(negated, p.right.content.key), p.right.content.formatValue()))) {
 		if !p.right.deleted {
 			negated.del(p.right.content.key)
 		}

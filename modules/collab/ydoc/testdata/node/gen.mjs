@@ -171,7 +171,10 @@ for (let ti = from; ti < from + traces; ti++) {
   const updates = []
   for (let i = 0; i < nClients; i++) {
     const d = new Y.Doc()
-    d.clientID = i === 0 ? 1000 + r.int(1000) : r.pick([r.int(50), 1 + r.int(2 ** 31), r.int(5000)])
+    // unique ids (a client id used twice breaks any Yjs document), never the receiver's
+    do {
+      d.clientID = i === 0 ? 1000 + r.int(1000) : r.pick([r.int(50), 1 + r.int(2 ** 31), r.int(5000)])
+    } while (d.clientID === 7 || docs.some(o => o.clientID === d.clientID))
     ROOTS.forEach(([name, kind]) => d[kind](name))
     d.on('update', (u, _o, _d, tr) => { if (tr.local) updates.push(u) })
     docs.push(d)
