@@ -78,11 +78,11 @@ func (d *Doc) root(name string) *ytype {
 func (d *Doc) typedRoot(name string, kind int) *ytype {
 	t := d.root(name)
 	if t.kind == kindGeneric {
+		// yjs replaces the generic type by a new instance of the class,
+		// which starts without formatting flag and with empty markers.
 		t.kind = kind
+		t.hasFormatting = false
 		t.resetMarkers()
-		if t.markers != nil && t.hasFormatting {
-			t.markers = nil
-		}
 		return t
 	}
 	if t.kind != kind {

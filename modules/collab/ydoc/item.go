@@ -122,8 +122,9 @@ type SubDoc struct {
 	Opts any
 }
 
-// ToJSON describes the sub-document by its guid.
-func (s *SubDoc) ToJSON() any { return map[string]any{"guid": s.GUID} }
+// ToJSON is what yjs's toJSON gives for a sub-document that is not
+// loaded: an empty object (Doc.toJSON of a document without types).
+func (s *SubDoc) ToJSON() any { return map[string]any{} }
 
 // splitContent splits c at offset (in clock units) and returns the right
 // part, like yjs's content.splice(offset).

@@ -59,6 +59,8 @@ func replay(tx *ydoc.Tx, d *ydoc.Doc, op map[string]any) error {
 		tx.RemoveAttribute(target.(*ydoc.XmlElement), op["key"].(string))
 	case "textInsert":
 		tx.TextInsert(target.(*ydoc.XmlText), num(op["pos"]), op["s"].(string), attrsOf(op["attrs"]))
+	case "textEmbed":
+		tx.TextInsertEmbed(target.(*ydoc.XmlText), num(op["pos"]), op["embed"], attrsOf(op["attrs"]))
 	case "textDelete":
 		tx.TextDelete(target.(*ydoc.XmlText), num(op["pos"]), num(op["length"]))
 	case "textFormat":

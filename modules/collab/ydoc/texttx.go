@@ -141,9 +141,13 @@ func (tx *Tx) textInsert(t *ytype, pos int, c content, attrMap map[string]any) e
 		return err
 	}
 	var attrs *omap
-	if attrMap == nil {
+	switch {
+	case attrMap == nil && c.ref == yjs.RefEmbed:
+		// insertEmbed passes `attributes || {}`: nothing is inherited.
+		attrs = &omap{}
+	case attrMap == nil:
 		attrs = p.attrs.clone()
-	} else {
+	default:
 		attrs = omapOf(attrMap)
 	}
 	for _, k := range p.attrs.keys {

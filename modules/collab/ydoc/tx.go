@@ -402,12 +402,11 @@ func (tx *Tx) TextFormat(t *XmlText, pos, length int, attrs map[string]any) {
 }
 
 // TextInsertEmbed inserts an embed (a JSON value) at pos.
-func (tx *Tx) TextInsertEmbed(t *XmlText, pos int, embed any, attrs map[string]any) error {
+func (tx *Tx) TextInsertEmbed(t *XmlText, pos int, embed any, attrs map[string]any) {
 	c, err := jsonContent(yjs.RefEmbed, "", embed)
-	if err != nil {
-		return err
+	if tx.note(err) {
+		tx.note(tx.textInsert((*ytype)(t), pos, c, attrs))
 	}
-	return tx.textInsert((*ytype)(t), pos, c, attrs)
 }
 
 // Y.Text, Y.Map and Y.Array write API.

@@ -94,6 +94,14 @@ const edit = (r, doc, replayable) => {
     }
     const t = r.pick(texts)
     const path = pathOf(xml, t)
+    if (k === 5 && r.bool(0.2)) {
+      const pos = r.int(t.length + 1)
+      const embed = { mention: 'u' + r.int(9) }
+      const attrs = randAttrs(r)
+      const rec = attrs ? { ...attrs } : null
+      t.insertEmbed(pos, embed, attrs)
+      return { op: 'textEmbed', path, pos, embed, attrs: rec }
+    }
     if (k <= 5 || t.length === 0) {
       const pos = r.int(t.length + 1)
       const s = word(r)
@@ -155,7 +163,18 @@ const edit = (r, doc, replayable) => {
     return { op: 'arrayInsert', index, values }
   }
   // not replayed by Go: nested types, embeds, binary, sub-documents
-  const k = r.int(6)
+  const k = r.int(8)
+  if (k === 6) {
+    const sub = new Y.Doc({ guid: 'g' + r.int(99), meta: r.bool(0.5) ? { m: r.int(3) } : undefined, autoLoad: r.bool(0.3) })
+    if (r.bool(0.5)) map.set('sub' + r.int(2), sub); else array.insert(r.int(array.length + 1), [sub])
+    return null
+  }
+  if (k === 7) {
+    const { els } = allXml(xml)
+    const parent = r.pick(els)
+    parent.insert(r.int(parent.length + 1), [new Y.XmlHook('hook' + r.int(3))])
+    return null
+  }
   if (k === 0) { const t = new Y.Text(); t.insert(0, word(r), randAttrs(r)); map.set('t' + r.int(3), t) } else if (k === 1) { const a = new Y.Array(); a.insert(0, [1, 'two', { three: 3 }]); array.insert(r.int(array.length + 1), [a]) } else if (k === 2) { const m = new Y.Map(); m.set('deep', r.int(9)); const inner = new Y.Map(); m.set('inner', inner); inner.set('z', 'zz'); map.set('m' + r.int(3), m) } else if (k === 3) { text.insertEmbed(r.int(text.length + 1), { image: 'img' + r.int(9) }, randAttrs(r)) } else if (k === 4) { map.set('bin', new Uint8Array([1, 2, r.int(255)])) } else {
     const { texts } = allXml(xml)
     if (texts.length) { const t = r.pick(texts); t.insertEmbed(r.int(t.length + 1), { mention: 'u' + r.int(9) }) }
@@ -222,13 +241,23 @@ for (let ti = from; ti < from + traces; ti++) {
     deliveries.splice(i, 3, Y.mergeUpdates(deliveries.slice(i, i + 3)))
   }
   if (r.bool(0.3) && deliveries.length) deliveries.push(r.pick(deliveries))
+  if (r.bool(0.1)) deliveries.reverse()
+  if (r.bool(0.3) && deliveries.length > 1) {
+    // a delivery cut down to what one client lacks (diffUpdate), the rest later
+    const i = r.int(deliveries.length)
+    const sv = Y.encodeStateVector(r.pick(docs))
+    deliveries.splice(i, 0, Y.diffUpdate(deliveries[i], sv))
+  }
   const R = new Y.Doc()
   R.clientID = 7
   ROOTS.forEach(([name, kind]) => R[kind](name))
   const checkpoints = []
   deliveries.forEach((u, i) => {
     Y.applyUpdate(R, u)
-    if (r.bool(0.1) || i === deliveries.length - 1) checkpoints.push({ at: i, expect: expectOf(R) })
+    if (r.bool(0.1) || i === deliveries.length - 1) {
+      const target = Y.encodeStateVector(r.pick(docs))
+      checkpoints.push({ at: i, expect: expectOf(R), target: b64(target), diff: b64(Y.encodeStateAsUpdate(R, target)) })
+    }
   })
   lines.push(JSON.stringify({
     seed,
