@@ -27,6 +27,9 @@ type Store interface {
 	// Head describes the stored object, with the type its first bytes show;
 	// ErrNotFound when there is none.
 	Head(ctx context.Context, key string) (Info, error)
+	// Copy copies the object at src to dst (replacing dst); ErrNotFound
+	// when src holds nothing. A later write to src leaves dst as it is.
+	Copy(ctx context.Context, src, dst string) error
 	// Delete removes key; a missing object is not an error.
 	Delete(ctx context.Context, key string) error
 	// DeletePrefix removes every object whose key starts with prefix, which

@@ -129,6 +129,18 @@ func TestStores(t *testing.T) {
 				t.Fatalf("Head(text) = %+v, %v", info, err)
 			}
 
+			// A copy stays as it was when the source is written again.
+			if err := st.s.Copy(ctx, "projects/p1/notes/n1/a2", "projects/p1/notes/n1/a2c"); err != nil {
+				t.Fatal(err)
+			}
+			blobtest.Put(t, st.s, st.client, st.base, "projects/p1/notes/n1/a2", blob.PNG, pngBytes)
+			if info, err := st.s.Head(ctx, "projects/p1/notes/n1/a2c"); err != nil || info != (blob.Info{Size: int64(len(text)), ContentType: blob.PNG}) {
+				t.Fatalf("Head(copy) = %+v, %v", info, err)
+			}
+			if err := st.s.Copy(ctx, "projects/p1/notes/n1/none", "projects/p1/notes/n1/x"); !errors.Is(err, blob.ErrNotFound) {
+				t.Fatalf("Copy of nothing = %v, want ErrNotFound", err)
+			}
+
 			// Expired links.
 			st.clock.Advance(11 * time.Minute)
 			if resp := blobtest.Send(t, st.client, st.base, put, big); resp.StatusCode != http.StatusForbidden {
@@ -152,8 +164,8 @@ func TestStores(t *testing.T) {
 			if _, err := st.s.DeletePrefix(ctx, "projects/p1"); err == nil {
 				t.Fatal("DeletePrefix without a trailing / must refuse")
 			}
-			if n, err := st.s.DeletePrefix(ctx, "projects/p1/"); err != nil || n != 2 {
-				t.Fatalf("DeletePrefix = %d, %v; want 2", n, err)
+			if n, err := st.s.DeletePrefix(ctx, "projects/p1/"); err != nil || n != 3 {
+				t.Fatalf("DeletePrefix = %d, %v; want 3", n, err)
 			}
 			if n, err := st.s.DeletePrefix(ctx, "projects/p1/"); err != nil || n != 0 {
 				t.Fatalf("DeletePrefix again = %d, %v; want 0", n, err)

@@ -184,6 +184,39 @@ func (l *Local) Head(_ context.Context, key string) (Info, error) {
 	return Info{Size: st.Size(), ContentType: string(ct), Sniffed: Sniff(head[:n])}, nil
 }
 
+// Copy implements Store with a hard link: an upload replaces its file by
+// renaming a new one over it, which leaves the link's file untouched.
+func (l *Local) Copy(_ context.Context, src, dst string) error {
+	if err := errors.Join(ValidKey(src), ValidKey(dst)); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(l.dataPath(dst)), 0o700); err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(l.metaPath(dst)), 0o700); err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	ct, err := os.ReadFile(l.metaPath(src))
+	if errors.Is(err, fs.ErrNotExist) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	if err := os.Remove(l.dataPath(dst)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blob: %w", err)
+	}
+	if err := os.Link(l.dataPath(src), l.dataPath(dst)); errors.Is(err, fs.ErrNotExist) {
+		return ErrNotFound
+	} else if err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	if err := os.WriteFile(l.metaPath(dst), ct, 0o600); err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	return nil
+}
+
 // Delete implements Store.
 func (l *Local) Delete(_ context.Context, key string) error {
 	if err := ValidKey(key); err != nil {

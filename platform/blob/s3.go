@@ -143,6 +143,22 @@ func isNotFound(err error) bool {
 	return errors.As(err, &nf) || errors.As(err, &nk) || errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound
 }
 
+// Copy implements Store (CopyObject: up to 5 GB in one request).
+func (s *S3) Copy(ctx context.Context, src, dst string) error {
+	if err := errors.Join(ValidKey(src), ValidKey(dst)); err != nil {
+		return err
+	}
+	// Keys are ValidKey: nothing in them needs escaping.
+	_, err := s.client.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &s.bucket, Key: &dst, CopySource: aws.String(s.bucket + "/" + src)})
+	if isNotFound(err) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("blob: copy: %w", err)
+	}
+	return nil
+}
+
 // Delete implements Store.
 func (s *S3) Delete(ctx context.Context, key string) error {
 	if err := ValidKey(key); err != nil {
