@@ -7,7 +7,7 @@
 // blob store: a client declares a file, uploads it with the presigned PUT it
 // gets back, and confirms it; the server checks the stored object's real
 // size and type before anyone can read it through a short-lived presigned
-// GET (docs/projects.md, "Attachments").
+// GET (docs/attachments.md).
 //
 // Tables: research_notes, citations, research_attachments and
 // research_object_deletions (objects whose rows are gone, deleted by the
