@@ -143,6 +143,11 @@ func (s *service) ConfirmAttachment(ctx context.Context, g access.Grant, noteID,
 		// it until it expires, so it goes after that.
 		return q.ScheduleObjectDeletion(ctx, store.ScheduleObjectDeletionParams{ObjectKey: uploadKey(a.ObjectKey), NotBefore: a.UploadExpiresAt})
 	})
+	if errors.Is(err, errAttachmentNotFound) {
+		// Deleted meanwhile, maybe after its files were: the copy made
+		// above must not outlive it.
+		_ = s.blobs.Delete(ctx, a.ObjectKey) // best effort: the answer is 404 either way
+	}
 	if err != nil {
 		return attachment{}, err
 	}

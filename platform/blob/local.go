@@ -40,7 +40,7 @@ type Local struct {
 
 // LocalOptions configure a Local store.
 type LocalOptions struct {
-	// Dir holds the objects; it is created when missing.
+	// Dir holds the objects; it is created with the first one.
 	Dir string
 	// Path is the URL path the routes are served under (for example
 	// /api/v1/blobs); presigned URLs are Path/{token}.
@@ -54,18 +54,15 @@ type LocalOptions struct {
 	Now func() time.Time
 }
 
-// NewLocal opens (creating) the directory.
+// NewLocal returns the store. It touches the directory only when a file
+// comes (a process that never stores one, such as a Lambda sandbox, needs
+// no writable disk).
 func NewLocal(o LocalOptions) (*Local, error) {
 	if len(o.Secret) < 16 {
 		return nil, errors.New("blob: a local store needs a secret of at least 16 bytes")
 	}
 	if o.MaxSize <= 0 || o.Path == "" || !strings.HasPrefix(o.Path, "/") {
 		return nil, errors.New("blob: a local store needs an absolute URL path and a size limit")
-	}
-	for _, sub := range []string{"data", "meta", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(o.Dir, sub), 0o700); err != nil {
-			return nil, fmt.Errorf("blob: %w", err)
-		}
 	}
 	mac := hmac.New(sha256.New, o.Secret)
 	mac.Write([]byte("thebrain blob urls v1"))
@@ -286,6 +283,9 @@ func (l *Local) handlePut(w http.ResponseWriter, r *http.Request) error {
 	}
 	if r.ContentLength != g.Size {
 		return apperr.Newf(apperr.Forbidden, "this link uploads exactly %d bytes (Content-Length)", g.Size)
+	}
+	if err := os.MkdirAll(filepath.Join(l.dir, "tmp"), 0o700); err != nil {
+		return fmt.Errorf("blob: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Join(l.dir, "tmp"), "put-*")
 	if err != nil {
