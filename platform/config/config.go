@@ -72,6 +72,12 @@ type Config struct {
 	SQSEndpoint     string // empty: AWS's; set for a local SQS-compatible server
 	CollabAddr      string // listen address of collab mode
 
+	// Files (research attachments): S3 when a bucket is set, else a
+	// directory of DataDir served by the API itself.
+	S3Bucket   string
+	S3Region   string // empty: the SDK's (AWS_REGION)
+	S3Endpoint string // empty: AWS's; set for an S3-compatible server (path-style)
+
 	// AI (docs/ai.md). A provider is configured by its key or, for an
 	// OpenAI-compatible server, its base URL alone.
 	AnthropicAPIKey  string
@@ -196,6 +202,12 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { c.SQSQueueURL = v; return nil }},
 	{Name: "THEBRAIN_SQS_ENDPOINT", Default: "", Help: "SQS endpoint URL; empty uses AWS's (region and credentials from the usual AWS_* settings)",
 		parse: func(c *Config, v string) error { c.SQSEndpoint = v; return nil }},
+	{Name: "THEBRAIN_S3_BUCKET", Default: "", Help: "the bucket of research attachments; empty keeps them in THEBRAIN_DATA_DIR/blobs, uploaded and read through the API's own signed links",
+		parse: func(c *Config, v string) error { return bucketName(&c.S3Bucket, v) }},
+	{Name: "THEBRAIN_S3_REGION", Default: "", Help: "the bucket's region; empty uses the usual AWS_REGION",
+		parse: func(c *Config, v string) error { c.S3Region = v; return nil }},
+	{Name: "THEBRAIN_S3_ENDPOINT", Default: "", Help: "endpoint URL of an S3-compatible server (MinIO, LocalStack), addressed path-style; empty uses AWS's",
+		parse: func(c *Config, v string) error { return httpURL(&c.S3Endpoint, v) }},
 	{Name: "THEBRAIN_COLLAB_ADDR", Default: ":8082", Help: "listen address of collab mode: the /collab/{chapter_id} WebSocket endpoint, /healthz and /readyz (serve answers /collab on THEBRAIN_HTTP_ADDR)",
 		parse: func(c *Config, v string) error { return hostPort(&c.CollabAddr, v) }},
 	{Name: "THEBRAIN_ANTHROPIC_API_KEY", Default: "", Help: "Anthropic API key; set, it enables the anthropic provider", Secret: true,
@@ -334,6 +346,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("sqs_queue_url", c.SQSQueueURL),
 		slog.String("sqs_endpoint", c.SQSEndpoint),
 		slog.String("collab_addr", c.CollabAddr),
+		slog.String("s3_bucket", c.S3Bucket),
+		slog.String("s3_region", c.S3Region),
+		slog.String("s3_endpoint", MaskURL(c.S3Endpoint)),
 		slog.String("anthropic_api_key", maskSecret(c.AnthropicAPIKey)),
 		slog.String("anthropic_base_url", MaskURL(c.AnthropicBaseURL)),
 		slog.String("anthropic_model", c.AnthropicModel),
@@ -720,6 +735,26 @@ func prefixes(dst *[]netip.Prefix, v string) error {
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		*dst = append(*dst, p.Masked())
+	}
+	return nil
+}
+
+// bucketName accepts an S3 bucket name: 3–63 lowercase letters, digits,
+// dots and hyphens, starting and ending with a letter or digit.
+func bucketName(dst *string, v string) error {
+	*dst = v
+	if v == "" {
+		return nil
+	}
+	ok := len(v) >= 3 && len(v) <= 63
+	for i, c := range v {
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (c != '.' && c != '-' || i == 0 || i == len(v)-1) {
+			ok = false
+		}
+	}
+	if !ok {
+		return errors.New("must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens")
 	}
 	return nil
 }
