@@ -4,7 +4,7 @@ GO    ?= go
 SQLC_VERSION := v1.31.1
 SQLC  := $(shell $(GO) env GOPATH)/bin/sqlc
 
-.PHONY: run test test-short soak bench generate check-generated fmt vet check build migrate-up tools
+.PHONY: run test test-short soak bench generate check-generated fmt vet check build migrate-up tools deploy-check synth
 
 run: ## start the API server with embedded defaults
 	$(GO) run ./cmd/thebrain serve
@@ -44,6 +44,12 @@ check: fmt vet check-generated ## everything CI checks besides the tests
 
 build: ## a static binary in ./bin
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/thebrain ./cmd/thebrain
+
+deploy-check: ## compose.yaml and Dockerfile (compose-go), the CDK tests and a synth of both targets (CI runs it beside make test)
+	deploy/check
+
+synth: ## synthesise the AWS architecture into deploy/cdk/cdk.out without the CDK CLI (TARGET=local for the LocalStack slice)
+	cd deploy/cdk && CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"target":"$(or $(TARGET),aws)"}' JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(GO) run .
 
 migrate-up: ## apply migrations to THEBRAIN_DATABASE_URL (or the embedded cluster)
 	$(GO) run ./cmd/thebrain migrate up
