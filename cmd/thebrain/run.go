@@ -43,10 +43,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case len(args) > 1:
 		mode, rest = args[1], args[2:]
 	case getenv("AWS_LAMBDA_RUNTIME_API") != "":
-		mode = "lambda" // Lambda's bootstrap starts the binary with no arguments
-		if getenv("_HANDLER") == "authorizer" {
-			mode = "authorizer" // the same binary deployed as the TOKEN authorizer
+		// Lambda's custom runtime starts the bootstrap with no arguments:
+		// the function's handler setting names the mode.
+		m, err := lambdaMode(getenv("_HANDLER"))
+		if err != nil {
+			return err
 		}
+		mode = m
 	default:
 		return usageError{"no mode given"}
 	}
@@ -149,7 +152,8 @@ Usage:
   thebrain migrate version        print the applied migration version
   thebrain migrate force V        mark version V as applied without running it (after a manual fix)
   thebrain lambda                 serve API Gateway (REST) events on AWS Lambda
-                                  (chosen automatically when AWS_LAMBDA_RUNTIME_API is set)
+                                  (chosen automatically when AWS_LAMBDA_RUNTIME_API is set and the
+                                  function's handler, _HANDLER, is bootstrap, lambda or empty)
   thebrain authorizer             answer API Gateway TOKEN authorizer events (public keys and the
                                   Redis denylist only; chosen automatically on Lambda when _HANDLER=authorizer)
   thebrain worker                 run background jobs from THEBRAIN_JOBS_TRANSPORT, with /healthz and
