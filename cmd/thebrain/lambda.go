@@ -36,7 +36,7 @@ func lambdaMode(handler string) (string, error) {
 // work, since the sandbox is frozen between invocations.
 func serveLambda(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	logger.InfoContext(ctx, "starting", slog.String("mode", "lambda"), slog.String("version", buildVersion()), slog.Any("config", cfg))
-	b, err := openBackends(ctx, cfg, logger, false)
+	b, err := openBackendsFor(ctx, cfg, logger, false, true)
 	if err != nil {
 		return err
 	}

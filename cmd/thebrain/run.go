@@ -73,6 +73,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
 	logger := log.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	cfg, creds, err := loadSecrets(ctx, cfg, logger)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	ctx = withDBCredentials(ctx, creds)
 
 	if mode != "migrate" && mode != "jobs" { // the modes that take arguments
 		if err := noFlags(mode, rest); err != nil {
