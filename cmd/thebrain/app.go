@@ -56,6 +56,9 @@ type backends struct {
 	// leaves (Lambda behind API Gateway): the AI module then answers a
 	// request for a stream with one JSON body.
 	buffered bool
+	// lambda sizes the pools for a sandbox that serves one request at a
+	// time (THEBRAIN_LAMBDA_DATABASE_MAX_CONNS, one role-check connection).
+	lambda bool
 }
 
 // openDatabaseURL resolves the PostgreSQL URL, starting the embedded cluster
@@ -84,7 +87,13 @@ func (b *backends) openDatabaseURL(ctx context.Context, cfg config.Config, logge
 // Redis and the secret key. migrate says whether to apply pending
 // migrations first.
 func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) (*backends, error) {
-	b := &backends{keys: redis.NewKeys(cfg.RedisPrefix)}
+	return openBackendsFor(ctx, cfg, logger, migrate, false)
+}
+
+// openBackendsFor is openBackends, with pools sized for Lambda when lambda
+// is set.
+func openBackendsFor(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate, lambda bool) (*backends, error) {
+	b := &backends{keys: redis.NewKeys(cfg.RedisPrefix), lambda: lambda}
 	if err := b.open(ctx, cfg, logger, migrate); err != nil {
 		b.Close()
 		return nil, err
@@ -110,8 +119,13 @@ func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Log
 	}
 	// Role checks are one short query each: a quarter of the main pool is
 	// plenty, and two keep one slow check from stalling every write.
+	accessConns := max(2, cfg.DatabaseMaxConns/4)
+	if b.lambda {
+		accessConns = 1 // one request at a time: one role check at a time
+	}
 	b.accessPool, err = db.Open(ctx, b.dbURL, db.Options{
-		MaxConns: max(2, cfg.DatabaseMaxConns/4), ApplicationName: "thebrain-access", AcquireTimeout: cfg.DatabaseAcquireTimeout,
+		MaxConns: accessConns, ApplicationName: "thebrain-access", AcquireTimeout: cfg.DatabaseAcquireTimeout,
+		Credentials: dbCredentials(ctx),
 	})
 	if err != nil {
 		return fmt.Errorf("THEBRAIN_DATABASE_URL (access pool): %w", err)
@@ -146,7 +160,11 @@ func (b *backends) openPool(ctx context.Context, cfg config.Config, logger *slog
 		}
 	}
 	var err error
-	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns, AcquireTimeout: cfg.DatabaseAcquireTimeout}); err != nil {
+	maxConns := cfg.DatabaseMaxConns
+	if b.lambda {
+		maxConns = cfg.LambdaDatabaseMaxConns
+	}
+	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: maxConns, AcquireTimeout: cfg.DatabaseAcquireTimeout, Credentials: dbCredentials(ctx)}); err != nil {
 		return fmt.Errorf("THEBRAIN_DATABASE_URL: %w", err)
 	}
 	return nil
