@@ -457,3 +457,25 @@ func (e *env) declareIn(t testing.TB, project, note uuid.UUID, filename, ctype s
 	resp.JSON(t, &a)
 	return a
 }
+
+// TestAttachmentStoreDown: with S3 unreachable, declaring still works (a
+// presign is computed locally); confirming answers 503, safe to retry, and
+// leaves the attachment pending.
+func TestAttachmentStoreDown(t *testing.T) {
+	t.Parallel()
+	e := newEnvStore(t, nil, "s3")
+	note := e.createNote(t, e.editor.Token, map[string]any{"title": "n"})
+	a := e.declare(t, note.ID, e.editor.Token, "a.png", "image/png", len(pngFile))
+	e.upload(t, a, pngFile)
+	e.s3.Close()
+	resp := e.confirm(t, note.ID, a.ID, e.editor.Token)
+	testkit.WantProblem(t, resp, http.StatusServiceUnavailable, "unavailable")
+	if resp.Header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	e.declare(t, note.ID, e.editor.Token, "b.png", "image/png", len(pngFile))
+	var status string
+	if err := e.pool.QueryRow(context.Background(), `SELECT status FROM research_attachments WHERE id = $1`, a.ID).Scan(&status); err != nil || status != "pending" {
+		t.Fatalf("status %q, %v", status, err)
+	}
+}

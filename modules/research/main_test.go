@@ -46,6 +46,7 @@ type env struct {
 	// expire by.
 	blobs blob.Store
 	clock *blobtest.Clock
+	s3    *blobtest.S3 // the S3 server, on an S3 env
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
@@ -83,7 +84,7 @@ func newEnvStore(t *testing.T, wrap func(access.Checker) access.Checker, kind st
 		mods = append(mods, l)
 	case "s3":
 		f := blobtest.NewS3(t)
-		e.blobs, e.clock = f.Store, f.Clock
+		e.blobs, e.clock, e.s3 = f.Store, f.Clock, f
 	default:
 		t.Fatalf("no blob store %q", kind)
 	}

@@ -14,8 +14,8 @@
 // purge). It reads no other module's tables:
 // project roles come through the access Guard (the projects module is its
 // Checker), and whether a chapter exists through ChapterLookup (the
-// chapters module). It offers nothing to other modules but PurgeTrash, which
-// the purge command runs. Routes live under
+// chapters module). It offers nothing to other modules but PurgeTrash and
+// PurgeUploads, which the purge command runs. Routes live under
 // /api/v1/projects/{project_id}/notes (attachments under
 // .../notes/{note_id}/attachments) and
 // /api/v1/projects/{project_id}/citations.

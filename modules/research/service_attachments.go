@@ -109,11 +109,11 @@ func (s *service) ConfirmAttachment(ctx context.Context, g access.Grant, noteID,
 		return attachment{}, apperr.New(apperr.Conflict, "the file has not been uploaded yet: PUT it to the upload URL first")
 	}
 	if err != nil {
-		return attachment{}, fmt.Errorf("copy upload: %w", err)
+		return attachment{}, storeFailed(err)
 	}
 	info, err := s.blobs.Head(ctx, a.ObjectKey)
 	if err != nil {
-		return attachment{}, fmt.Errorf("head attachment: %w", err)
+		return attachment{}, storeFailed(err)
 	}
 	if problems := uploadProblems(a, info); len(problems) > 0 {
 		if err := s.removeAttachment(ctx, g, a); err != nil {
@@ -152,6 +152,12 @@ func (s *service) ConfirmAttachment(ctx context.Context, g access.Grant, noteID,
 		return attachment{}, err
 	}
 	return a, nil
+}
+
+// storeFailed is the answer when the blob store fails a request: 503, safe
+// to retry (the cause, for the log, says which call failed).
+func storeFailed(err error) error {
+	return apperr.Wrap(apperr.Unavailable, "the file store is not answering; try again shortly", err)
 }
 
 // uploadProblems compares a stored object with its declaration and the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -218,7 +219,8 @@ func TestS3PresignedPutSignsSizeAndType(t *testing.T) {
 func TestLocalRefusesWhatTheLinkDoesNotAllow(t *testing.T) {
 	t.Parallel()
 	l, _ := blobtest.Local(t, "/api/v1/blobs")
-	h := server.NewHandler(server.Options{Logger: testkit.Logger(t), Modules: []module.Module{l}})
+	logs := &testkit.SyncBuffer{}
+	h := server.NewHandler(server.Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), Modules: []module.Module{l}})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
@@ -258,5 +260,10 @@ func TestLocalRefusesWhatTheLinkDoesNotAllow(t *testing.T) {
 	}
 	if resp := blobtest.Send(t, srv.Client(), srv.URL, put, body); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the right upload: %s %s", resp.Status, resp.Body)
+	}
+	// The links are credentials: the access log never shows them.
+	token := strings.TrimPrefix(put.URL, "/api/v1/blobs/")
+	if out := logs.String(); strings.Contains(out, token[:20]) || !strings.Contains(out, "path=/api/v1/blobs/…") {
+		t.Fatalf("access log:\n%s", out)
 	}
 }

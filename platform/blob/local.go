@@ -274,6 +274,7 @@ func (l *Local) UploadRoutes(r chi.Router) {
 // handlePut handles PUT {Path}/{token}: exactly the granted bytes of the
 // granted type, stored whole or not at all.
 func (l *Local) handlePut(w http.ResponseWriter, r *http.Request) error {
+	httpx.RedactPath(r.Context(), l.path+"/…") // the token is a credential
 	g, err := l.verify(chi.URLParam(r, "token"), http.MethodPut)
 	if err != nil {
 		return err
@@ -330,6 +331,7 @@ func (l *Local) handlePut(w http.ResponseWriter, r *http.Request) error {
 // handleGet handles GET {Path}/{token}: the object, with its declared type,
 // offered inline under its filename. Ranges work (http.ServeContent).
 func (l *Local) handleGet(w http.ResponseWriter, r *http.Request) error {
+	httpx.RedactPath(r.Context(), l.path+"/…")
 	g, err := l.verify(chi.URLParam(r, "token"), http.MethodGet)
 	if err != nil {
 		return err

@@ -71,7 +71,12 @@ type S3 struct {
 	URL string
 	// Clock is what the server checks presigned URLs' expiry against.
 	Clock *Clock
+	srv   *httptest.Server
 }
+
+// Close stops the server (it is stopped at the end of the test anyway):
+// the store's calls fail from then on.
+func (s *S3) Close() { s.srv.Close() }
 
 // Bucket is the fake's bucket.
 const Bucket = "thebrain-test"
@@ -96,7 +101,7 @@ func NewS3(t testing.TB) *S3 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &S3{Store: store, URL: srv.URL, Clock: c}
+	return &S3{Store: store, URL: srv.URL, Clock: c, srv: srv}
 }
 
 // checkExpiry refuses a presigned request whose lifetime has passed.
