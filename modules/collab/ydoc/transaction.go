@@ -107,6 +107,14 @@ func (d *Doc) transact(fn func(tx *transaction) error, local bool) (*transaction
 	}
 	tx := &transaction{doc: d, local: local, beforeState: d.store.stateVector()}
 	d.tx = tx
+	defer func() {
+		if r := recover(); r != nil {
+			// leave the document usable for the next call
+			d.tx = nil
+			d.cleanups = nil
+			panic(r)
+		}
+	}()
 	err := fn(tx)
 	d.tx = nil
 	d.cleanups = append(d.cleanups, tx)
