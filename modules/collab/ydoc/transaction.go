@@ -1,6 +1,7 @@
 package ydoc
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/thebrain/thebrain/modules/collab/yjs"
@@ -89,6 +90,15 @@ func (tx *transaction) addChanged(t *ytype) {
 		}
 		tx.changed[t] = true
 	}
+}
+
+// overBudget reports an error once the transaction's integration work
+// (conflict scans, struct moves on splits) exceeds MaxIntegrationSteps.
+func (tx *transaction) overBudget() error {
+	if tx.steps > tx.doc.limits.MaxIntegrationSteps {
+		return fmt.Errorf("%w: integration exceeds its work limit of %d steps", yjs.ErrLimit, tx.doc.limits.MaxIntegrationSteps)
+	}
+	return nil
 }
 
 // fail records the first error of a transaction; integration stops.
