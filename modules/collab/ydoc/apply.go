@@ -299,8 +299,11 @@ func (d *Doc) applyDeleteSet(tx *transaction, clients []yjs.ClientDeletes) ([]by
 			}
 			it := structs[index]
 			if !it.deleted && it.id.Clock < clock {
-				store.insertAt(client, index+1, splitItem(tx, it, clock-it.id.Clock))
+				store.insertAt(tx, client, index+1, splitItem(tx, it, clock-it.id.Clock))
 				index++
+			}
+			if err := tx.overBudget(); err != nil {
+				return nil, err
 			}
 			for {
 				structs = store.clients[client]
@@ -314,7 +317,7 @@ func (d *Doc) applyDeleteSet(tx *transaction, clients []yjs.ClientDeletes) ([]by
 				}
 				if !it.deleted {
 					if clockEnd < it.id.Clock+it.length {
-						store.insertAt(client, index, splitItem(tx, it, clockEnd-it.id.Clock))
+						store.insertAt(tx, client, index, splitItem(tx, it, clockEnd-it.id.Clock))
 					}
 					tx.deleteItem(it)
 				}

@@ -33,11 +33,11 @@ import (
 // the update bytes yjs produced.
 //
 // Half of the traces use a fixed seed, half a rotating one that is logged
-// (YDOC_DIFF_SEED sets it). YDOC_DIFF_TRACES sets the total (default 400).
+// (YDOC_DIFF_SEED sets it). YDOC_DIFF_TRACES sets the total (default 300).
 
 const (
 	fixedSeed     = "20261204"
-	defaultTraces = 400
+	defaultTraces = 300
 	nodeDir       = "testdata/node"
 )
 

@@ -51,8 +51,8 @@ func (it *item) integrate(tx *transaction, offset uint64) error {
 		var conflicting, before map[*item]struct{}
 		for o != nil && o != it.right {
 			tx.steps++
-			if tx.steps > d.limits.MaxIntegrationSteps {
-				return errCorrupt("conflict resolution exceeds its work limit")
+			if err := tx.overBudget(); err != nil {
+				return err
 			}
 			if before == nil {
 				before = map[*item]struct{}{}

@@ -11,8 +11,9 @@ type Limits struct {
 	// MaxTypeDepth is the deepest nesting of shared types (a type inside a
 	// type inside …) the document accepts.
 	MaxTypeDepth int
-	// MaxIntegrationSteps bounds the work of the conflict resolution scans
-	// of one ApplyUpdate (items visited), so a hostile update cannot make
+	// MaxIntegrationSteps bounds the work of one ApplyUpdate or Transact:
+	// items visited by conflict resolution, plus one step per eight structs
+	// moved when an item is split, so a hostile update cannot make
 	// integration quadratic without end.
 	MaxIntegrationSteps int64
 	// MaxPendingBytes bounds the structs and deletes kept while they wait
@@ -24,7 +25,7 @@ type Limits struct {
 var DefaultLimits = Limits{
 	Codec:               yjs.DefaultLimits,
 	MaxTypeDepth:        256,
-	MaxIntegrationSteps: 1 << 30,
+	MaxIntegrationSteps: 1 << 27,
 	MaxPendingBytes:     64 << 20,
 }
 

@@ -47,6 +47,13 @@ func replay(tx *ydoc.Tx, d *ydoc.Doc, op map[string]any) error {
 	}
 	parent, _ := target.(ydoc.XmlParent)
 	switch op["op"] {
+	case "batch":
+		ops, _ := op["ops"].([]any)
+		for _, o := range ops {
+			if err := replay(tx, d, o.(map[string]any)); err != nil {
+				return err
+			}
+		}
 	case "insertElement":
 		tx.InsertElement(parent, num(op["index"]), op["name"].(string))
 	case "insertText":

@@ -89,14 +89,18 @@ func (s *structStore) findIndexCleanStart(tx *transaction, client, clock uint64)
 	it := structs[i]
 	if it.id.Clock < clock && !it.gc {
 		right := splitItem(tx, it, clock-it.id.Clock)
-		s.insertAt(client, i+1, right)
-		return i + 1, nil
+		s.insertAt(tx, client, i+1, right)
+		return i + 1, tx.overBudget()
 	}
 	return i, nil
 }
 
-func (s *structStore) insertAt(client uint64, i int, it *item) {
+// insertAt inserts a split-off struct. Moving the structs after it is
+// charged to the transaction's work budget: splits in the middle of a long
+// client history are what a hostile delete set would multiply.
+func (s *structStore) insertAt(tx *transaction, client uint64, i int, it *item) {
 	structs := s.clients[client]
+	tx.steps += int64(len(structs)-i)/8 + 1
 	structs = append(structs, nil)
 	copy(structs[i+1:], structs[i:])
 	structs[i] = it
@@ -119,9 +123,9 @@ func (s *structStore) getItemCleanEnd(tx *transaction, id ID) (*item, error) {
 	}
 	it := structs[i]
 	if id.Clock != it.id.Clock+it.length-1 && !it.gc {
-		s.insertAt(id.Client, i+1, splitItem(tx, it, id.Clock-it.id.Clock+1))
+		s.insertAt(tx, id.Client, i+1, splitItem(tx, it, id.Clock-it.id.Clock+1))
 	}
-	return it, nil
+	return it, tx.overBudget()
 }
 
 func (s *structStore) replace(old, nw *item) {

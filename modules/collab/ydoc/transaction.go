@@ -1,6 +1,7 @@
 package ydoc
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/thebrain/thebrain/modules/collab/yjs"
@@ -91,6 +92,15 @@ func (tx *transaction) addChanged(t *ytype) {
 	}
 }
 
+// overBudget reports an error once the transaction's integration work
+// (conflict scans, struct moves on splits) exceeds MaxIntegrationSteps.
+func (tx *transaction) overBudget() error {
+	if tx.steps > tx.doc.limits.MaxIntegrationSteps {
+		return fmt.Errorf("%w: integration exceeds its work limit of %d steps", yjs.ErrLimit, tx.doc.limits.MaxIntegrationSteps)
+	}
+	return nil
+}
+
 // fail records the first error of a transaction; integration stops.
 func (tx *transaction) fail(err error) {
 	if tx.err == nil {
@@ -107,6 +117,14 @@ func (d *Doc) transact(fn func(tx *transaction) error, local bool) (*transaction
 	}
 	tx := &transaction{doc: d, local: local, beforeState: d.store.stateVector()}
 	d.tx = tx
+	defer func() {
+		if r := recover(); r != nil {
+			// leave the document usable for the next call
+			d.tx = nil
+			d.cleanups = nil
+			panic(r)
+		}
+	}()
 	err := fn(tx)
 	d.tx = nil
 	d.cleanups = append(d.cleanups, tx)

@@ -202,7 +202,7 @@ for (let ti = from; ti < from + traces; ti++) {
   const events = []
   let lastLocal = null
   L.on('update', (u, _o, _d, tr) => { if (tr.local) lastLocal = u })
-  const steps = 10 + r.int(70)
+  const steps = r.bool(0.1) ? 200 + r.int(300) : 10 + r.int(70)
   for (let s = 0; s < steps; s++) {
     const ci = r.int(nClients)
     const d = docs[ci]
@@ -217,7 +217,19 @@ for (let ti = from; ti < from + traces; ti++) {
       continue
     }
     const nOps = 1 + r.int(3)
-    if (d === L) {
+    if (d === L && r.bool(0.4)) {
+      // several edits in one transaction, as an editor's transaction
+      lastLocal = null
+      const ops = []
+      d.transact(() => {
+        for (let o = 0; o < nOps + r.int(4); o++) {
+          const op = edit(r, d, true)
+          if (op) ops.push(op)
+        }
+      })
+      if (ops.length) events.push({ k: 'l', op: { op: 'batch', ops }, u: lastLocal ? b64(lastLocal) : null })
+      else if (lastLocal) events.push({ k: 'r', u: b64(lastLocal) })
+    } else if (d === L) {
       for (let o = 0; o < nOps; o++) {
         lastLocal = null
         const op = edit(r, d, true)
