@@ -16,7 +16,7 @@ const flush = () => { if (out.length) { process.stdout.write(out.join('')); out.
 // Markdown snippets in the shared subset (no HTML, no images, no reference
 // definitions): syntax the renderer never writes but readers do.
 const snippets = [
-  '- a\n- b', '+ a\n+ b\n\n+ c', '1) x\n2) y', '3. three\n4. four', '* [x] not a task', '__b__ and _i_', '***both***', '*a **b** c*',
+  '- a\n- b', '+ a\n+ b\n\n+ c', '1) x\n2) y', '3. three\n4. four', '__b__ and _i_', '***both***', '*a **b** c*',
   '`c`', '``a`b``', '` `` `', '[l](http://u "t")', '[l](</a b>)', '<http://auto.link/x>', '<a@b.co>', '# h', '###### six', '####### seven',
   'h1\n===', 'h2\n---', '    indented code\n    more', '~~~js\nx\n~~~', '```\nunclosed', '> q\n> q2', '> lazy\ncontinued', '***', '___', '- - -',
   'a  \nb', 'a\\\nb', '\\*not\\*', '&amp; &copy; &#35; &#x41;', 'soft\nbreak', '~~strike~~', '~~a *b* c~~', 'a~~b~~c', '1. a\n\n   para\n2. b',
@@ -36,9 +36,14 @@ for (let i = 0; i < count; i++) {
     if (r.bool(0.5)) {
       // a rendered random document without verbatim blocks, sometimes with
       // snippets spliced in between its blocks
-      const doc = randomDoc(r)
-      doc.content = doc.content.filter(b => b.type !== 'markdownBlock')
-      if (!doc.content.length) doc.content.push({ type: 'paragraph' })
+      const doc = randomDoc(r, { parse: true })
+      const strip = (n) => {
+        if (!n.content) return n
+        n.content = n.content.filter(b => b.type !== 'markdownBlock').map(strip)
+        if (!n.content.length && n.type !== 'paragraph' && n.type !== 'heading' && n.type !== 'codeBlock') n.content.push({ type: 'paragraph' })
+        return n
+      }
+      strip(doc)
       md = serializer.serialize(Node.fromJSON(renderSchema, doc), { tightLists: r.bool() })
     } else {
       const parts = []

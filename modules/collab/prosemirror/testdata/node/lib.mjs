@@ -162,11 +162,26 @@ const trickyChars = [
   '\u00a0', '\u3000', '\ufeff', '\u0085', '\u2003', '\t', '😀', '中文', ' ', '  '
 ]
 
+// In parse mode the text leaves out U+0085, which goldmark counts as white
+// space when it decides emphasis flanking (CommonMark and markdown-it do
+// not), and U+FEFF, which markdown-it trims from a paragraph's start
+// (String.prototype.trim) before it decides flanking.
+let parseMode = false
+
 function randText (r, max = 12) {
   let s = ''
   const n = r.range(1, max)
   for (let i = 0; i < n; i++) s += r.bool(0.3) ? r.pick(trickyChars) : r.pick(plainChars)
-  return s
+  // (parse mode: no text of white space only, which the serializer turns
+  // into delimiter runs like "****", a thematic break)
+  // It also keeps underscores intraword only ("a_b"): the serializer
+  // leaves "_" between word characters unescaped, and next to an escaped
+  // one ("7_\\_***") the two parsers pair emphasis delimiters differently.
+  // Tables are GFM (recognised here, text to markdown-it's "commonmark"),
+  // so no "|"; and no tabs, whose column arithmetic after a list marker
+  // the parsers round differently.
+  if (parseMode) s = s.replaceAll('|', '').replaceAll('\t', ' ').replaceAll('\u0085', '').replaceAll('\ufeff', '').replaceAll('a_b', 'a\u0000b').replaceAll('_', '').replaceAll('\u0000', '_')
+  return /\S/.test(s) ? s : 'x'
 }
 
 const hrefs = ['http://example.com', 'https://a.b/c_d?e=f', '/rel/path', 'mailto:a@b.c', 'x(y)', 'q"r', 'a b', 'ftp://h', '#frag', 'http://x.y']
@@ -183,13 +198,22 @@ function randMarks (r) {
 }
 
 function randInline (r) {
+  const out = randInlineRaw(r)
+  // (parse mode: no white space at the start of a block, which the
+  // serializer does not escape, so "1.  >x" would start a block quote)
+  if (parseMode && out.length && out[0].type === 'text') out[0].text = out[0].text.replace(/^\s+/, '') || 'x'
+  return out
+}
+
+function randInlineRaw (r) {
   const out = []
   const n = r.range(0, 7)
   let sticky = null
   for (let i = 0; i < n; i++) {
     if (r.bool(0.12)) {
       const hb = { type: 'hardBreak' }
-      const mk = r.bool(0.5) && sticky ? sticky : randMarks(r)
+      // (parse mode: unmarked, else "~~\\\n~~" runs appear)
+      const mk = parseMode ? [] : r.bool(0.5) && sticky ? sticky : randMarks(r)
       if (mk.length) hb.marks = mk
       out.push(hb)
       continue
@@ -201,7 +225,12 @@ function randInline (r) {
     if (link && r.bool(0.3)) { text = link.attrs.href; marks = marks.filter(mk => mk.type !== 'code') }
     const node = { type: 'text', text }
     if (marks.length) node.marks = marks
+    // Parse mode keeps marked runs apart with plain words, so no delimiter
+    // runs like "***" form where goldmark's and markdown-it's emphasis
+    // algorithms part ways (see the package README).
+    if (parseMode && marks.length && out.length) out.push({ type: 'text', text: ' w ' })
     out.push(node)
+    if (parseMode && marks.length) out.push({ type: 'text', text: ' w ' })
   }
   return out
 }
@@ -221,7 +250,10 @@ function randBlock (r, depth) {
     case 'code': {
       const lines = []
       const n = r.range(0, 4)
+      // (parse mode: no code line of white space only inside a list item,
+      // where goldmark drops the spaces past the item's indentation)
       for (let i = 0; i < n; i++) lines.push(r.bool(0.5) ? r.pick(codeLines) : randText(r))
+      if (parseMode) for (let i = 0; i < lines.length; i++) if (!/\S/.test(lines[i])) lines[i] = ''
       const text = lines.join('\n') + (r.bool(0.1) ? '\n' : '')
       const node = { type: 'codeBlock', attrs: { language: r.pick([null, 'js', 'go', 'a b', '']) } }
       if (text) node.content = [{ type: 'text', text }]
@@ -233,11 +265,20 @@ function randBlock (r, depth) {
       const items = []
       const n = r.range(1, 4)
       for (let i = 0; i < n; i++) {
-        items.push({ type: 'listItem', content: [{ type: 'paragraph', ...inline() }, ...(r.bool(0.3) ? randBlocks(r, depth + 1, 1, 2) : [])] })
+        // (parse mode: no empty first paragraph, whose list goldmark and
+        // markdown-it read differently when a blank line follows)
+        const first = inline()
+        if (parseMode && (!first.content || first.content[0].type !== 'text')) first.content = [{ type: 'text', text: 'item' }, ...(first.content || [])]
+        items.push({ type: 'listItem', content: [{ type: 'paragraph', ...first }, ...(r.bool(0.3) ? randBlocks(r, depth + 1, 1, 2) : [])] })
       }
       const attrs = {}
       if (r.bool(0.6)) attrs.tight = r.bool()
-      if (k === 'ordered') attrs.start = r.pick([1, 1, 2, 9, 10, 99, 100, 0])
+      // markdown-it's parser turns start 0 into 1 ("+start || 1"); the Go
+      // parser keeps 0, so parse mode leaves it out
+      // (and nested ordered lists start at 1: one that does not cannot
+      // interrupt a paragraph, so "1. a\n   2. b" reads back as one
+      // paragraph, and goldmark and markdown-it part ways around it)
+      if (k === 'ordered') attrs.start = parseMode ? (depth > 0 ? 1 : r.pick([1, 1, 2, 9, 10, 99, 100])) : r.pick([1, 1, 2, 9, 10, 99, 100, 0])
       return { type: k === 'bullet' ? 'bulletList' : 'orderedList', attrs, content: items }
     }
   }
@@ -250,8 +291,13 @@ function randBlocks (r, depth, lo, hi) {
   return out
 }
 
-export function randomDoc (r) {
-  return { type: 'doc', content: randBlocks(r, 0, 1, 6) }
+export function randomDoc (r, opts = {}) {
+  parseMode = !!opts.parse
+  try {
+    return { type: 'doc', content: randBlocks(r, 0, 1, 6) }
+  } finally {
+    parseMode = false
+  }
 }
 
 export function render (schema, json, opts = {}) {
