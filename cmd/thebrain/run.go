@@ -24,7 +24,7 @@ var version = ""
 // modes are the commands that load the configuration and run part of the
 // service; help and version need neither. Tests check deploy files
 // against this list.
-var modes = []string{"serve", "worker", "collab", "migrate", "lambda", "authorizer", "purge", "jobs"}
+var modes = []string{"serve", "worker", "collab", "migrate", "lambda", "authorizer", "migrate-lambda", "purge", "jobs"}
 
 // usageError marks a mistake in the command line (exit status 2).
 type usageError struct{ msg string }
@@ -43,10 +43,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case len(args) > 1:
 		mode, rest = args[1], args[2:]
 	case getenv("AWS_LAMBDA_RUNTIME_API") != "":
-		mode = "lambda" // Lambda's bootstrap starts the binary with no arguments
-		if getenv("_HANDLER") == "authorizer" {
-			mode = "authorizer" // the same binary deployed as the TOKEN authorizer
+		// Lambda's custom runtime starts the bootstrap with no arguments:
+		// the function's handler setting names the mode.
+		m, err := lambdaMode(getenv("_HANDLER"))
+		if err != nil {
+			return err
 		}
+		mode = m
 	default:
 		return usageError{"no mode given"}
 	}
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintln(stdout, "thebrain", buildVersion())
 		return nil
+	case "healthcheck":
+		return healthcheck(ctx, rest, stdout)
 	}
 	if !slices.Contains(modes, mode) {
 		return usageError{fmt.Sprintf("unknown mode %q", mode)}
@@ -70,6 +75,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
 	logger := log.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	cfg, creds, err := loadSecrets(ctx, cfg, logger)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	ctx = withDBCredentials(ctx, creds)
 
 	if mode != "migrate" && mode != "jobs" { // the modes that take arguments
 		if err := noFlags(mode, rest); err != nil {
@@ -85,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serveLambda(ctx, cfg, logger)
 	case "authorizer":
 		return serveAuthorizer(ctx, cfg, logger)
+	case "migrate-lambda":
+		return serveMigrateLambda(ctx, cfg, logger)
 	case "worker":
 		return work(ctx, cfg, logger)
 	case "purge":
@@ -149,9 +161,12 @@ Usage:
   thebrain migrate version        print the applied migration version
   thebrain migrate force V        mark version V as applied without running it (after a manual fix)
   thebrain lambda                 serve API Gateway (REST) events on AWS Lambda
-                                  (chosen automatically when AWS_LAMBDA_RUNTIME_API is set)
+                                  (chosen automatically when AWS_LAMBDA_RUNTIME_API is set and the
+                                  function's handler, _HANDLER, is bootstrap, lambda or empty)
   thebrain authorizer             answer API Gateway TOKEN authorizer events (public keys and the
                                   Redis denylist only; chosen automatically on Lambda when _HANDLER=authorizer)
+  thebrain migrate-lambda         apply the migrations on every Lambda invocation (the deploy's
+                                  migrations function; chosen automatically on Lambda when _HANDLER=migrate)
   thebrain worker                 run background jobs from THEBRAIN_JOBS_TRANSPORT, with /healthz and
                                   /readyz on THEBRAIN_WORKER_ADDR (needs THEBRAIN_DATABASE_URL and
                                   THEBRAIN_REDIS_URL; serve also runs jobs unless THEBRAIN_JOBS_IN_SERVE=false)
@@ -159,6 +174,8 @@ Usage:
   thebrain jobs retry ID          give a failed job a fresh set of attempts
   thebrain purge                  delete for good what has been in a trash for more than 30 days
                                   (a daily job does it too; safe to run from several places at once)
+  thebrain healthcheck URL        GET URL, exit 0 on a 2xx answer and 1 otherwise (3 s timeout): the
+                                  container health check (the image has no shell or curl)
   thebrain version                print the version
   thebrain help                   print this help
 
