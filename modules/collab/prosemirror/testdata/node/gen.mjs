@@ -2,6 +2,7 @@
 //   node gen.mjs render <seed> <count>  → {doc, md, mdTight}
 //   node gen.mjs parse <seed> <count>   → {md, doc}
 //   node gen.mjs y <seed> <count>       → {doc, tree, json}
+//   node gen.mjs ystate <seed> <count>  → {a: {doc, update}, b: {doc, update}}
 // Every case is a function of (seed, index) only.
 import { Node } from 'prosemirror-model'
 import * as Y from 'yjs'
@@ -64,8 +65,20 @@ for (let i = 0; i < count; i++) {
     const tree = frag.toArray().map(dump)
     const json = yXmlFragmentToProsemirrorJSON(frag)
     out.push(JSON.stringify({ doc, tree, json: Node.fromJSON(ySchema, json).toJSON() }) + '\n')
+  } else if (mode === 'ystate') {
+    // two random documents as y-prosemirror writes them, each as the
+    // update encodeStateAsUpdate gives (base64), with their JSON
+    const one = () => {
+      const doc = Node.fromJSON(ySchema, randomDoc(r)).toJSON()
+      const ydoc = new Y.Doc()
+      prosemirrorJSONToYXmlFragment(ySchema, doc, ydoc.getXmlFragment('prosemirror'))
+      return { doc, update: Buffer.from(Y.encodeStateAsUpdate(ydoc)).toString('base64') }
+    }
+    const a = one()
+    const b = one()
+    out.push(JSON.stringify({ a, b }) + '\n')
   } else {
-    throw new Error('mode: render | parse | y')
+    throw new Error('mode: render | parse | y | ystate')
   }
   if (out.length >= 200) flush()
 }
