@@ -121,3 +121,17 @@ func genCases[T any](t *testing.T, mode, seed string, n int) []T {
 	}
 	return out
 }
+
+// runNodeScript runs a script of the Node project and returns its stdout.
+func runNodeScript(script string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
+	cmd.Dir = nodeDir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("node %s: %v\n%s", script, err, stderr.String())
+	}
+	return stdout.Bytes(), nil
+}

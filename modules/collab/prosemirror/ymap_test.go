@@ -2,6 +2,7 @@ package prosemirror_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/thebrain/thebrain/modules/collab/prosemirror"
@@ -55,5 +56,23 @@ func TestYMappingMatchesYProsemirror(t *testing.T) {
 		} else {
 			t.Logf("seed %s: %d documents, same fragments and same reading", seed, len(cases))
 		}
+	}
+}
+
+// TestUnknownNodeIsDeletedByYProsemirror pins down why every editor must
+// register the markdownBlock node: y-prosemirror (1.3.7) cannot create a
+// node its schema lacks and deletes the element from the shared document.
+func TestUnknownNodeIsDeletedByYProsemirror(t *testing.T) {
+	requireNode(t)
+	out, err := runNodeScript("unknown.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct{ Before, After []string }
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(r.Before, ",") != "paragraph,markdownBlock" || strings.Join(r.After, ",") != "paragraph" {
+		t.Fatalf("y-prosemirror kept an unknown node: before %v, after %v", r.Before, r.After)
 	}
 }
