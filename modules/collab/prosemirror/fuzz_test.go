@@ -3,8 +3,8 @@ package prosemirror_test
 import (
 	"fmt"
 	"strings"
-	"time"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/thebrain/thebrain/modules/collab/prosemirror"
