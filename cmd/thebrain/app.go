@@ -56,8 +56,8 @@ type backends struct {
 	// leaves (Lambda behind API Gateway): the AI module then answers a
 	// request for a stream with one JSON body.
 	buffered bool
-	// lambda sizes the pools for a sandbox that serves one request at a
-	// time (THEBRAIN_LAMBDA_DATABASE_MAX_CONNS, one role-check connection).
+	// lambda sizes the role-check pool for a sandbox that serves one
+	// request at a time: one connection.
 	lambda bool
 }
 
@@ -160,11 +160,7 @@ func (b *backends) openPool(ctx context.Context, cfg config.Config, logger *slog
 		}
 	}
 	var err error
-	maxConns := cfg.DatabaseMaxConns
-	if b.lambda {
-		maxConns = cfg.LambdaDatabaseMaxConns
-	}
-	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: maxConns, AcquireTimeout: cfg.DatabaseAcquireTimeout, Credentials: dbCredentials(ctx)}); err != nil {
+	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns, AcquireTimeout: cfg.DatabaseAcquireTimeout, Credentials: dbCredentials(ctx)}); err != nil {
 		return fmt.Errorf("THEBRAIN_DATABASE_URL: %w", err)
 	}
 	return nil

@@ -37,6 +37,7 @@ func lambdaMode(handler string) (string, error) {
 // serve. It never migrates (a deploy step does) and starts no background
 // work, since the sandbox is frozen between invocations.
 func serveLambda(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	cfg.DatabaseMaxConns = cfg.LambdaDatabaseMaxConns // a sandbox serves one request at a time
 	logger.InfoContext(ctx, "starting", slog.String("mode", "lambda"), slog.String("version", buildVersion()), slog.Any("config", cfg))
 	b, err := openBackendsFor(ctx, cfg, logger, false, true)
 	if err != nil {
