@@ -211,6 +211,9 @@ func TestLambdaUnderRIE(t *testing.T) {
 		if a.header("X-Request-Id") != "gw-req-0001" || p["request_id"] != "gw-req-0001" {
 			t.Fatalf("request id: header %q, body %v; want API Gateway's gw-req-0001", a.header("X-Request-Id"), p["request_id"])
 		}
+		if !strings.Contains(fn.out.String(), `"settings":["THEBRAIN_SECRET_KEY","THEBRAIN_JWT_KEYS"`) {
+			t.Fatalf("no warning of the plain secrets in the environment:\n%s", fn.out.String())
+		}
 		if !strings.Contains(fn.out.String(), `"request_id":"gw-req-0001"`) {
 			t.Fatalf("the log lines do not carry API Gateway's request id:\n%s", fn.out.String())
 		}
