@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -52,6 +53,9 @@ func serveLambda(ctx context.Context, cfg config.Config, logger *slog.Logger) er
 		return err
 	}
 	gw := &gatewayHandler{adapter: httpadapter.New(lambdaRequestID(h)), log: logger}
+	// Init ends here: what follows is the runtime API's long poll for the
+	// first event. docs/perf.md, "Lambda cold start".
+	logger.InfoContext(ctx, "lambda ready", slog.Duration("init", time.Since(processStart)))
 	lambda.StartWithOptions(gw, lambda.WithContext(ctx), lambda.WithEnableSIGTERM(b.Close))
 	return nil
 }

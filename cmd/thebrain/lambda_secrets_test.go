@@ -119,6 +119,9 @@ func TestLambdaSecretsUnderRIE(t *testing.T) {
 		t.Fatalf("%d GetSecretValue calls, want 4 (one per secret, at the cold start)", n)
 	}
 	logs := fn.out.String()
+	if strings.Contains(logs, "secrets in plain environment values") {
+		t.Fatalf("warned of plain secrets where there are none:\n%s", logs)
+	}
 	if !strings.Contains(logs, "secrets read from Secrets Manager") {
 		t.Fatalf("no log line of the secrets read:\n%s", logs)
 	}

@@ -7,7 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 )
+
+// processStart is when main's package was initialised, after every
+// package it imports: the start of the work the binary itself does.
+var processStart = time.Now()
 
 func main() {
 	err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr)

@@ -75,6 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
 	logger := log.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	warnPlainSecrets(ctx, getenv, logger)
 	cfg, creds, err := loadSecrets(ctx, cfg, logger)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)

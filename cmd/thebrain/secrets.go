@@ -82,6 +82,33 @@ func loadSecrets(ctx context.Context, cfg config.Config, logger *slog.Logger) (c
 	return cfg, creds, nil
 }
 
+// warnPlainSecrets says so when a Lambda function was given a secret as a
+// plain environment value (visible to anyone who can read the function's
+// configuration) instead of its THEBRAIN_*_SECRET_ARN. A warning, not a
+// refusal: the function still works, and the deployment should be fixed.
+func warnPlainSecrets(ctx context.Context, getenv func(string) string, logger *slog.Logger) {
+	if getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		return
+	}
+	var plain []string
+	for _, name := range []string{"THEBRAIN_SECRET_KEY", "THEBRAIN_JWT_KEYS", "THEBRAIN_ANTHROPIC_API_KEY", "THEBRAIN_OPENAI_API_KEY"} {
+		if strings.TrimSpace(getenv(name)) != "" {
+			plain = append(plain, name)
+		}
+	}
+	for _, name := range []string{"THEBRAIN_DATABASE_URL", "THEBRAIN_REDIS_URL"} {
+		if u, err := url.Parse(strings.TrimSpace(getenv(name))); err == nil && u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				plain = append(plain, name+" (its password)")
+			}
+		}
+	}
+	if len(plain) > 0 {
+		logger.WarnContext(ctx, "secrets in plain environment values on Lambda: give their THEBRAIN_*_SECRET_ARN instead (docs/deploy.md)",
+			slog.Any("settings", plain))
+	}
+}
+
 // redisWithAuth puts an AUTH token into a Redis URL: the secret is the
 // token itself (ElastiCache's AUTH token) or JSON {"password", "username"}
 // (an ACL user).

@@ -197,3 +197,46 @@ func TestS3Settings(t *testing.T) {
 		t.Error("an endpoint without a scheme")
 	}
 }
+
+func TestSecretARNs(t *testing.T) {
+	t.Parallel()
+	const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:thebrain/db-AbCdEf"
+	// In production an ARN stands in for the plain secret, and the
+	// database URL may then carry options only.
+	cfg, err := config.Load(env(map[string]string{
+		"THEBRAIN_ENV":                   "production",
+		"THEBRAIN_DATABASE_URL":          "postgres:///?sslmode=verify-full",
+		"THEBRAIN_DATABASE_SECRET_ARN":   arn,
+		"THEBRAIN_REDIS_URL":             "rediss://cache.example:6379/0",
+		"THEBRAIN_REDIS_SECRET_ARN":      arn + "-redis",
+		"THEBRAIN_SECRET_KEY_SECRET_ARN": arn + "-key",
+		"THEBRAIN_JWT_KEYS_SECRET_ARN":   arn + "-jwt",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.SecretARNs()
+	if len(got) != 4 || got["THEBRAIN_DATABASE_URL"] != arn || got["THEBRAIN_JWT_KEYS"] != arn+"-jwt" || cfg.LambdaDatabaseMaxConns != 1 {
+		t.Fatalf("SecretARNs = %v", got)
+	}
+	// Set parses a secret's value as the setting's, never quoting it.
+	if err := cfg.Set("THEBRAIN_JWT_KEYS", "k1:not-base64-hunter2"); err == nil || strings.Contains(err.Error(), "hunter2") ||
+		!strings.HasPrefix(err.Error(), "THEBRAIN_JWT_KEYS: ") {
+		t.Fatalf("Set with a bad value: %v", err)
+	}
+	if err := cfg.Set("THEBRAIN_SECRET_KEY", "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="); err != nil || len(cfg.SecretKey) != 32 {
+		t.Fatalf("Set: %v", err)
+	}
+
+	for name, e := range map[string]map[string]string{
+		"not an ARN":              {"THEBRAIN_JWT_KEYS_SECRET_ARN": "thebrain/jwt"},
+		"another service's ARN":   {"THEBRAIN_JWT_KEYS_SECRET_ARN": "arn:aws:ssm:eu-west-1:123456789012:parameter/x"},
+		"hostless URL, no secret": {"THEBRAIN_DATABASE_URL": "postgres:///?sslmode=disable"},
+		"Redis token, no URL":     {"THEBRAIN_REDIS_SECRET_ARN": arn},
+		"production, nothing":     {"THEBRAIN_ENV": "production"},
+	} {
+		if _, err := config.Load(env(e)); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+}
