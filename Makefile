@@ -3,17 +3,24 @@ SHELL := /bin/bash
 GO    ?= go
 SQLC_VERSION := v1.31.1
 SQLC  := $(shell $(GO) env GOPATH)/bin/sqlc
+# The AWS Lambda runtime interface emulator the Lambda tests run the binary
+# under (pinned; cmd/thebrain/rie_helper_test.go names the same version).
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE_DIR := $(shell $(GO) env GOCACHE)/../thebrain/aws-lambda-rie@$(RIE_VERSION)
+RIE   := $(RIE_DIR)/aws-lambda-rie
 
-.PHONY: run test test-short soak bench generate check-generated fmt vet check build migrate-up tools deploy-check synth
+.PHONY: run test test-short soak bench generate check-generated fmt vet check build lambda migrate-up tools rie deploy-check synth
 
 run: ## start the API server with embedded defaults
 	$(GO) run ./cmd/thebrain serve
 
 test: ## the whole suite, with the race detector
-	$(GO) test -race -shuffle=on -count=1 -timeout 20m ./...
+	@$(MAKE) --no-print-directory rie || echo "aws-lambda-rie could not be built: the Lambda emulator tests will skip"
+	THEBRAIN_RIE="$(RIE)" $(GO) test -race -shuffle=on -count=1 -timeout 20m ./...
 
 test-short: ## the whole suite without the race detector, for a quick loop
-	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory rie || echo "aws-lambda-rie could not be built: the Lambda emulator tests will skip"
+	THEBRAIN_RIE="$(RIE)" $(GO) test -count=1 ./...
 
 soak: ## fault-injection and flood runs at full size (minutes, not seconds; numbers go to docs/reliability.md)
 	$(GO) test -tags soak -run 'Soak' -count=1 -v -timeout 60m ./cmd/thebrain/
@@ -26,6 +33,10 @@ tools: ## sqlc, pinned (a cgo build: the first install takes a few minutes)
 		echo "installing sqlc $(SQLC_VERSION)"; \
 		$(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION); \
 	fi
+
+rie: ## the Lambda runtime interface emulator, pinned, built from the Go module proxy (or the module cache)
+	@test -x "$(RIE)" || { echo "building aws-lambda-rie $(RIE_VERSION)"; mkdir -p "$(RIE_DIR)"; \
+		GOBIN="$(RIE_DIR)" CGO_ENABLED=0 GOWORK=off GOFLAGS= $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION); }
 
 generate: tools ## regenerate sqlc code from db/migrations and modules/*/queries
 	"$(SQLC)" generate
@@ -50,6 +61,13 @@ deploy-check: ## compose.yaml and Dockerfile (compose-go), the CDK tests and a s
 
 synth: ## synthesise the AWS architecture into deploy/cdk/cdk.out without the CDK CLI (TARGET=local for the LocalStack slice)
 	cd deploy/cdk && CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"target":"$(or $(TARGET),aws)"}' JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(GO) run .
+
+lambda: ## the Lambda asset: build/lambda/bootstrap (linux/arm64, static, lambda.norpc); build/lambda.zip too where zip is installed
+	rm -rf build/lambda build/lambda.zip && mkdir -p build/lambda
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath \
+		-ldflags "-s -w -X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o build/lambda/bootstrap ./cmd/thebrain
+	@if command -v zip >/dev/null; then cd build/lambda && zip -q -X ../lambda.zip bootstrap && echo "build/lambda.zip"; fi
+	@file build/lambda/bootstrap 2>/dev/null || ls -l build/lambda/bootstrap
 
 migrate-up: ## apply migrations to THEBRAIN_DATABASE_URL (or the embedded cluster)
 	$(GO) run ./cmd/thebrain migrate up

@@ -27,6 +27,7 @@ import (
 	"github.com/thebrain/thebrain/modules/projects"
 	"github.com/thebrain/thebrain/modules/research"
 	"github.com/thebrain/thebrain/platform/access"
+	"github.com/thebrain/thebrain/platform/blob"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/httpx"
@@ -55,6 +56,9 @@ type backends struct {
 	// leaves (Lambda behind API Gateway): the AI module then answers a
 	// request for a stream with one JSON body.
 	buffered bool
+	// lambda sizes the role-check pool for a sandbox that serves one
+	// request at a time: one connection.
+	lambda bool
 }
 
 // openDatabaseURL resolves the PostgreSQL URL, starting the embedded cluster
@@ -83,7 +87,13 @@ func (b *backends) openDatabaseURL(ctx context.Context, cfg config.Config, logge
 // Redis and the secret key. migrate says whether to apply pending
 // migrations first.
 func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) (*backends, error) {
-	b := &backends{keys: redis.NewKeys(cfg.RedisPrefix)}
+	return openBackendsFor(ctx, cfg, logger, migrate, false)
+}
+
+// openBackendsFor is openBackends, with pools sized for Lambda when lambda
+// is set.
+func openBackendsFor(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate, lambda bool) (*backends, error) {
+	b := &backends{keys: redis.NewKeys(cfg.RedisPrefix), lambda: lambda}
 	if err := b.open(ctx, cfg, logger, migrate); err != nil {
 		b.Close()
 		return nil, err
@@ -109,8 +119,13 @@ func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Log
 	}
 	// Role checks are one short query each: a quarter of the main pool is
 	// plenty, and two keep one slow check from stalling every write.
+	accessConns := max(2, cfg.DatabaseMaxConns/4)
+	if b.lambda {
+		accessConns = 1 // one request at a time: one role check at a time
+	}
 	b.accessPool, err = db.Open(ctx, b.dbURL, db.Options{
-		MaxConns: max(2, cfg.DatabaseMaxConns/4), ApplicationName: "thebrain-access", AcquireTimeout: cfg.DatabaseAcquireTimeout,
+		MaxConns: accessConns, ApplicationName: "thebrain-access", AcquireTimeout: cfg.DatabaseAcquireTimeout,
+		Credentials: dbCredentials(ctx),
 	})
 	if err != nil {
 		return fmt.Errorf("THEBRAIN_DATABASE_URL (access pool): %w", err)
@@ -145,7 +160,7 @@ func (b *backends) openPool(ctx context.Context, cfg config.Config, logger *slog
 		}
 	}
 	var err error
-	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns, AcquireTimeout: cfg.DatabaseAcquireTimeout}); err != nil {
+	if b.pool, err = db.Open(ctx, b.dbURL, db.Options{MaxConns: cfg.DatabaseMaxConns, AcquireTimeout: cfg.DatabaseAcquireTimeout, Credentials: dbCredentials(ctx)}); err != nil {
 		return fmt.Errorf("THEBRAIN_DATABASE_URL: %w", err)
 	}
 	return nil
@@ -261,11 +276,47 @@ type app struct {
 	jobs     *jobs.Module
 	collab   *collab.Module
 	ai       *ai.Module
+	// localBlobs, without a bucket, keeps attachments in the data directory
+	// and serves their presigned URLs.
+	localBlobs *blob.Local
 }
 
 // modules lists every module, in mounting order.
 func (a *app) modules() []module.Module {
-	return []module.Module{a.auth, a.projects, a.chapters, a.research, a.jobs, a.collab, a.ai}
+	mods := []module.Module{a.auth, a.projects, a.chapters, a.research, a.jobs, a.collab, a.ai}
+	if a.localBlobs != nil {
+		mods = append(mods, a.localBlobs)
+	}
+	return mods
+}
+
+// newBlobStore is where attachments live: the configured S3 bucket, or a
+// directory of the data directory whose signed URLs (keyed by secret) the
+// server serves itself.
+func newBlobStore(ctx context.Context, cfg config.Config, logger *slog.Logger, secret []byte) (blob.Store, *blob.Local, error) {
+	if cfg.S3Bucket == "" {
+		dir := filepath.Join(cfg.DataDir, "blobs")
+		l, err := blob.NewLocal(blob.LocalOptions{Dir: dir, Path: server.APIPrefix + "/blobs", Secret: secret, MaxSize: research.MaxAttachmentSize})
+		if err != nil {
+			return nil, nil, fmt.Errorf("THEBRAIN_DATA_DIR: %w", err)
+		}
+		logger.InfoContext(ctx, "file store: local directory (set THEBRAIN_S3_BUCKET to use S3)", slog.String("dir", dir))
+		return l, l, nil
+	}
+	var opts []func(*awsconfig.LoadOptions) error
+	if cfg.S3Region != "" {
+		opts = append(opts, awsconfig.WithRegion(cfg.S3Region))
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	s, err := blob.NewS3(awsCfg, blob.S3Options{Bucket: cfg.S3Bucket, Endpoint: cfg.S3Endpoint})
+	if err != nil {
+		return nil, nil, err
+	}
+	logger.InfoContext(ctx, "file store: S3", slog.String("bucket", cfg.S3Bucket), slog.String("endpoint", config.MaskURL(cfg.S3Endpoint)))
+	return s, nil, nil
 }
 
 // extraJobKinds are job kinds a test's child process adds to the binary's
@@ -289,9 +340,14 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	chaptersMod := chapters.New(chapters.Deps{
 		Log: logger, DB: b.pool, Guard: guard, Users: authMod, Cursors: cursors,
 	})
-	// Research asks chapters whether a note's chapter exists.
+	// Research asks chapters whether a note's chapter exists, and keeps
+	// attachments in the blob store.
+	blobs, localBlobs, err := newBlobStore(context.Background(), cfg, logger, b.secret)
+	if err != nil {
+		return nil, fmt.Errorf("files: %w", err)
+	}
 	researchMod := research.New(research.Deps{
-		DB: b.pool, Guard: guard, Cursors: cursors, Chapters: chaptersMod,
+		DB: b.pool, Guard: guard, Cursors: cursors, Chapters: chaptersMod, Blobs: blobs,
 	})
 	// Collab asks chapters which book a chapter is in, the guard for roles
 	// and auth's verifier for tokens (revocation included).
@@ -317,7 +373,7 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 		Limits:   ai.Limits{HourlyRequests: int(cfg.AIHourlyLimit), DailyTokens: cfg.AIDailyTokens, CacheTTL: cfg.AICacheTTL},
 		Buffered: b.buffered,
 	})
-	a := &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod, jobs: jobsMod, collab: collabMod, ai: aiMod}
+	a := &app{auth: authMod, projects: projectsMod, chapters: chaptersMod, research: researchMod, jobs: jobsMod, collab: collabMod, ai: aiMod, localBlobs: localBlobs}
 	// Every module's job kinds, for the workers and for Enqueue.
 	for _, m := range a.modules() {
 		if p, ok := m.(module.JobProvider); ok {

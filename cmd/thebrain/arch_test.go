@@ -97,7 +97,7 @@ var tableOwners = map[string]string{
 	"users": "auth", "sessions": "auth", "refresh_tokens": "auth", "auth_events": "auth", "revocation_outbox": "auth",
 	"projects": "projects", "project_members": "projects",
 	"chapters": "chapters", "versions": "chapters", "comments": "chapters", "chapter_word_totals": "chapters",
-	"research_notes": "research", "citations": "research",
+	"research_notes": "research", "citations": "research", "research_attachments": "research", "research_object_deletions": "research",
 	"jobs": "jobs", "job_schedules": "jobs",
 	"ai_requests": "ai", "ai_chapter_summaries": "ai", "ai_style_samples": "ai",
 	// River's tables: the jobs module's PostgreSQL transport.

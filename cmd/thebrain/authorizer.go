@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -70,7 +72,7 @@ func serveAuthorizer(ctx context.Context, cfg config.Config, logger *slog.Logger
 		deny:   authn.NewDenylist(rdb, redis.NewKeys(cfg.RedisPrefix)),
 		log:    logger,
 	}
-	lambda.StartWithOptions(a.authorize, lambda.WithContext(ctx), lambda.WithEnableSIGTERM(func() { rdb.Close() }))
+	lambda.StartWithOptions(a, lambda.WithContext(ctx), lambda.WithEnableSIGTERM(func() { rdb.Close() }))
 	return nil
 }
 
@@ -83,6 +85,33 @@ type authorizer struct {
 
 // errUnauthorized is the exact error API Gateway turns into a 401.
 var errUnauthorized = errors.New("Unauthorized")
+
+// Invoke implements lambda.Handler. It takes the raw event, so that anything but a TOKEN authorizer
+// event (garbage, a REQUEST authorizer's event) is refused with the 401
+// error instead of an unmarshalling error, which API Gateway would answer
+// with a 500, and so that nothing in an invocation ends the process.
+func (a *authorizer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	resp, err := a.handle(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(resp)
+}
+
+func (a *authorizer) handle(ctx context.Context, raw []byte) (resp events.APIGatewayCustomAuthorizerResponse, err error) {
+	var req events.APIGatewayCustomAuthorizerRequest
+	if err := json.Unmarshal(raw, &req); err != nil || req.Type != "TOKEN" {
+		a.log.WarnContext(ctx, "authorizer: not a TOKEN authorizer event", slog.Int("bytes", len(raw)))
+		return resp, errUnauthorized
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			a.log.ErrorContext(ctx, "authorizer: panic", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			resp, err = events.APIGatewayCustomAuthorizerResponse{}, errUnauthorized
+		}
+	}()
+	return a.authorize(ctx, req)
+}
 
 // authorize verifies the bearer token and allows the whole API. The policy
 // must not name only req.MethodArn: API Gateway caches it per token for

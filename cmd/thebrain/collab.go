@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/thebrain/thebrain/platform/config"
+	"github.com/thebrain/thebrain/platform/memtrim"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/server"
 )
@@ -52,6 +53,13 @@ func serveCollab(ctx context.Context, cfg config.Config, logger *slog.Logger) er
 			"collab":   a.collab.Ready,
 		},
 	})
+	// A long-running mode that runs a small part of the binary's code:
+	// the pages only start-up touched go back to the kernel.
+	if n, err := memtrim.ReleaseCode(); err != nil {
+		logger.WarnContext(ctx, "start-up code pages not released", slog.String("error", err.Error()))
+	} else {
+		logger.DebugContext(ctx, "start-up code pages released", slog.Int("bytes", n))
+	}
 	ln, err := net.Listen("tcp", cfg.CollabAddr)
 	if err != nil {
 		return fmt.Errorf("THEBRAIN_COLLAB_ADDR: %w", err)

@@ -5,15 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,7 +120,7 @@ func BenchmarkCollabTyping(b *testing.B) {
 	clients, rate, secs := envInt("COLLAB_BENCH_CLIENTS", 50), envInt("COLLAB_BENCH_RATE", 5), envInt("COLLAB_BENCH_SECONDS", 20)
 	d := benchDeployment(b)
 	tokens := d.editors(b, (clients+19)/20) // 20 sockets per user at most
-	p, url := d.start(b)
+	p, url := d.startBinary(b)
 	pid := p.cmd.Process.Pid
 	idle := sampleProc(b, pid)
 	load := loadAvg()
@@ -180,6 +183,7 @@ func BenchmarkCollabTyping(b *testing.B) {
 		clients, procs, rate, res["seconds"], res["edits_measured"], res["edits_incomplete"], res["deliveries_per_second"])
 	b.Logf("edit to all clients: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; to the first client: p50 %.2f ms, p99 %.2f ms",
 		res["p50_ms"], res["p90_ms"], res["p99_ms"], res["max_ms"], res["first_p50_ms"], res["first_p99_ms"])
+	b.Logf("node (1 process): event loop delay p99 %.1f ms, max %.1f ms; %.0f collections, %.0f ms in all, the longest %.1f ms", res["loop_delay_p99_ms"], res["loop_delay_max_ms"], res["gc_count"], res["gc_total_ms"], res["gc_max_ms"])
 	b.Logf("server: RSS idle %.1f MiB (anon %.1f, file %.1f), peak %.1f MiB, at the end %.1f MiB (anon %.1f, file %.1f); CPU %.0f%% of a core over the %.0f s run (set-up included); node clients %.0f%%",
 		float64(idle.rss)/1024, float64(idle.anon)/1024, float64(idle.file)/1024, float64(after.hwm)/1024,
 		float64(after.rss)/1024, float64(after.anon)/1024, float64(after.file)/1024, serverCPU, wall.Seconds(), res["node_cpu_percent"])
@@ -338,7 +342,7 @@ func BenchmarkCollabDeliveries(b *testing.B) {
 	}
 	d := benchDeployment(b)
 	tokens := d.editors(b, (clients+19)/20)
-	p, url := d.start(b)
+	p, url := d.startBinary(b)
 	pid := p.cmd.Process.Pid
 	ctx := context.Background()
 	conns := make([]*loadClient, clients)
@@ -519,7 +523,7 @@ func BenchmarkCollabIdleConnections(b *testing.B) {
 			seats = append(seats, member{token: tokens[i/20], chapter: chs[i%len(chs)]})
 		}
 	}
-	p, url := d.start(b)
+	p, url := d.startBinary(b)
 	pid := p.cmd.Process.Pid
 	// Load the rooms first, so the difference is the sockets alone.
 	ctx := context.Background()
@@ -565,4 +569,43 @@ func BenchmarkCollabIdleConnections(b *testing.B) {
 	for _, ws := range open {
 		_ = ws.CloseNow()
 	}
+}
+
+// startBinary runs `thebrain collab` from a binary built for the benchmark,
+// as production runs it: a child of the test binary would share its code
+// pages with the test process, and the server's memory would count them.
+func (d *collabDeployment) startBinary(b *testing.B) (*childProcess, string) {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "thebrain")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "collab")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "THEBRAIN_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "THEBRAIN_DATA_DIR="+b.TempDir())
+	for k, v := range d.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &childProcess{cmd: cmd, logs: &testkit.SyncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = io.Discard, p.logs
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	addr, _ := p.logLine(b, "listening")["addr"].(string)
+	return p, "ws://" + addr + "/collab"
 }

@@ -45,5 +45,21 @@ func purge(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		logger.InfoContext(ctx, "purged trash", slog.String("module", step.name), slog.Int64("rows", n))
 		fmt.Fprintf(stdout, "%s: %d purged\n", step.name, n)
 	}
+	// Last, the files of everything purged above, and uploads never
+	// confirmed.
+	secret, err := secretKey(cfg)
+	if err != nil {
+		return err
+	}
+	blobs, _, err := newBlobStore(ctx, cfg, logger, secret)
+	if err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	n, err := research.PurgeUploads(ctx, b.pool, blobs)
+	if err != nil {
+		return fmt.Errorf("purge research files: %w", err)
+	}
+	logger.InfoContext(ctx, "purged files", slog.String("module", "research"), slog.Int64("objects", n))
+	fmt.Fprintf(stdout, "research files: %d purged\n", n)
 	return nil
 }

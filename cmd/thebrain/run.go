@@ -43,15 +43,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case len(args) > 1:
 		mode, rest = args[1], args[2:]
 	case getenv("AWS_LAMBDA_RUNTIME_API") != "":
-		// Lambda's bootstrap starts the binary with no arguments: the
-		// function's handler string picks the mode.
-		mode = "lambda"
-		switch getenv("_HANDLER") {
-		case "authorizer":
-			mode = "authorizer" // the same binary deployed as the TOKEN authorizer
-		case "migrate":
-			mode = "migrate-lambda" // the migrations function a deploy invokes
+		// Lambda's custom runtime starts the bootstrap with no arguments:
+		// the function's handler setting names the mode.
+		m, err := lambdaMode(getenv("_HANDLER"))
+		if err != nil {
+			return err
 		}
+		mode = m
 	default:
 		return usageError{"no mode given"}
 	}
@@ -77,6 +75,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
 	logger := log.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	cfg, creds, err := loadSecrets(ctx, cfg, logger)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	ctx = withDBCredentials(ctx, creds)
 
 	if mode != "migrate" && mode != "jobs" { // the modes that take arguments
 		if err := noFlags(mode, rest); err != nil {
@@ -158,7 +161,8 @@ Usage:
   thebrain migrate version        print the applied migration version
   thebrain migrate force V        mark version V as applied without running it (after a manual fix)
   thebrain lambda                 serve API Gateway (REST) events on AWS Lambda
-                                  (chosen automatically when AWS_LAMBDA_RUNTIME_API is set)
+                                  (chosen automatically when AWS_LAMBDA_RUNTIME_API is set and the
+                                  function's handler, _HANDLER, is bootstrap, lambda or empty)
   thebrain authorizer             answer API Gateway TOKEN authorizer events (public keys and the
                                   Redis denylist only; chosen automatically on Lambda when _HANDLER=authorizer)
   thebrain migrate-lambda         apply the migrations on every Lambda invocation (the deploy's

@@ -124,9 +124,11 @@ func (c *answerCache) putQuick(ctx context.Context, key string, a cachedAnswer) 
 }
 
 // keep returns the writes that keep a whole answer under key (and its
-// quick key, when set), for a pipeline; the near cache takes it at once.
+// quick key, when set), for a pipeline; the near cache takes it at once,
+// so the process answers the same request again before Redis has it.
 func (c *answerCache) keep(key, quick string, a cachedAnswer) func(goredis.Pipeliner) {
 	b, _ := json.Marshal(a)
+	c.near.put(key, a, c.ttl)
 	if quick != "" {
 		c.near.put(quick, a, c.ttl)
 	}

@@ -1,6 +1,7 @@
 package ai
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -527,5 +528,39 @@ func TestStreamIsIncremental(t *testing.T) {
 			t.Fatal("the provider's call did not end with the client")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestAnswerKeptInProcessAndRedis: an answer is kept in the process at
+// once (the same request again is served from it even without Redis's
+// copy) and in Redis for the other instances, written after the answer has
+// gone out.
+func TestAnswerKeptInProcessAndRedis(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	req := map[string]any{"project_id": e.project, "text": "The rain would not stop.", "operation": "shorten"}
+	if a := answerOf(t, e.post(t, "rewrite", e.editor.Token, req)); a.Cached {
+		t.Fatalf("first answer cached: %+v", a)
+	}
+	pattern := e.keys.Key("ai", "cache", "v1", e.editor.ID.String(), "*")
+	var kept []string
+	for deadline := time.Now().Add(5 * time.Second); len(kept) == 0; {
+		var err error
+		if kept, err = e.rdb.Keys(context.Background(), pattern).Result(); err != nil {
+			t.Fatal(err)
+		}
+		if len(kept) == 0 && time.Now().After(deadline) {
+			t.Fatal("the answer never reached Redis")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := e.rdb.Del(context.Background(), kept...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// A note the passage does not mention moves the book's stamp (so the
+	// quick key misses) without changing the prompt (so its full key hits).
+	e.addNote(t, "Harbour", "Silted up.")
+	if a := answerOf(t, e.post(t, "rewrite", e.editor.Token, req)); !a.Cached || e.primary.Calls() != 1 {
+		t.Fatalf("again: cached %v after %d calls; want the process's copy", a.Cached, e.primary.Calls())
 	}
 }

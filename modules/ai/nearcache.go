@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// nearCache keeps the most recent answers found under quick keys in the
-// process as well, so a repeated request (the same user's, the same book
-// material) is answered without a round trip to Redis. It follows Redis's
-// keys exactly: an entry is valid for the same TTL, and a quick key names
-// the book's material stamp, so nothing in it can go stale. It holds at
+// nearCache keeps the most recent answers found under quick keys, and the
+// answers this process got from a provider, in the process as well, so a
+// repeated request (the same user's, the same book material) is answered
+// without a round trip to Redis. It follows Redis's keys exactly: an entry
+// is valid for the same TTL, and a key names the rendered prompt or the
+// book's material stamp, so nothing in it can go stale. It holds at
 // most nearCacheBytes of text, least recently used first out.
 type nearCache struct {
 	mu    sync.Mutex

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -27,6 +28,9 @@ type allowance struct {
 	hourly redis_rate.Limit
 	daily  int64
 	now    func() time.Time
+	// settling counts each user's settlements still on their way to Redis
+	// (see settle), so a reading of their allowance waits for them.
+	settling settlements
 }
 
 func newAllowance(rdb *redis.Client, keys redis.Keys, l Limits, now func() time.Time) *allowance {
@@ -67,29 +71,88 @@ func (a *allowance) spendRequest(ctx context.Context, user uuid.UUID) error {
 // what the call used.
 type reservation struct {
 	a    *allowance
+	user uuid.UUID
 	key  string
 	held int64
 }
 
 // settle replaces the reservation by the tokens the call used (zero gives
 // it all back) and, in the same round trip, runs keep (the cache's writes)
-// when set. It runs after the request's own context may have ended, so it
-// takes a short one of its own.
+// when set. The answer does not wait for it: the round trip runs in the
+// background with a short context of its own. Until it lands the user's
+// count still holds the estimate, which only errs on the safe side; the
+// answer is in the process's near cache at once (keep), and a reading of
+// the allowance (status) waits for it.
 func (r *reservation) settle(used int, keep func(goredis.Pipeliner)) {
 	if r == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	pipe := r.a.rdb.Pipeline()
-	if d := int64(used) - r.held; d != 0 {
-		pipe.IncrBy(ctx, r.key, d) // a lost correction errs by one estimate, for a day
+	d := int64(used) - r.held
+	if d == 0 && keep == nil {
+		return
 	}
-	if keep != nil {
-		keep(pipe)
-	}
-	if pipe.Len() > 0 {
+	done := r.a.settling.start(r.user)
+	go func() {
+		defer done()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		pipe := r.a.rdb.Pipeline()
+		if d != 0 {
+			pipe.IncrBy(ctx, r.key, d) // a lost correction errs by one estimate, for a day
+		}
+		if keep != nil {
+			keep(pipe)
+		}
 		_, _ = pipe.Exec(ctx) // a lost cache write costs a later miss
+	}()
+}
+
+// settlements tracks, per user, the settlements not yet in Redis.
+type settlements struct {
+	mu      sync.Mutex
+	pending map[uuid.UUID]*userSettlements
+}
+
+type userSettlements struct {
+	n    int
+	done chan struct{} // closed when n is back to zero
+}
+
+// start counts one settlement of user's; the returned func ends it.
+func (s *settlements) start(user uuid.UUID) func() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending == nil {
+		s.pending = map[uuid.UUID]*userSettlements{}
+	}
+	u := s.pending[user]
+	if u == nil {
+		u = &userSettlements{done: make(chan struct{})}
+		s.pending[user] = u
+	}
+	u.n++
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if u.n--; u.n == 0 {
+			close(u.done)
+			delete(s.pending, user)
+		}
+	}
+}
+
+// wait returns once user's settlements started so far have landed, or ctx
+// ends.
+func (s *settlements) wait(ctx context.Context, user uuid.UUID) {
+	s.mu.Lock()
+	u := s.pending[user]
+	s.mu.Unlock()
+	if u == nil {
+		return
+	}
+	select {
+	case <-u.done:
+	case <-ctx.Done():
 	}
 }
 
@@ -157,11 +220,12 @@ func (a *allowance) begin(ctx context.Context, user uuid.UUID, cacheKey string, 
 		return nil, nil, &apperr.Error{Kind: apperr.RateLimited, RetryAfter: max(time.Duration(secs*float64(time.Second)), time.Second),
 			Detail: fmt.Sprintf("at most %d AI requests an hour; answers already given are served again for free", a.hourly.Rate)}
 	}
-	return nil, &reservation{a: a, key: tokKey, held: int64(estimate)}, nil
+	return nil, &reservation{a: a, user: user, key: tokKey, held: int64(estimate)}, nil
 }
 
 // status reads user's allowance without spending it.
 func (a *allowance) status(ctx context.Context, user uuid.UUID) (requestsLeft int, nextRequest time.Duration, tokensUsed int64, err error) {
+	a.settling.wait(ctx, user)
 	res, err := a.gcra.AllowN(ctx, a.requestKey(user), a.hourly, 0)
 	if err != nil {
 		return 0, 0, 0, unavailable(fmt.Errorf("ai request limit: %w", err))

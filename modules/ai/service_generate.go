@@ -88,6 +88,14 @@ func (s *service) run(ctx context.Context, c call, out sink) (answer, error) {
 		System: req.System, Messages: req.Messages, MaxTokens: req.MaxTokens, Temperature: req.Temperature,
 		Variants: c.variants, SchemaHash: hashSchema(c.schema),
 	})
+	if !c.noCache {
+		if hit, ok := s.cache.near.get(key); ok {
+			if c.quick != "" {
+				s.cache.putQuick(ctx, c.quick, hit)
+			}
+			return s.replay(ctx, c, hit, out)
+		}
+	}
 	estimate := estimateTokens(system) + estimateTokens(user) + MaxOutputTokens
 	hitRaw, held, err := s.allow.begin(ctx, c.user, key, !c.noCache, c.spend, estimate)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -253,5 +254,35 @@ func TestHasherStartsWithoutWorkArea(t *testing.T) {
 	}
 	if want := int64(OWASPArgon2.Memory) * int64(OWASPArgon2.Time); h.work.Load() != want {
 		t.Fatalf("an unknown account's check did %d KiB x passes of work, want %d", h.work.Load(), want)
+	}
+}
+
+// TestDummyHashCostsNothingToMake: making the hasher computes no hash (a
+// bcrypt one at cost 12 would add a quarter second to every start, a
+// Lambda cold start included), yet checking against the dummy costs a
+// full hash at the configured cost and matches nothing.
+func TestDummyHashCostsNothingToMake(t *testing.T) {
+	t.Parallel()
+	for _, algo := range []string{"bcrypt", "argon2id"} {
+		h, err := newHasher(algo, Argon2Params{Memory: 1024, Time: 1, Threads: 1}, 10, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.calls.Load() != 0 || h.work.Load() != 0 {
+			t.Fatalf("%s: newHasher hashed (%d calls)", algo, h.calls.Load())
+		}
+		if algo == "bcrypt" {
+			if cost, err := bcrypt.Cost([]byte(h.dummy)); err != nil || cost != 10 {
+				t.Fatalf("dummy %q: cost %d, %v; want the configured 10", h.dummy, cost, err)
+			}
+			start := time.Now()
+			if ok, _, err := h.Verify(context.Background(), "", "anything"); ok || err != nil {
+				t.Fatalf("Verify against the dummy: %v %v", ok, err)
+			}
+			// Cost 10 is ~50 ms; cost 4 (what the dummy was made with) ~1 ms.
+			if d := time.Since(start); d < 20*time.Millisecond {
+				t.Fatalf("checking the dummy took %s: not a cost-10 comparison", d)
+			}
+		}
 	}
 }

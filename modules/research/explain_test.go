@@ -27,7 +27,17 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		SELECT p, 'note ' || g, 'about lighthouses and storms ' || g,
 		       ARRAY['t' || (g % 50), 'common'] FROM unnest($1::uuid[]) p, generate_series(1, 300) g`, books)
 	e.exec(t, `INSERT INTO citations (project_id, title) SELECT p, 'c' || g FROM unnest($1::uuid[]) p, generate_series(1, 100) g`, books)
-	e.exec(t, `ANALYZE research_notes; ANALYZE citations`)
+	e.exec(t, `INSERT INTO research_attachments (id, project_id, note_id, object_key, filename, content_type, size, status, upload_expires_at)
+		SELECT gen_random_uuid(), n.project_id, n.id, 'k/' || n.id || '/' || g, 'f', 'image/png', 1,
+		       CASE WHEN g = 1 THEN 'pending' ELSE 'ready' END, now()
+		FROM research_notes n, generate_series(1, 3) g`)
+	e.exec(t, `INSERT INTO research_object_deletions (object_key, not_before)
+		SELECT 'gone/' || g, now() + make_interval(mins => g) FROM generate_series(1, 3000) g`)
+	e.exec(t, `ANALYZE research_notes; ANALYZE citations; ANALYZE research_attachments; ANALYZE research_object_deletions`)
+	note := uuid.Nil
+	if err := e.pool.QueryRow(ctx, `SELECT id FROM research_notes LIMIT 1`).Scan(&note); err != nil {
+		t.Fatal(err)
+	}
 	far := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name  string
@@ -46,6 +56,15 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		{"citations by project", func(q *store.Queries) {
 			q.ListCitationsByProject(ctx, store.ListCitationsByProjectParams{ProjectID: e.project, MaxRows: 51})
 		}, "citations_project_idx"},
+		{"attachments by note", func(q *store.Queries) {
+			q.ListReadyAttachmentsByNote(ctx, store.ListReadyAttachmentsByNoteParams{NoteID: note, MaxRows: 51})
+		}, "research_attachments_note_idx"},
+		{"stale uploads", func(q *store.Queries) {
+			q.PurgeStaleUploads(ctx, store.PurgeStaleUploadsParams{RetentionSecs: 86400, Batch: 500})
+		}, "research_attachments_pending_idx"},
+		{"due object deletions", func(q *store.Queries) {
+			q.ClaimObjectDeletions(ctx, 500)
+		}, "research_object_deletions_due_idx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,5 +1,11 @@
 package research
 
+import (
+	"time"
+
+	"github.com/thebrain/thebrain/platform/blob"
+)
+
 // Limits, documented in docs/limits.md. Each is enforced with a clear 4xx.
 const (
 	// MaxNoteTitle is in characters.
@@ -27,4 +33,26 @@ const (
 	MaxPages               = 50
 	MaxCitationNotes       = 10000
 	maxCitationRequest     = 128 << 10
+
+	// MaxAttachmentSize is an attachment's size in bytes (25 MiB), checked
+	// when the upload is presigned and again on the stored object.
+	MaxAttachmentSize = 25 << 20
+	// MaxAttachmentsPerNote counts a note's attachments, uploads not yet
+	// confirmed included.
+	MaxAttachmentsPerNote = 50
+	// MaxFilename is an attachment's filename in characters.
+	MaxFilename          = 200
+	maxAttachmentRequest = 4 << 10
+)
+
+// AttachmentTypes are the content types an attachment may have; the
+// stored bytes must show the same type (blob.Sniff).
+var AttachmentTypes = []string{blob.PNG, blob.JPEG, blob.WebP, blob.PDF}
+
+// How long the links of an attachment last, and how long an upload may stay
+// unconfirmed before the daily purge removes it.
+const (
+	UploadURLTTL           = 15 * time.Minute
+	DownloadURLTTL         = 5 * time.Minute
+	PendingUploadRetention = 24 * time.Hour
 )

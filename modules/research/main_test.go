@@ -15,6 +15,8 @@ import (
 	"github.com/thebrain/thebrain/modules/chapters/chapterstest"
 	"github.com/thebrain/thebrain/modules/projects/projectstest"
 	"github.com/thebrain/thebrain/platform/access"
+	"github.com/thebrain/thebrain/platform/blob"
+	"github.com/thebrain/thebrain/platform/blob/blobtest"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/roles"
@@ -39,12 +41,23 @@ type env struct {
 	comm     testkit.TestUser
 	viewer   testkit.TestUser
 	stranger testkit.TestUser
+	// blobs holds attachments: a local store served by the server under
+	// test, or an S3 store on an in-process S3; clock is what its links
+	// expire by.
+	blobs blob.Store
+	clock *blobtest.Clock
+	s3    *blobtest.S3 // the S3 server, on an S3 env
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 
 // newEnvWith is newEnv whose Guard asks wrap(the projects module's Checker).
 func newEnvWith(t *testing.T, wrap func(access.Checker) access.Checker) *env {
+	return newEnvStore(t, wrap, "local")
+}
+
+// newEnvStore is newEnvWith on the blob store kind, "local" or "s3".
+func newEnvStore(t *testing.T, wrap func(access.Checker) access.Checker, kind string) *env {
 	t.Helper()
 	pool := testkit.Postgres(t)
 	e := &env{pool: pool, books: projectstest.New(t, pool)}
@@ -63,11 +76,24 @@ func newEnvWith(t *testing.T, wrap func(access.Checker) access.Checker) *env {
 		checker = wrap(checker)
 	}
 	log := testkit.Logger(t)
+	mods := []module.Module{}
+	switch kind {
+	case "local":
+		l, clock := blobtest.Local(t, "/api/v1/blobs")
+		e.blobs, e.clock = l, clock
+		mods = append(mods, l)
+	case "s3":
+		f := blobtest.NewS3(t)
+		e.blobs, e.clock, e.s3 = f.Store, f.Clock, f
+	default:
+		t.Fatalf("no blob store %q", kind)
+	}
 	mod := New(Deps{
 		DB: pool, Guard: access.NewGuard(checker), Chapters: chapters.New(chapters.Deps{DB: pool}),
-		Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret")),
+		Cursors: page.NewCodec([]byte("test-secret-test-secret-test-secret")), Blobs: e.blobs,
 	})
-	h := server.NewHandler(server.Options{Logger: log, Modules: []module.Module{mod}, Verifier: testkit.Verifier(t), MaxBodyBytes: 8 << 20, RequestTimeout: time.Minute})
+	mods = append(mods, mod)
+	h := server.NewHandler(server.Options{Logger: log, Modules: mods, Verifier: testkit.Verifier(t), MaxBodyBytes: 8 << 20, RequestTimeout: time.Minute})
 	e.c = testkit.Server(t, h)
 	return e
 }

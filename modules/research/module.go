@@ -3,12 +3,21 @@
 // and the project's bibliography of citations, exportable as BibTeX and
 // CSL-JSON.
 //
-// Tables: research_notes, citations. It reads no other module's tables:
+// Notes carry attachments (images, PDFs of sources) whose bytes live in a
+// blob store: a client declares a file, uploads it with the presigned PUT it
+// gets back, and confirms it; the server checks the stored object's real
+// size and type before anyone can read it through a short-lived presigned
+// GET (docs/attachments.md).
+//
+// Tables: research_notes, citations, research_attachments and
+// research_object_deletions (objects whose rows are gone, deleted by the
+// purge). It reads no other module's tables:
 // project roles come through the access Guard (the projects module is its
 // Checker), and whether a chapter exists through ChapterLookup (the
-// chapters module). It offers nothing to other modules but PurgeTrash, which
-// the purge command runs. Routes live under
-// /api/v1/projects/{project_id}/notes and
+// chapters module). It offers nothing to other modules but PurgeTrash and
+// PurgeUploads, which the purge command runs. Routes live under
+// /api/v1/projects/{project_id}/notes (attachments under
+// .../notes/{note_id}/attachments) and
 // /api/v1/projects/{project_id}/citations.
 package research
 
@@ -21,6 +30,7 @@ import (
 
 	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/authn"
+	"github.com/thebrain/thebrain/platform/blob"
 	"github.com/thebrain/thebrain/platform/httpx"
 	"github.com/thebrain/thebrain/platform/module"
 	"github.com/thebrain/thebrain/platform/page"
@@ -44,6 +54,8 @@ type Deps struct {
 	// Cursors signs pagination cursors; shared by every module.
 	Cursors  *page.Codec
 	Chapters ChapterLookup
+	// Blobs holds the attachments' bytes.
+	Blobs blob.Store
 }
 
 // Module is the research module.
@@ -61,7 +73,9 @@ func New(d Deps) *Module {
 func (m *Module) Name() string { return "research" }
 
 // JobKinds implements module.JobProvider: the daily purge of the trash.
-func (m *Module) JobKinds() []module.JobKind { return []module.JobKind{purgeJob(m.svc.pool)} }
+func (m *Module) JobKinds() []module.JobKind {
+	return []module.JobKind{purgeJob(m.svc.pool, m.svc.blobs)}
+}
 
 // Routes implements module.Module: each route with the least role it needs.
 // Full paths (no Mount) let the routes share the /projects prefix with the
@@ -69,6 +83,8 @@ func (m *Module) JobKinds() []module.JobKind { return []module.JobKind{purgeJob(
 func (m *Module) Routes(r chi.Router) {
 	const notes = "/projects/{project_id}/notes"
 	const note = notes + "/{note_id}"
+	const files = note + "/attachments"
+	const file = files + "/{attachment_id}"
 	const cites = "/projects/{project_id}/citations"
 	const cite = cites + "/{citation_id}"
 	r.Group(func(r chi.Router) {
@@ -83,6 +99,12 @@ func (m *Module) Routes(r chi.Router) {
 		edit.Patch(note, httpx.Handle(m.handlePatchNote))
 		edit.Delete(note, httpx.Handle(m.handleDeleteNote))
 		edit.Post(note+"/restore", httpx.Handle(m.handleRestoreNote))
+
+		view.Get(files, httpx.Handle(m.handleListAttachments))
+		edit.Post(files, httpx.Handle(m.handleCreateAttachment))
+		view.Get(file, httpx.Handle(m.handleGetAttachment))
+		edit.Delete(file, httpx.Handle(m.handleDeleteAttachment))
+		edit.Post(file+"/confirm", httpx.Handle(m.handleConfirmAttachment))
 
 		view.Get(cites, httpx.Handle(m.handleListCitations))
 		edit.Post(cites, httpx.Handle(m.handleCreateCitation))

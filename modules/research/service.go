@@ -11,6 +11,7 @@ import (
 	"github.com/thebrain/thebrain/modules/research/internal/store"
 	"github.com/thebrain/thebrain/platform/access"
 	"github.com/thebrain/thebrain/platform/apperr"
+	"github.com/thebrain/thebrain/platform/blob"
 	"github.com/thebrain/thebrain/platform/db"
 	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/roles"
@@ -25,10 +26,11 @@ type service struct {
 	guard    *access.Guard
 	chapters ChapterLookup
 	cursors  *page.Codec
+	blobs    blob.Store
 }
 
 func newService(d Deps) *service {
-	return &service{pool: d.DB, q: store.New(d.DB), guard: d.Guard, chapters: d.Chapters, cursors: d.Cursors}
+	return &service{pool: d.DB, q: store.New(d.DB), guard: d.Guard, chapters: d.Chapters, cursors: d.Cursors, blobs: d.Blobs}
 }
 
 // write runs fn in a transaction that first confirms g still holds the

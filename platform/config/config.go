@@ -72,6 +72,12 @@ type Config struct {
 	SQSEndpoint     string // empty: AWS's; set for a local SQS-compatible server
 	CollabAddr      string // listen address of collab mode
 
+	// Files (research attachments): S3 when a bucket is set, else a
+	// directory of DataDir served by the API itself.
+	S3Bucket   string
+	S3Region   string // empty: the SDK's (AWS_REGION)
+	S3Endpoint string // empty: AWS's; set for an S3-compatible server (path-style)
+
 	// AI (docs/ai.md). A provider is configured by its key or, for an
 	// OpenAI-compatible server, its base URL alone.
 	AnthropicAPIKey  string
@@ -94,6 +100,19 @@ type Config struct {
 	AIIdleTimeout    time.Duration
 	AIAttemptTimeout time.Duration
 	AICacheTTL       time.Duration
+
+	// Secrets Manager (docs/deploy.md, "Lambda"): ARNs of secrets read at
+	// start-up in place of the plain settings they name.
+	DatabaseSecretARN        string // RDS JSON: user, password, host, port, dbname
+	RedisSecretARN           string // the Redis AUTH token (or {"password"[, "username"]})
+	SecretKeySecretARN       string // THEBRAIN_SECRET_KEY's value
+	JWTKeysSecretARN         string // THEBRAIN_JWT_KEYS's value
+	AnthropicAPIKeySecretARN string
+	OpenAIAPIKeySecretARN    string
+	SecretsManagerEndpoint   string // empty: AWS's
+	// LambdaDatabaseMaxConns is the pool size of lambda mode, whose
+	// sandbox serves one request at a time.
+	LambdaDatabaseMaxConns int32
 }
 
 // AIProviderNames are the providers the AI settings know.
@@ -196,6 +215,12 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { c.SQSQueueURL = v; return nil }},
 	{Name: "THEBRAIN_SQS_ENDPOINT", Default: "", Help: "SQS endpoint URL; empty uses AWS's (region and credentials from the usual AWS_* settings)",
 		parse: func(c *Config, v string) error { c.SQSEndpoint = v; return nil }},
+	{Name: "THEBRAIN_S3_BUCKET", Default: "", Help: "the bucket of research attachments; empty keeps them in THEBRAIN_DATA_DIR/blobs, uploaded and read through the API's own signed links",
+		parse: func(c *Config, v string) error { return bucketName(&c.S3Bucket, v) }},
+	{Name: "THEBRAIN_S3_REGION", Default: "", Help: "the bucket's region; empty uses the usual AWS_REGION",
+		parse: func(c *Config, v string) error { c.S3Region = v; return nil }},
+	{Name: "THEBRAIN_S3_ENDPOINT", Default: "", Help: "endpoint URL of an S3-compatible server (MinIO, LocalStack), addressed path-style; empty uses AWS's",
+		parse: func(c *Config, v string) error { return httpURL(&c.S3Endpoint, v) }},
 	{Name: "THEBRAIN_COLLAB_ADDR", Default: ":8082", Help: "listen address of collab mode: the /collab/{chapter_id} WebSocket endpoint, /healthz and /readyz (serve answers /collab on THEBRAIN_HTTP_ADDR)",
 		parse: func(c *Config, v string) error { return hostPort(&c.CollabAddr, v) }},
 	{Name: "THEBRAIN_ANTHROPIC_API_KEY", Default: "", Help: "Anthropic API key; set, it enables the anthropic provider", Secret: true,
@@ -216,6 +241,22 @@ var settings = []Setting{
 		parse: func(c *Config, v string) error { return aiChains(&c.AIChains, v) }},
 	{Name: "THEBRAIN_AI_MODELS", Default: "", Help: "per-operation models, e.g. draft:anthropic=claude-opus-4-6,summarize:openai=gpt-5.4-nano",
 		parse: func(c *Config, v string) error { return aiModels(&c.AIModels, v) }},
+	{Name: "THEBRAIN_DATABASE_SECRET_ARN", Default: "", Help: "Secrets Manager ARN of the RDS database secret (JSON username, password, host, port, dbname), read at start-up and re-read when PostgreSQL refuses the password; THEBRAIN_DATABASE_URL then only adds options such as sslmode",
+		parse: func(c *Config, v string) error { return secretARN(&c.DatabaseSecretARN, v) }},
+	{Name: "THEBRAIN_REDIS_SECRET_ARN", Default: "", Help: "Secrets Manager ARN of the Redis AUTH token (the string, or JSON password and optional username), put into THEBRAIN_REDIS_URL at start-up",
+		parse: func(c *Config, v string) error { return secretARN(&c.RedisSecretARN, v) }},
+	{Name: "THEBRAIN_SECRET_KEY_SECRET_ARN", Default: "", Help: "Secrets Manager ARN whose value is THEBRAIN_SECRET_KEY's, read at start-up",
+		parse: func(c *Config, v string) error { return secretARN(&c.SecretKeySecretARN, v) }},
+	{Name: "THEBRAIN_JWT_KEYS_SECRET_ARN", Default: "", Help: "Secrets Manager ARN whose value is THEBRAIN_JWT_KEYS's (kid:base64-seed,…), read at start-up",
+		parse: func(c *Config, v string) error { return secretARN(&c.JWTKeysSecretARN, v) }},
+	{Name: "THEBRAIN_ANTHROPIC_API_KEY_SECRET_ARN", Default: "", Help: "Secrets Manager ARN whose value is THEBRAIN_ANTHROPIC_API_KEY's, read at start-up",
+		parse: func(c *Config, v string) error { return secretARN(&c.AnthropicAPIKeySecretARN, v) }},
+	{Name: "THEBRAIN_OPENAI_API_KEY_SECRET_ARN", Default: "", Help: "Secrets Manager ARN whose value is THEBRAIN_OPENAI_API_KEY's, read at start-up",
+		parse: func(c *Config, v string) error { return secretARN(&c.OpenAIAPIKeySecretARN, v) }},
+	{Name: "THEBRAIN_SECRETS_MANAGER_ENDPOINT", Default: "", Help: "Secrets Manager endpoint URL; empty uses AWS's (region and credentials from the usual AWS_* settings)",
+		parse: func(c *Config, v string) error { return httpURL(&c.SecretsManagerEndpoint, v) }},
+	{Name: "THEBRAIN_LAMBDA_DATABASE_MAX_CONNS", Default: "1", Help: "PostgreSQL pool size of lambda mode (a sandbox serves one request at a time; role checks hold one more connection); put RDS Proxy in front of the database",
+		parse: func(c *Config, v string) error { return intRange(&c.LambdaDatabaseMaxConns, v, 1, 100) }},
 	{Name: "THEBRAIN_AI_HOURLY_LIMIT", Default: "10", Help: "AI requests per user per hour (answers served from the cache are free)",
 		parse: func(c *Config, v string) error { return intRange(&c.AIHourlyLimit, v, 1, 1_000_000) }},
 	{Name: "THEBRAIN_AI_DAILY_TOKENS", Default: "200000", Help: "AI tokens (input and output) per user per UTC day",
@@ -275,21 +316,62 @@ func Load(getenv func(string) string) (Config, error) {
 	if cfg.JobsTransport == "sqs" && cfg.SQSQueueURL == "" {
 		errs = append(errs, errors.New("THEBRAIN_SQS_QUEUE_URL: required when THEBRAIN_JOBS_TRANSPORT=sqs"))
 	}
+	if cfg.DatabaseURL != "" && cfg.DatabaseSecretARN == "" && !dbURLHasHost(cfg.DatabaseURL) {
+		errs = append(errs, errors.New("THEBRAIN_DATABASE_URL: must be a postgres:// URL with a host"))
+	}
+	if cfg.RedisSecretARN != "" && cfg.RedisURL == "" {
+		errs = append(errs, errors.New("THEBRAIN_REDIS_URL: required with THEBRAIN_REDIS_SECRET_ARN (the secret holds only the AUTH token)"))
+	}
 	if cfg.Env == "production" {
-		if cfg.DatabaseURL == "" {
-			errs = append(errs, errors.New("THEBRAIN_DATABASE_URL: required in production"))
+		if cfg.DatabaseURL == "" && cfg.DatabaseSecretARN == "" {
+			errs = append(errs, errors.New("THEBRAIN_DATABASE_URL: required in production (or THEBRAIN_DATABASE_SECRET_ARN)"))
 		}
 		if cfg.RedisURL == "" {
 			errs = append(errs, errors.New("THEBRAIN_REDIS_URL: required in production"))
 		}
-		if len(cfg.SecretKey) == 0 {
-			errs = append(errs, errors.New("THEBRAIN_SECRET_KEY: required in production"))
+		if len(cfg.SecretKey) == 0 && cfg.SecretKeySecretARN == "" {
+			errs = append(errs, errors.New("THEBRAIN_SECRET_KEY: required in production (or THEBRAIN_SECRET_KEY_SECRET_ARN)"))
 		}
-		if len(cfg.JWTKeys) == 0 {
-			errs = append(errs, errors.New("THEBRAIN_JWT_KEYS: required in production"))
+		if len(cfg.JWTKeys) == 0 && cfg.JWTKeysSecretARN == "" {
+			errs = append(errs, errors.New("THEBRAIN_JWT_KEYS: required in production (or THEBRAIN_JWT_KEYS_SECRET_ARN)"))
 		}
 	}
 	return cfg, errors.Join(errs...)
+}
+
+// Set parses value as setting name's, as Load would have: for values read
+// from elsewhere than the environment (a secret). The error names the
+// setting and never quotes a secret value.
+func (c *Config) Set(name, value string) error {
+	for _, s := range settings {
+		if s.Name != name {
+			continue
+		}
+		if err := s.parse(c, strings.TrimSpace(value)); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: no such setting", name)
+}
+
+// SecretARNs lists the secret settings read from Secrets Manager, by the
+// name of the setting each ARN stands in for.
+func (c Config) SecretARNs() map[string]string {
+	out := map[string]string{}
+	for name, arn := range map[string]string{
+		"THEBRAIN_DATABASE_URL":      c.DatabaseSecretARN,
+		"THEBRAIN_REDIS_URL":         c.RedisSecretARN,
+		"THEBRAIN_SECRET_KEY":        c.SecretKeySecretARN,
+		"THEBRAIN_JWT_KEYS":          c.JWTKeysSecretARN,
+		"THEBRAIN_ANTHROPIC_API_KEY": c.AnthropicAPIKeySecretARN,
+		"THEBRAIN_OPENAI_API_KEY":    c.OpenAIAPIKeySecretARN,
+	} {
+		if arn != "" {
+			out[name] = arn
+		}
+	}
+	return out
 }
 
 // LogValue renders the effective configuration with secrets masked, for the
@@ -334,6 +416,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("sqs_queue_url", c.SQSQueueURL),
 		slog.String("sqs_endpoint", c.SQSEndpoint),
 		slog.String("collab_addr", c.CollabAddr),
+		slog.String("s3_bucket", c.S3Bucket),
+		slog.String("s3_region", c.S3Region),
+		slog.String("s3_endpoint", MaskURL(c.S3Endpoint)),
 		slog.String("anthropic_api_key", maskSecret(c.AnthropicAPIKey)),
 		slog.String("anthropic_base_url", MaskURL(c.AnthropicBaseURL)),
 		slog.String("anthropic_model", c.AnthropicModel),
@@ -350,6 +435,14 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("ai_idle_timeout", c.AIIdleTimeout),
 		slog.Duration("ai_attempt_timeout", c.AIAttemptTimeout),
 		slog.Duration("ai_cache_ttl", c.AICacheTTL),
+		slog.String("database_secret_arn", c.DatabaseSecretARN),
+		slog.String("redis_secret_arn", c.RedisSecretARN),
+		slog.String("secret_key_secret_arn", c.SecretKeySecretARN),
+		slog.String("jwt_keys_secret_arn", c.JWTKeysSecretARN),
+		slog.String("anthropic_api_key_secret_arn", c.AnthropicAPIKeySecretARN),
+		slog.String("openai_api_key_secret_arn", c.OpenAIAPIKeySecretARN),
+		slog.String("secrets_manager_endpoint", c.SecretsManagerEndpoint),
+		slog.Int("lambda_database_max_conns", int(c.LambdaDatabaseMaxConns)),
 	}
 	return slog.GroupValue(attrs...)
 }
@@ -504,11 +597,17 @@ func dbURL(dst *string, v string) error {
 		return nil
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" && u.Query().Get("host") == "" {
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return errors.New("must be a postgres:// URL with a host")
 	}
-	*dst = v
+	*dst = v // the host is checked in Load: the database secret may name it
 	return nil
+}
+
+// dbURLHasHost reports whether a PostgreSQL URL names a host.
+func dbURLHasHost(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && (u.Host != "" || u.Query().Get("host") != "")
 }
 
 func redisURL(dst *string, v string) error {
@@ -546,6 +645,22 @@ func decodeBase64(s string) ([]byte, error) {
 		b, err = base64.RawURLEncoding.DecodeString(s)
 	}
 	return b, err
+}
+
+// secretARN accepts an AWS Secrets Manager secret ARN
+// (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>).
+func secretARN(dst *string, v string) error {
+	*dst = ""
+	if v == "" {
+		return nil
+	}
+	parts := strings.SplitN(v, ":", 7)
+	if len(parts) != 7 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "secretsmanager" ||
+		parts[3] == "" || parts[4] == "" || parts[5] != "secret" || parts[6] == "" {
+		return errors.New("must be a Secrets Manager secret ARN: arn:aws:secretsmanager:<region>:<account>:secret:<name>")
+	}
+	*dst = v
+	return nil
 }
 
 func httpURL(dst *string, v string) error {
@@ -720,6 +835,26 @@ func prefixes(dst *[]netip.Prefix, v string) error {
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		*dst = append(*dst, p.Masked())
+	}
+	return nil
+}
+
+// bucketName accepts an S3 bucket name: 3–63 lowercase letters, digits,
+// dots and hyphens, starting and ending with a letter or digit.
+func bucketName(dst *string, v string) error {
+	*dst = v
+	if v == "" {
+		return nil
+	}
+	ok := len(v) >= 3 && len(v) <= 63
+	for i, c := range v {
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (c != '.' && c != '-' || i == 0 || i == len(v)-1) {
+			ok = false
+		}
+	}
+	if !ok {
+		return errors.New("must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens")
 	}
 	return nil
 }

@@ -179,3 +179,21 @@ func TestAIKeysMasked(t *testing.T) {
 		t.Fatalf("log line: %s", b.String())
 	}
 }
+
+func TestS3Settings(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(env(map[string]string{
+		"THEBRAIN_S3_BUCKET": "thebrain-files.eu", "THEBRAIN_S3_REGION": "eu-west-1", "THEBRAIN_S3_ENDPOINT": "http://127.0.0.1:9000/",
+	}))
+	if err != nil || cfg.S3Bucket != "thebrain-files.eu" || cfg.S3Region != "eu-west-1" || cfg.S3Endpoint != "http://127.0.0.1:9000" {
+		t.Fatalf("cfg = %+v, %v", cfg, err)
+	}
+	for _, bad := range []string{"ab", "Upper", "-lead", "trail-", "under_score", strings.Repeat("a", 64)} {
+		if _, err := config.Load(env(map[string]string{"THEBRAIN_S3_BUCKET": bad})); err == nil || !strings.Contains(err.Error(), "THEBRAIN_S3_BUCKET") {
+			t.Errorf("bucket %q: %v", bad, err)
+		}
+	}
+	if _, err := config.Load(env(map[string]string{"THEBRAIN_S3_ENDPOINT": "s3.local"})); err == nil {
+		t.Error("an endpoint without a scheme")
+	}
+}

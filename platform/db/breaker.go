@@ -112,14 +112,20 @@ func (b *breaker) done(probe bool, err error) {
 type attemptTracer struct {
 	b     *breaker
 	probe bool
+	creds Credentials // nil: the URL's user and password
 }
 
 func (t attemptTracer) TraceConnectStart(ctx context.Context, _ pgx.TraceConnectStartData) context.Context {
 	return ctx
 }
 
-func (t attemptTracer) TraceConnectEnd(_ context.Context, data pgx.TraceConnectEndData) {
+func (t attemptTracer) TraceConnectEnd(ctx context.Context, data pgx.TraceConnectEndData) {
 	t.b.done(t.probe, data.Err)
+	if t.creds != nil && IsAuthFailure(data.Err) {
+		// The next attempt uses what the secret holds now. This one has
+		// failed already: its request gets a retryable 503.
+		t.creds.Refused(context.WithoutCancel(ctx))
+	}
 }
 
 func (attemptTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {

@@ -23,6 +23,26 @@ type Options struct {
 	AcquireTimeout time.Duration
 	// ApplicationName shows up in pg_stat_activity.
 	ApplicationName string
+	// Credentials, when set, supply the user and password of every new
+	// connection instead of the URL's, and are told when the server
+	// refuses them (a rotated secret).
+	Credentials Credentials
+}
+
+// Credentials supply the user and password of new connections when they
+// can change while the process runs (secrets.DatabaseCredentials).
+type Credentials interface {
+	Current() (user, password string)
+	// Refused is told that the server refused the current ones (28P01).
+	// It fetches them anew and reports whether they changed, that is
+	// whether connecting again is worth it.
+	Refused(ctx context.Context) bool
+}
+
+// IsAuthFailure reports the server refusing the password (28P01).
+func IsAuthFailure(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "28P01"
 }
 
 // DefaultAcquireTimeout is Options.AcquireTimeout's default.
@@ -56,7 +76,21 @@ func Open(ctx context.Context, url string, o Options) (*pgxpool.Pool, error) {
 		o.AcquireTimeout = DefaultAcquireTimeout
 	}
 	cfg.ConnConfig.Tracer = newAcquireTracer(o.AcquireTimeout)
-	cfg.BeforeConnect = newBreaker().beforeConnect
+	brk := newBreaker()
+	cfg.BeforeConnect = brk.beforeConnect
+	if creds := o.Credentials; creds != nil {
+		cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+			if err := brk.beforeConnect(ctx, cc); err != nil {
+				return err
+			}
+			cc.User, cc.Password = creds.Current()
+			if t, ok := cc.Tracer.(attemptTracer); ok {
+				t.creds = creds // a refusal re-reads them for the next attempt
+				cc.Tracer = t
+			}
+			return nil
+		}
+	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.HealthCheckPeriod = 30 * time.Second
 	name := o.ApplicationName
@@ -76,7 +110,13 @@ func Open(ctx context.Context, url string, o Options) (*pgxpool.Pool, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
+	err = pool.Ping(pingCtx)
+	if err != nil && o.Credentials != nil && IsAuthFailure(err) {
+		// Refused: the attempt's tracer has re-read the credentials (the
+		// secret was rotated between its fetch and now). Once more.
+		err = pool.Ping(pingCtx)
+	}
+	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", redactedHost(cfg), err)
 	}

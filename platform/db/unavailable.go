@@ -24,6 +24,14 @@ func init() { apperr.RegisterClassifier(classify) }
 const unavailableRetry = time.Second
 
 func classify(err error) *apperr.Error {
+	if IsAuthFailure(err) {
+		// The password was refused: with rotated credentials the next
+		// connection attempt uses the new ones (Options.Credentials), so
+		// the client may retry; otherwise an operator must act, and a 503
+		// says as much as a 500 would.
+		return &apperr.Error{Kind: apperr.Unavailable, Detail: "the database refused the server's credentials; try again shortly",
+			RetryAfter: unavailableRetry, Err: err}
+	}
 	if !IsUnavailable(err) {
 		return nil
 	}

@@ -81,6 +81,7 @@ type accessRecord struct {
 	errKind   string
 	errStatus int
 	extra     []slog.Attr
+	path      string // shown instead of the request's (RedactPath)
 }
 
 type accessKey struct{}
@@ -88,6 +89,15 @@ type accessKey struct{}
 func recordFrom(ctx context.Context) *accessRecord {
 	rec, _ := ctx.Value(accessKey{}).(*accessRecord)
 	return rec
+}
+
+// RedactPath makes the request's access-log line show path instead of the
+// request's own, for paths that carry a credential (the local blob store's
+// signed links).
+func RedactPath(ctx context.Context, path string) {
+	if rec := recordFrom(ctx); rec != nil {
+		rec.path = path
+	}
 }
 
 // AccessLog writes one line per request: method, path, route pattern,
@@ -109,9 +119,13 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 			if rec.errStatus == 499 {
 				status = 499
 			}
+			path := r.URL.Path
+			if rec.path != "" {
+				path = rec.path
+			}
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("path", path),
 				slog.Int("status", status),
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 				slog.Int("bytes", ww.BytesWritten()),

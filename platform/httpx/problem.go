@@ -53,6 +53,7 @@ var slugTitles = map[string]string{
 	"invalid-cursor":      "Invalid pagination cursor",
 	"invalid-credentials": "Invalid credentials",
 	"ai-refused":          "The AI provider declined the request",
+	"upload-rejected":     "The uploaded file was refused",
 }
 
 // Problem is the RFC 9457 body, with request_id and errors as extensions.

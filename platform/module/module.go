@@ -25,3 +25,13 @@ type Module interface {
 type RootRouter interface {
 	RootRoutes(r chi.Router)
 }
+
+// UploadRouter is implemented by what takes request bodies larger than the
+// server-wide cap (THEBRAIN_MAX_BODY_BYTES): file uploads (the local blob
+// store's presigned URLs). Its routes are registered with full paths and
+// get the same middleware as every route, except that the body cap and the
+// body's pace are measured against MaxUploadBytes.
+type UploadRouter interface {
+	UploadRoutes(r chi.Router)
+	MaxUploadBytes() int64
+}

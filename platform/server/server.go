@@ -67,28 +67,44 @@ func NewHandler(o Options) http.Handler {
 		httpx.Recover(o.Logger),
 		httpx.SecurityHeaders(o.HSTS),
 		corsMiddleware(o.CORSOrigins),
-		// Before BodyLimit: a body refused for its declared size is still
-		// drained by net/http, and that must not wait forever either.
-		httpx.PaceBody(o.BodyPace, o.MaxBodyBytes),
-		httpx.BodyLimit(o.MaxBodyBytes),
-		authn.Optional(o.Verifier),
 	)
+	// bodies caps and paces request bodies, then reads the bearer token.
+	// PaceBody comes before BodyLimit: a body refused for its declared size
+	// is still drained by net/http, and that must not wait forever either.
+	bodies := func(r chi.Router, maxBody int64) {
+		r.Use(httpx.PaceBody(o.BodyPace, maxBody), httpx.BodyLimit(maxBody), authn.Optional(o.Verifier))
+	}
 
-	h := health{checks: o.Checks, version: o.Version}
-	r.Get("/healthz", h.live)
-	r.Get("/readyz", h.ready)
-
+	// Uploads take larger bodies than the server-wide cap, on routes of
+	// their own.
 	for _, m := range o.Modules {
-		if rr, ok := m.(module.RootRouter); ok {
-			rr.RootRoutes(r)
+		if ur, ok := m.(module.UploadRouter); ok {
+			r.Group(func(r chi.Router) {
+				bodies(r, ur.MaxUploadBytes())
+				r.Use(httpx.Timeout(o.RequestTimeout))
+				ur.UploadRoutes(r)
+			})
 		}
 	}
-	r.Route(APIPrefix, func(api chi.Router) {
-		api.Use(httpx.Timeout(o.RequestTimeout))
-		api.Get("/health", h.detailed)
+
+	r.Group(func(r chi.Router) {
+		bodies(r, o.MaxBodyBytes)
+		h := health{checks: o.Checks, version: o.Version}
+		r.Get("/healthz", h.live)
+		r.Get("/readyz", h.ready)
+
 		for _, m := range o.Modules {
-			m.Routes(api)
+			if rr, ok := m.(module.RootRouter); ok {
+				rr.RootRoutes(r)
+			}
 		}
+		r.Route(APIPrefix, func(api chi.Router) {
+			api.Use(httpx.Timeout(o.RequestTimeout))
+			api.Get("/health", h.detailed)
+			for _, m := range o.Modules {
+				m.Routes(api)
+			}
+		})
 	})
 	return r
 }

@@ -5,6 +5,7 @@ package researchtest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,4 +49,25 @@ func NoteExists(t testing.TB, pool *pgxpool.Pool, note uuid.UUID) bool {
 		t.Fatalf("researchtest: note exists: %v", err)
 	}
 	return ok
+}
+
+// AddAttachment adds a confirmed attachment of size bytes of ctype to note
+// and returns the key its file must be stored under (the research
+// module's layout: projects/{project}/notes/{note}/{attachment}). The test
+// puts the file there itself.
+func AddAttachment(t testing.TB, pool *pgxpool.Pool, project, note uuid.UUID, filename, ctype string, size int64) string {
+	t.Helper()
+	ctx := context.Background()
+	id := uuid.Must(uuid.NewV7())
+	key := fmt.Sprintf("projects/%s/notes/%s/%s", project, note, id)
+	q := store.New(pool)
+	if _, err := q.CreateAttachment(ctx, store.CreateAttachmentParams{
+		ID: id, ProjectID: project, NoteID: note, ObjectKey: key, Filename: filename, ContentType: ctype, Size: size, UploadExpiresAt: time.Now(),
+	}); err != nil {
+		t.Fatalf("researchtest: add attachment: %v", err)
+	}
+	if _, err := q.ConfirmAttachment(ctx, id); err != nil {
+		t.Fatalf("researchtest: confirm attachment: %v", err)
+	}
+	return key
 }

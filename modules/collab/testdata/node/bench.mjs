@@ -17,7 +17,7 @@
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
-import { performance } from 'node:perf_hooks'
+import { performance, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 
 process.setMaxListeners(0)
 const opts = JSON.parse(process.argv[2])
@@ -101,6 +101,16 @@ const timers = texts.map((t, i) => {
 // Parts start measuring at the same wall-clock time.
 await sleep(start ? Math.max(0, start - Date.now()) : warmup * 1000)
 const cpu0 = process.cpuUsage()
+const loop = monitorEventLoopDelay({ resolution: 1 })
+loop.enable()
+const gc = { count: 0, total: 0, max: 0 } // V8's collections while measuring
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.count++
+    gc.total += e.duration
+    gc.max = Math.max(gc.max, e.duration)
+  }
+}).observe({ entryTypes: ['gc'] })
 const deliveries0 = deliveries
 const t0 = now0()
 measuring = true
@@ -140,7 +150,12 @@ const out = {
   max_ms: latencies.length ? latencies[latencies.length - 1] : null,
   first_p50_ms: pctOf(firsts, 0.5),
   first_p99_ms: pctOf(firsts, 0.99),
-  node_cpu_percent: 100 * (cpu.user + cpu.system) / 1e6 / elapsed
+  node_cpu_percent: 100 * (cpu.user + cpu.system) / 1e6 / elapsed,
+  loop_delay_p99_ms: loop.percentile(99) / 1e6,
+  loop_delay_max_ms: loop.max / 1e6,
+  gc_count: gc.count,
+  gc_total_ms: gc.total,
+  gc_max_ms: gc.max
 }
 process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(0))
 for (const { provider } of docs) provider.destroy()

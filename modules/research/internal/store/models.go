@@ -28,3 +28,18 @@ type Citation struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+type ResearchAttachment struct {
+	ID              uuid.UUID
+	ProjectID       uuid.UUID
+	NoteID          uuid.UUID
+	UploaderID      *uuid.UUID
+	ObjectKey       string
+	Filename        string
+	ContentType     string
+	Size            int64
+	Status          string
+	UploadExpiresAt time.Time
+	CreatedAt       time.Time
+	ConfirmedAt     *time.Time
+}

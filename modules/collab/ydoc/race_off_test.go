@@ -1,0 +1,5 @@
+//go:build !race
+
+package ydoc_test
+
+const raceEnabled = false
