@@ -609,3 +609,40 @@ func TestNoSecretValues(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalSlice: the local Lambda runs outside any VPC against compose's
+// Redis and PostgreSQL; compose's migrate service migrates, so there is no
+// migrations function.
+func TestLocalSlice(t *testing.T) {
+	r := synth(t, targetLocal)
+	for id, fn := range resources(r.json["thebrain-api"], "AWS::Lambda::Function") {
+		p := props(fn)
+		if _, ok := p["VpcConfig"]; ok {
+			t.Errorf("local %s is in a VPC", id)
+		}
+		vars := p["Environment"].(obj)["Variables"].(obj)
+		if vars["THEBRAIN_REDIS_URL"] != "redis://host.docker.internal:6379/0" {
+			t.Errorf("local %s: THEBRAIN_REDIS_URL = %v", id, vars["THEBRAIN_REDIS_URL"])
+		}
+	}
+	for name, tpl := range r.json {
+		for id, fn := range resources(tpl, "AWS::Lambda::Function") {
+			if props(fn)["Handler"] == handlerMigrate {
+				t.Errorf("local %s/%s: a migrations function (compose migrates)", name, id)
+			}
+		}
+	}
+	// On AWS every function of the binary is in the VPC's app subnets.
+	aws := synth(t, targetAWS)
+	for name, tpl := range aws.json {
+		for id, fn := range resources(tpl, "AWS::Lambda::Function") {
+			p := props(fn)
+			if p["Runtime"] != "provided.al2023" {
+				continue // CDK's own helpers (custom resources)
+			}
+			if _, ok := p["VpcConfig"]; !ok {
+				t.Errorf("aws %s/%s (%v) is not in the VPC", name, id, p["Handler"])
+			}
+		}
+	}
+}
