@@ -24,7 +24,9 @@ type Limits struct {
 
 // DefaultLimits suit book chapters with their whole editing history.
 var DefaultLimits = Limits{
-	Codec:               yjs.DefaultLimits,
+	// The codec's defaults, with fewer structs per update: every struct is
+	// decoded (about 200 bytes) and becomes an item (about 250 bytes).
+	Codec:               yjs.Limits{MaxStructs: 1 << 20},
 	MaxTypeDepth:        256,
 	MaxIntegrationSteps: 1 << 27,
 	MaxPendingBytes:     64 << 20,
