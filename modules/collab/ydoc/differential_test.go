@@ -71,6 +71,7 @@ type trace struct {
 	LocalClient uint64       `json:"localClient"`
 	Events      []event      `json:"events"`
 	LocalExpect expect       `json:"localExpect"`
+	Untyped     expect       `json:"untyped"`
 }
 
 var (
@@ -206,6 +207,7 @@ func (s *stats) fail(format string, args ...any) {
 
 // compare checks a Go document against what yjs reported.
 func compare(t *testing.T, s *stats, where string, d *ydoc.Doc, want expect, countState bool) {
+	roots(d) // yjs's expectOf names them too
 	got := jsonOf(t, d.ToJSON())
 	var wantJSON any = map[string]any(want.JSON)
 	wantJSON = jsonOf(t, wantJSON)
@@ -270,6 +272,15 @@ func runTrace(t *testing.T, s *stats, tr trace) {
 			next++
 		}
 	}
+	// a receiver that names its roots only at the end
+	u := ydoc.New(7)
+	for i, up := range tr.Deliveries {
+		if err := u.ApplyUpdate(up); err != nil {
+			s.fail("%s: untyped receiver, delivery %d: %v", where, i, err)
+			return
+		}
+	}
+	compare(t, s, where+" untyped receiver", u, tr.Untyped, true)
 	// the local client's log, through the write API
 	l := ydoc.New(tr.LocalClient)
 	roots(l)

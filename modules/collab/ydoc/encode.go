@@ -129,7 +129,11 @@ func (it *item) write(dst []byte, offset uint64) []byte {
 		if offset == 0 {
 			dst = appendVarString(dst, c.str)
 		} else {
-			dst = appendVarString(dst, sliceUTF16(c.str, offset))
+			if c.wide {
+				dst = appendVarString(dst, sliceUTF16(c.str, offset))
+			} else {
+				dst = appendVarString(dst, c.str[offset:])
+			}
 		}
 	case yjs.RefFormat:
 		dst = appendVarBytes(appendVarString(dst, c.key), c.data)

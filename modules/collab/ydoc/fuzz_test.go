@@ -151,26 +151,9 @@ func TestHostileInput(t *testing.T) {
 			t.Fatalf("pending structs must be in the state: %x %v", state, err)
 		}
 	})
-	t.Run("a delete set that splits one long item everywhere", func(t *testing.T) {
-		const n = 400000
-		u := appendVU([]byte{1, 1, 3, 0, 4, 1, 1, 't'}, n) // one string item of n units in root "t"
-		u = append(u, strings.Repeat("a", n)...)
-		u = append(u, 1, 3)
-		u = appendVU(u, n/2)
-		for i := 0; i < n/2; i++ {
-			u = appendVU(appendVU(u, uint64(2*i+1)), 1)
-		}
-		d := ydoc.New(1)
-		start := time.Now()
-		err := d.ApplyUpdate(u)
-		if err != nil && !errors.Is(err, yjs.ErrLimit) {
-			t.Fatalf("want success or ErrLimit, got %v", err)
-		}
-		if took := time.Since(start); took > 20*time.Second {
-			t.Fatalf("took %s", took)
-		}
-		t.Logf("%v after %s", err, time.Since(start))
-	})
+	for _, ch := range []string{"a", "é"} {
+		t.Run("a delete set that splits one long item everywhere "+ch, func(t *testing.T) { splitEverywhere(t, ch) })
+	}
 	t.Run("truncated and garbage input", func(t *testing.T) {
 		for _, u := range seedUpdates(t) {
 			for i := 0; i < len(u); i++ {
@@ -179,4 +162,28 @@ func TestHostileInput(t *testing.T) {
 			}
 		}
 	})
+}
+
+// splitEverywhere sends one long string item and a delete set that splits
+// it at every other unit, from the end, so that every split moves the
+// structs after it: the work budget must stop it within seconds.
+func splitEverywhere(t *testing.T, ch string) {
+	const n = 400000
+	u := appendVU([]byte{1, 1, 3, 0, 4, 1, 1, 't'}, uint64(len(ch)*n)) // one string item in root "t"
+	u = append(u, strings.Repeat(ch, n)...)
+	u = append(u, 1, 3)
+	u = appendVU(u, n/2)
+	for i := 0; i < n/2; i++ {
+		u = appendVU(appendVU(u, uint64(n-1-2*i)), 1)
+	}
+	d := ydoc.New(1)
+	start := time.Now()
+	err := d.ApplyUpdate(u)
+	if err != nil && !errors.Is(err, yjs.ErrLimit) {
+		t.Fatalf("want success or ErrLimit, got %v", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("took %s", took)
+	}
+	t.Logf("%v after %s", err, time.Since(start))
 }

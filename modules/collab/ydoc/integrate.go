@@ -23,6 +23,9 @@ func (it *item) integrate(tx *transaction, offset uint64) error {
 		it.left = left
 		it.hasOrigin = true
 		it.origin = left.lastID()
+		if it.content.wide {
+			tx.steps += int64(len(it.content.str))/8 + 1
+		}
 		it.content = it.content.splitContent(offset, it.length)
 		it.length -= offset
 	}
@@ -151,7 +154,7 @@ func (d *Doc) itemFromStruct(s *yjs.Struct) *item {
 	it.content.ref = c.Ref
 	switch c.Ref {
 	case yjs.RefString:
-		it.content.str = string(c.Data)
+		it.content = stringContent(string(c.Data))
 	case yjs.RefAny:
 		it.content.elems = splitAnys(c.Data, s.Length)
 	case yjs.RefJSON:

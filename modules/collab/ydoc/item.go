@@ -35,8 +35,11 @@ type item struct {
 // are kept as their canonical bytes (elems, data), so encoding never has to
 // re-derive them.
 type content struct {
-	ref   yjs.ContentRef
-	str   string   // RefString, UTF-8; length in UTF-16 units is item.length
+	ref yjs.ContentRef
+	str string // RefString, UTF-8; length in UTF-16 units is item.length
+	// wide is set when str holds non-ASCII characters, whose UTF-16 offsets
+	// must be counted; ASCII strings split and slice in constant time.
+	wide  bool
 	elems [][]byte // RefAny: one canonical Any per element; RefJSON: JSON text per element
 	data  []byte   // RefBinary bytes; RefEmbed and RefFormat JSON text; RefDoc options (Any)
 	key   string   // RefFormat key; RefDoc guid
@@ -131,9 +134,15 @@ func (s *SubDoc) ToJSON() any { return map[string]any{} }
 func (c *content) splitContent(offset, length uint64) content {
 	switch c.ref {
 	case yjs.RefString:
+		if !c.wide {
+			l, r := c.str[:offset], c.str[offset:]
+			c.str = l
+			return content{ref: yjs.RefString, str: r}
+		}
 		l, r := splitUTF16String(c.str, offset)
 		c.str = l
-		return content{ref: yjs.RefString, str: r}
+		c.wide = !isASCII(l)
+		return content{ref: yjs.RefString, str: r, wide: !isASCII(r)}
 	case yjs.RefAny, yjs.RefJSON:
 		right := content{ref: c.ref, elems: append([][]byte(nil), c.elems[offset:]...)}
 		c.elems = c.elems[:offset:offset]
@@ -146,23 +155,28 @@ func (c *content) splitContent(offset, length uint64) content {
 }
 
 // splitUTF16String cuts s after k UTF-16 units. A cut inside a surrogate
-// pair replaces both halves with U+FFFD, as yjs does.
+// pair replaces both halves with U+FFFD, as yjs does. It counts units from
+// the lead bytes of valid UTF-8 without decoding runes.
 func splitUTF16String(s string, k uint64) (string, string) {
 	units := uint64(0)
-	for i, r := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 && c < 0xc0 {
+			continue // continuation byte
+		}
 		if units == k {
 			return s[:i], s[i:]
 		}
-		w := uint64(1)
-		if r >= 0x10000 {
-			w = 2
+		if c >= 0xf0 {
+			if units+1 == k {
+				// k falls inside this surrogate pair
+				n := min(i+4, len(s))
+				return s[:i] + "\uFFFD", "\uFFFD" + s[n:]
+			}
+			units += 2
+		} else {
+			units++
 		}
-		if units+w > k {
-			// k falls inside this surrogate pair.
-			n := utf8.RuneLen(r)
-			return s[:i] + "\uFFFD", "\uFFFD" + s[i+n:]
-		}
-		units += w
 	}
 	return s, ""
 }
@@ -172,6 +186,20 @@ func splitUTF16String(s string, k uint64) (string, string) {
 func sliceUTF16(s string, k uint64) string {
 	_, r := splitUTF16String(s, k)
 	return r
+}
+
+// stringContent is ContentString holding s.
+func stringContent(s string) content {
+	return content{ref: yjs.RefString, str: s, wide: !isASCII(s)}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // utf16Len counts the UTF-16 units of s.
@@ -227,6 +255,7 @@ func (it *item) mergeWith(right *item) bool {
 	switch it.content.ref {
 	case yjs.RefString:
 		it.content.str += right.content.str
+		it.content.wide = it.content.wide || right.content.wide
 	case yjs.RefAny, yjs.RefJSON:
 		it.content.elems = append(it.content.elems, right.content.elems...)
 	case yjs.RefDeleted:

@@ -11,10 +11,11 @@ type Limits struct {
 	// MaxTypeDepth is the deepest nesting of shared types (a type inside a
 	// type inside …) the document accepts.
 	MaxTypeDepth int
-	// MaxIntegrationSteps bounds the work of one ApplyUpdate or Transact:
-	// items visited by conflict resolution, plus one step per eight structs
-	// moved when an item is split, so a hostile update cannot make
-	// integration quadratic without end.
+	// MaxIntegrationSteps bounds the work of one ApplyUpdate or Transact, in
+	// steps of roughly 50 ns: an item visited by conflict resolution, 64
+	// structs moved when an item is split, 8 bytes of non-ASCII text
+	// walked to split it. A hostile update cannot make integration
+	// quadratic without end; the default allows several seconds of work.
 	MaxIntegrationSteps int64
 	// MaxPendingBytes bounds the structs and deletes kept while they wait
 	// for missing updates.
@@ -23,7 +24,9 @@ type Limits struct {
 
 // DefaultLimits suit book chapters with their whole editing history.
 var DefaultLimits = Limits{
-	Codec:               yjs.DefaultLimits,
+	// The codec's defaults, with fewer structs per update: every struct is
+	// decoded (about 200 bytes) and becomes an item (about 250 bytes).
+	Codec:               yjs.Limits{MaxStructs: 1 << 20},
 	MaxTypeDepth:        256,
 	MaxIntegrationSteps: 1 << 27,
 	MaxPendingBytes:     64 << 20,

@@ -100,7 +100,7 @@ func (s *structStore) findIndexCleanStart(tx *transaction, client, clock uint64)
 // client history are what a hostile delete set would multiply.
 func (s *structStore) insertAt(tx *transaction, client uint64, i int, it *item) {
 	structs := s.clients[client]
-	tx.steps += int64(len(structs)-i)/8 + 1
+	tx.steps += int64(len(structs)-i)/64 + 1
 	structs = append(structs, nil)
 	copy(structs[i+1:], structs[i:])
 	structs[i] = it
@@ -178,6 +178,10 @@ func splitItem(tx *transaction, left *item, diff uint64) *item {
 		parent:         left.parent,
 		parentSub:      left.parentSub,
 		hasParentSub:   left.hasParentSub,
+	}
+	if left.content.wide {
+		// counting UTF-16 offsets walks the string: charge it
+		tx.steps += int64(len(left.content.str))/8 + 1
 	}
 	right.content = left.content.splitContent(diff, left.length)
 	right.countable = right.content.isCountable()

@@ -231,7 +231,7 @@ loop:
 		for i := range s {
 			s[i] = '\n'
 		}
-		it, err := tx.newItem(p.left, p.right, t, "", false, content{ref: yjs.RefString, str: string(s)})
+		it, err := tx.newItem(p.left, p.right, t, "", false, stringContent(string(s)))
 		if err != nil {
 			return err
 		}

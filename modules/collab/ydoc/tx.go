@@ -387,7 +387,7 @@ func (tx *Tx) Delete(parent XmlParent, index, length int) {
 // TextInsert inserts s at pos (UTF-16 units) with attrs; nil attrs take
 // the formatting in effect at pos (yjs insert(index, text, attributes)).
 func (tx *Tx) TextInsert(t *XmlText, pos int, s string, attrs map[string]any) {
-	tx.note(tx.textInsert((*ytype)(t), pos, content{ref: yjs.RefString, str: s}, attrs))
+	tx.note(tx.textInsert((*ytype)(t), pos, stringContent(s), attrs))
 }
 
 // TextDelete deletes length units from pos.
@@ -413,7 +413,7 @@ func (tx *Tx) TextInsertEmbed(t *XmlText, pos int, embed any, attrs map[string]a
 
 // Insert inserts s into a Y.Text (see TextInsert).
 func (tx *Tx) Insert(t *Text, pos int, s string, attrs map[string]any) error {
-	return tx.textInsert((*ytype)(t), pos, content{ref: yjs.RefString, str: s}, attrs)
+	return tx.textInsert((*ytype)(t), pos, stringContent(s), attrs)
 }
 
 // InsertEmbed inserts an embed into a Y.Text.

@@ -28,7 +28,9 @@ type (
 
 // Delta is one operation of a text's delta (yjs toDelta): an insert of a
 // string, or of an embed (a JSON value, usually map[string]any) or a
-// shared type, with the formatting attributes in effect.
+// shared type, with the formatting attributes in effect. Attribute values
+// are shared with the document (yjs compares them by identity): treat them
+// as read-only.
 type Delta struct {
 	Insert     any
 	Attributes map[string]any

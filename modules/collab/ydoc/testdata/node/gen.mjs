@@ -271,7 +271,14 @@ for (let ti = from; ti < from + traces; ti++) {
       checkpoints.push({ at: i, expect: expectOf(R), target: b64(target), diff: b64(Y.encodeStateAsUpdate(R, target)) })
     }
   })
+  // a receiver that names its root types only after everything arrived, as
+  // a server does (formatting cleanups then run only inside nested types)
+  const U = new Y.Doc()
+  U.clientID = 7
+  deliveries.forEach(u => Y.applyUpdate(U, u))
+  const untyped = expectOf(U)
   lines.push(JSON.stringify({
+    untyped,
     seed,
     trace: ti,
     desc: `${nClients} clients, ${steps} steps, ${updates.length} updates, ${deliveries.length} deliveries`,
