@@ -41,7 +41,7 @@ func TestRIEVersionPinnedOnce(t *testing.T) {
 
 func TestLambdaMode(t *testing.T) {
 	t.Parallel()
-	for handler, want := range map[string]string{"": "lambda", "bootstrap": "lambda", "lambda": "lambda", "api": "lambda", "authorizer": "authorizer"} {
+	for handler, want := range map[string]string{"": "lambda", "bootstrap": "lambda", "lambda": "lambda", "api": "lambda", "authorizer": "authorizer", "migrate": "migrate-lambda"} {
 		if got, err := lambdaMode(handler); err != nil || got != want {
 			t.Errorf("_HANDLER=%q: %q, %v; want %q", handler, got, err, want)
 		}
