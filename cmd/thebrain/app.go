@@ -125,7 +125,7 @@ func (b *backends) open(ctx context.Context, cfg config.Config, logger *slog.Log
 	}
 	b.accessPool, err = db.Open(ctx, b.dbURL, db.Options{
 		MaxConns: accessConns, ApplicationName: "thebrain-access", AcquireTimeout: cfg.DatabaseAcquireTimeout,
-		Credentials: dbCredentials(ctx),
+		Credentials: dbCredentials(ctx), Lazy: b.lambda, // the main pool has just proved the database answers
 	})
 	if err != nil {
 		return fmt.Errorf("THEBRAIN_DATABASE_URL (access pool): %w", err)

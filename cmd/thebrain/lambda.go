@@ -70,8 +70,8 @@ type gatewayHandler struct {
 	log     *slog.Logger
 }
 
-// errNotProxyEvent is the detail of the answer to a malformed event.
-var errNotProxyEvent = "the Lambda event is not an API Gateway REST (v1) proxy event"
+// notProxyEvent is the detail of the answer to a malformed event.
+const notProxyEvent = "the Lambda event is not an API Gateway REST (v1) proxy event"
 
 // Invoke implements lambda.Handler: the payload arrives as bytes, even
 // when it is not JSON.
@@ -87,7 +87,7 @@ func (g *gatewayHandler) handle(ctx context.Context, raw []byte) (resp events.AP
 	var ev events.APIGatewayProxyRequest
 	if err := json.Unmarshal(raw, &ev); err != nil || ev.HTTPMethod == "" || ev.Path == "" {
 		g.log.WarnContext(ctx, "lambda: malformed event", slog.Int("bytes", len(raw)))
-		return problemResponse(ctx, ev, apperr.New(apperr.Invalid, errNotProxyEvent)), nil
+		return problemResponse(ctx, ev, apperr.New(apperr.Invalid, notProxyEvent)), nil
 	}
 	defer func() {
 		// The router recovers handler panics itself; this catches the
@@ -104,7 +104,7 @@ func (g *gatewayHandler) handle(ctx context.Context, raw []byte) (resp events.AP
 		// be a request (a body flagged base64 that is not, a bad method)
 		// and after it when the response cannot be built.
 		g.log.WarnContext(ctx, "lambda: event not served", slog.String("error", err.Error()))
-		return problemResponse(ctx, ev, apperr.Wrap(apperr.Invalid, errNotProxyEvent+": "+err.Error(), err)), nil
+		return problemResponse(ctx, ev, apperr.Wrap(apperr.Invalid, notProxyEvent+": "+err.Error(), err)), nil
 	}
 	return resp, nil
 }

@@ -57,11 +57,7 @@ func findOrBuildRIE() (string, error) {
 		}
 		return p, nil
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(cache, "thebrain", "aws-lambda-rie@"+rieVersion)
+	dir := filepath.Join(cacheDir(), "thebrain", "aws-lambda-rie@"+rieVersion)
 	bin := filepath.Join(dir, "aws-lambda-rie")
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
@@ -90,6 +86,15 @@ func findOrBuildRIE() (string, error) {
 	return bin, nil
 }
 
+// cacheDir is the user's cache directory, or the temporary one where there
+// is none (no HOME).
+func cacheDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return d
+	}
+	return os.TempDir()
+}
+
 func lastLine(b []byte) string {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return lines[len(lines)-1]
@@ -107,13 +112,8 @@ func bootstrapBinary(t testing.TB) string {
 			bootstrapErr = err
 			return
 		}
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			bootstrapErr = err
-			return
-		}
 		sum := sha256.Sum256([]byte(wd))
-		dir := filepath.Join(cache, "thebrain", "lambda-test-"+hex.EncodeToString(sum[:6]))
+		dir := filepath.Join(cacheDir(), "thebrain", "lambda-test-"+hex.EncodeToString(sum[:6]))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			bootstrapErr = err
 			return

@@ -23,6 +23,10 @@ type Options struct {
 	AcquireTimeout time.Duration
 	// ApplicationName shows up in pg_stat_activity.
 	ApplicationName string
+	// Lazy opens the pool without connecting: the first query connects.
+	// For a second pool on a database another pool has just reached (a
+	// Lambda cold start then makes one connection, not two).
+	Lazy bool
 	// Credentials, when set, supply the user and password of every new
 	// connection instead of the URL's, and are told when the server
 	// refuses them (a rotated secret).
@@ -107,6 +111,9 @@ func Open(ctx context.Context, url string, o Options) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	if o.Lazy {
+		return pool, nil
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

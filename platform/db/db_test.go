@@ -116,3 +116,36 @@ func BenchmarkUUIDParameter(b *testing.B) {
 		}
 	}
 }
+
+// TestLazyOpen: a lazy pool opens without connecting (a Lambda cold start
+// makes one connection, not one per pool) and connects on first use.
+func TestLazyOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// Nothing listens there: an eager Open fails, a lazy one does not.
+	const nowhere = "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"
+	if _, err := db.Open(ctx, nowhere, db.Options{}); err == nil {
+		t.Fatal("eager Open of an unreachable database succeeded")
+	}
+	p, err := db.Open(ctx, nowhere, db.Options{Lazy: true})
+	if err != nil {
+		t.Fatalf("lazy Open: %v", err)
+	}
+	if err := p.Ping(ctx); !db.IsUnavailable(err) {
+		t.Fatalf("first use of the unreachable database: %v, want unavailable", err)
+	}
+	p.Close()
+
+	p, err = db.Open(ctx, testkit.PostgresURL(t), db.Options{Lazy: true, MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if n := p.Stat().TotalConns(); n != 0 {
+		t.Fatalf("%d connections before the first query, want 0", n)
+	}
+	var one int
+	if err := p.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("first query: %v", err)
+	}
+}
