@@ -191,7 +191,7 @@ func TestResourceCounts(t *testing.T) {
 		"thebrain-auth":    {"AWS::SecretsManager::Secret": 2, "Custom::TheBrainInitialSigningKey": 1},
 		"thebrain-database": {"AWS::RDS::DBCluster": 1, "AWS::RDS::DBInstance": 1, "AWS::SecretsManager::Secret": 1,
 			"AWS::SecretsManager::SecretTargetAttachment": 1, "Custom::Trigger": 1},
-		"thebrain-cache":   {"AWS::ElastiCache::ReplicationGroup": 1, "AWS::ElastiCache::SubnetGroup": 1},
+		"thebrain-cache":   {"AWS::ElastiCache::ReplicationGroup": 1, "AWS::ElastiCache::SubnetGroup": 1, "AWS::SecretsManager::Secret": 1},
 		"thebrain-storage": {"AWS::S3::Bucket": 1, "AWS::S3::BucketPolicy": 1},
 		"thebrain-worker":  {"AWS::SQS::Queue": 2, "AWS::ECS::Service": 1, "AWS::ECS::TaskDefinition": 1, "AWS::CloudWatch::Alarm": 2},
 		"thebrain-api": {"AWS::ApiGateway::RestApi": 1, "AWS::ApiGateway::Authorizer": 1, "AWS::ApiGateway::UsagePlan": 1,
@@ -352,6 +352,19 @@ func TestCache(t *testing.T) {
 			"TransitEncryptionEnabled": true, "AtRestEncryptionEnabled": true, "Port": redisPort,
 		})
 	})
+	// The AUTH token reaches the cluster as a dynamic reference to its
+	// generated secret, never as a value.
+	for _, rg := range resources(r.json["thebrain-cache"], "AWS::ElastiCache::ReplicationGroup") {
+		tok, _ := json.Marshal(props(rg)["AuthToken"])
+		if !strings.Contains(string(tok), "{{resolve:secretsmanager:") {
+			t.Errorf("AuthToken = %s, want a {{resolve:secretsmanager:…}} reference", tok)
+		}
+	}
+	check(t, "the AUTH token is generated", func() {
+		r.templates["thebrain-cache"].HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), obj{
+			"GenerateSecretString": assertions.Match_ObjectLike(&obj{"PasswordLength": 64, "ExcludePunctuation": true}),
+		})
+	})
 }
 
 func TestStorage(t *testing.T) {
@@ -464,6 +477,15 @@ func TestAPI(t *testing.T) {
 				})
 			})
 		}
+		for id, vars := range environments(r.json["thebrain-api"], false) {
+			_, redisARN := vars[envRedisSecretARN]
+			if redisARN != (target == targetAWS) {
+				t.Errorf("%s %s: %s set = %v", target, id, envRedisSecretARN, redisARN)
+			}
+			if target == targetAWS && vars["THEBRAIN_DATABASE_URL"] != awsDatabaseURL {
+				t.Errorf("%s %s: THEBRAIN_DATABASE_URL = %v, want %s (TLS to Aurora)", target, id, vars["THEBRAIN_DATABASE_URL"], awsDatabaseURL)
+			}
+		}
 		// The authorizer may be invoked by this API's authorizers only.
 		check(t, target+": authorizer invoke permission", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), obj{
@@ -549,7 +571,7 @@ func TestCollab(t *testing.T) {
 // passwords: secrets reach Lambdas as ARNs and Fargate tasks through ECS
 // injection, never as values.
 func TestNoSecretValues(t *testing.T) {
-	secretSettings := []string{"THEBRAIN_DATABASE_URL", "THEBRAIN_JWT_KEYS", "THEBRAIN_SECRET_KEY", "THEBRAIN_ANTHROPIC_API_KEY", "THEBRAIN_OPENAI_API_KEY"}
+	secretSettings := []string{"THEBRAIN_DATABASE_URL", "THEBRAIN_REDIS_URL", "THEBRAIN_JWT_KEYS", "THEBRAIN_SECRET_KEY", "THEBRAIN_ANTHROPIC_API_KEY", "THEBRAIN_OPENAI_API_KEY"}
 	keyMaterial := regexp.MustCompile(`-----BEGIN|"(?:d|k)":\s*"[A-Za-z0-9_-]{40,}"|postgres(?:ql)?://[^"\s]*:[^"\s]*@`)
 	longBase64 := regexp.MustCompile(`"[A-Za-z0-9+/_-]{40,}={0,2}"`)
 	// Not secrets: asset hashes (hex), CloudFormation's words, and CDK's
@@ -570,25 +592,19 @@ func TestNoSecretValues(t *testing.T) {
 					t.Log(m)
 				}
 			}
-			for _, typ := range []string{"AWS::Lambda::Function", "AWS::ECS::TaskDefinition"} {
-				for id, res := range resources(tpl, typ) {
-					envText, _ := json.Marshal(props(res)["Environment"])
-					defs, _ := json.Marshal(props(res)["ContainerDefinitions"])
-					for _, s := range secretSettings {
-						if strings.Contains(string(envText), `"`+s+`"`) {
-							t.Errorf("%s %s/%s: %s is a plain environment value", target, name, id, s)
+			for id, vars := range environments(tpl, false) {
+				for _, s := range secretSettings {
+					v, set := vars[s]
+					switch {
+					case !set:
+					case strings.HasSuffix(s, "_URL"):
+						// Allowed only without credentials (the *_SECRET_ARN
+						// settings add them at start-up).
+						if raw, _ := json.Marshal(v); strings.Contains(string(raw), "@") {
+							t.Errorf("%s %s/%s: %s carries credentials: %v", target, name, id, s, v)
 						}
-						var containers []struct {
-							Environment []struct{ Name string }
-						}
-						_ = json.Unmarshal(defs, &containers)
-						for _, c := range containers {
-							for _, e := range c.Environment {
-								if e.Name == s {
-									t.Errorf("%s %s/%s: %s is a plain container environment value", target, name, id, s)
-								}
-							}
-						}
+					default:
+						t.Errorf("%s %s/%s: %s is a plain environment value", target, name, id, s)
 					}
 				}
 			}
@@ -644,5 +660,74 @@ func TestLocalSlice(t *testing.T) {
 				t.Errorf("aws %s/%s (%v) is not in the VPC", name, id, p["Handler"])
 			}
 		}
+	}
+}
+
+// environments is every Lambda's and container's plain environment in a
+// template (with ECS-injected secrets too if asked), by resource (and
+// container) name.
+func environments(tpl map[string]interface{}, injected bool) map[string]map[string]interface{} {
+	out := map[string]map[string]interface{}{}
+	for id, fn := range resources(tpl, "AWS::Lambda::Function") {
+		if env, ok := props(fn)["Environment"].(obj); ok {
+			vars, _ := env["Variables"].(obj)
+			out[id] = vars
+		}
+	}
+	for id, td := range resources(tpl, "AWS::ECS::TaskDefinition") {
+		defs, _ := props(td)["ContainerDefinitions"].([]interface{})
+		for _, d := range defs {
+			c := d.(obj)
+			vars := map[string]interface{}{}
+			envs, _ := c["Environment"].([]interface{})
+			for _, e := range envs {
+				vars[e.(obj)["Name"].(string)] = e.(obj)["Value"]
+			}
+			secrets, _ := c["Secrets"].([]interface{})
+			for _, e := range secrets {
+				if !injected {
+					break
+				}
+				vars[e.(obj)["Name"].(string)] = e.(obj)["ValueFrom"]
+			}
+			out[id+"/"+fmt.Sprint(c["Name"])] = vars
+		}
+	}
+	return out
+}
+
+// TestSettingsExist: every THEBRAIN_* variable the stacks set is a setting
+// the binary reads (the README's table, which a product test keeps equal
+// to platform/config), so a typo cannot silently leave a default in place.
+func TestSettingsExist(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `(THEBRAIN_[A-Z0-9_]+)` \\|").FindAllStringSubmatch(string(readme), -1) {
+		known[m[1]] = true
+	}
+	if len(known) < 40 {
+		t.Fatalf("found only %d settings in README.md's table", len(known))
+	}
+	seen := 0
+	for _, target := range []string{targetAWS, targetLocal} {
+		for name, tpl := range synth(t, target).json {
+			for id, vars := range environments(tpl, true) {
+				for k := range vars {
+					if !strings.HasPrefix(k, "THEBRAIN_") {
+						continue
+					}
+					seen++
+					if !known[k] {
+						t.Errorf("%s %s/%s sets %s, which is no setting of the binary", target, name, id, k)
+					}
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no THEBRAIN_* variables found in the templates")
 	}
 }

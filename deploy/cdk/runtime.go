@@ -18,7 +18,9 @@ import (
 // The database secret is RDS's JSON (host, port, username, password,
 // dbname), which ECS cannot turn into a URL, so every mode, Fargate too,
 // gets THEBRAIN_DATABASE_SECRET_ARN and builds THEBRAIN_DATABASE_URL from
-// it.
+// it; likewise THEBRAIN_REDIS_SECRET_ARN puts the AUTH token into
+// THEBRAIN_REDIS_URL. The binary reads every *_SECRET_ARN at start-up
+// (cmd/thebrain/secrets.go), in every mode.
 type runtime struct {
 	settings settings
 	auth     *auth
@@ -33,6 +35,7 @@ type runtime struct {
 // (platform/config; README's table).
 const (
 	envDatabaseSecretARN  = "THEBRAIN_DATABASE_SECRET_ARN"
+	envRedisSecretARN     = "THEBRAIN_REDIS_SECRET_ARN"
 	envJWTKeysSecretARN   = "THEBRAIN_JWT_KEYS_SECRET_ARN"
 	envSecretKeySecretARN = "THEBRAIN_SECRET_KEY_SECRET_ARN"
 	envUploadsBucket      = "THEBRAIN_S3_BUCKET"
@@ -51,6 +54,10 @@ func (rt *runtime) env() map[string]*string {
 	}
 	if rt.cache != nil {
 		e["THEBRAIN_REDIS_URL"] = rt.cache.url
+		e[envRedisSecretARN] = rt.cache.token.SecretArn()
+		// Aurora: TLS always (the secret gives user, password, host,
+		// port and database; this URL only adds the option).
+		e["THEBRAIN_DATABASE_URL"] = jsii.String(awsDatabaseURL)
 	} else {
 		e["THEBRAIN_REDIS_URL"] = jsii.String(rt.settings.LocalRedisURL)
 	}
@@ -95,9 +102,16 @@ func (rt *runtime) taskSecrets() *map[string]awsecs.Secret {
 	}
 }
 
+// awsDatabaseURL is THEBRAIN_DATABASE_URL on AWS: no credentials, no host
+// (THEBRAIN_DATABASE_SECRET_ARN has them), only the connection options.
+const awsDatabaseURL = "postgres:///?sslmode=require"
+
 // grantSecrets lets a role read the secrets it is named by ARN.
 func (rt *runtime) grantSecrets(g awsiam.IGrantable, signing bool) {
 	rt.db.secret.GrantRead(g, nil)
+	if rt.cache != nil {
+		rt.cache.token.GrantRead(g, nil)
+	}
 	if signing {
 		rt.auth.jwtKeys.GrantRead(g, nil)
 		rt.auth.secretKey.GrantRead(g, nil)

@@ -50,7 +50,7 @@ func containerImage(s settings) awsecs.ContainerImage {
 	}
 	return awsecs.ContainerImage_FromAsset(jsii.String(s.RepoRoot), &awsecs.AssetImageProps{
 		Platform: awsecrassets.Platform_LINUX_ARM64(),
-		Exclude:  jsii.Strings(".git", ".thebrain", "bin", "**/node_modules", "deploy/cdk/cdk.out", "**/cdk.out"),
+		Exclude:  jsii.Strings(".git", ".thebrain", "bin", "build", "**/node_modules", "deploy/cdk/cdk.out", "**/cdk.out"),
 	})
 }
 
