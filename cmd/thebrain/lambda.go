@@ -40,6 +40,11 @@ func lambdaMode(handler string) (string, error) {
 func serveLambda(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	cfg.DatabaseMaxConns = cfg.LambdaDatabaseMaxConns // a sandbox serves one request at a time
 	logger.InfoContext(ctx, "starting", slog.String("mode", "lambda"), slog.String("version", buildVersion()), slog.Any("config", cfg))
+	if cfg.S3Bucket == "" {
+		// The local file store would keep attachments on the sandbox's
+		// own disk, which Lambda discards.
+		logger.WarnContext(ctx, "no THEBRAIN_S3_BUCKET: research attachments would be kept on the sandbox's disk and lost; set the bucket (the CDK app does)")
+	}
 	b, err := openBackendsFor(ctx, cfg, logger, false, true)
 	if err != nil {
 		return err
