@@ -355,6 +355,9 @@ func (tx *Tx) mapDelete(parent *ytype, key string) {
 
 // InsertElement inserts a new element called nodeName at index of parent.
 func (tx *Tx) InsertElement(parent XmlParent, index int, nodeName string) *XmlElement {
+	if tx.err != nil {
+		return nil
+	}
 	t := newType(tx.t.doc, yjs.TypeXMLElement, nodeName)
 	if !tx.note(tx.listInsert(parent.xmlParent(), index, []listContent{{typ: t}})) {
 		return nil
@@ -364,6 +367,9 @@ func (tx *Tx) InsertElement(parent XmlParent, index int, nodeName string) *XmlEl
 
 // InsertText inserts a new, empty text node at index of parent.
 func (tx *Tx) InsertText(parent XmlParent, index int) *XmlText {
+	if tx.err != nil {
+		return nil
+	}
 	t := newType(tx.t.doc, yjs.TypeXMLText, "")
 	if !tx.note(tx.listInsert(parent.xmlParent(), index, []listContent{{typ: t}})) {
 		return nil
@@ -373,36 +379,59 @@ func (tx *Tx) InsertText(parent XmlParent, index int) *XmlText {
 
 // SetAttribute sets an attribute of e (yjs setAttribute).
 func (tx *Tx) SetAttribute(e *XmlElement, key string, value any) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.mapSet((*ytype)(e), key, value))
 }
 
 // RemoveAttribute removes an attribute of e.
-func (tx *Tx) RemoveAttribute(e *XmlElement, key string) { tx.mapDelete((*ytype)(e), key) }
+func (tx *Tx) RemoveAttribute(e *XmlElement, key string) {
+	if tx.err != nil {
+		return
+	}
+	tx.mapDelete((*ytype)(e), key)
+}
 
 // Delete removes length children of parent from index on.
 func (tx *Tx) Delete(parent XmlParent, index, length int) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.listDelete(parent.xmlParent(), index, length))
 }
 
 // TextInsert inserts s at pos (UTF-16 units) with attrs; nil attrs take
 // the formatting in effect at pos (yjs insert(index, text, attributes)).
 func (tx *Tx) TextInsert(t *XmlText, pos int, s string, attrs map[string]any) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.textInsert((*ytype)(t), pos, stringContent(s), attrs))
 }
 
 // TextDelete deletes length units from pos.
 func (tx *Tx) TextDelete(t *XmlText, pos, length int) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.textDelete((*ytype)(t), pos, length))
 }
 
 // TextFormat applies attrs to length units from pos; a nil value removes
 // that attribute.
 func (tx *Tx) TextFormat(t *XmlText, pos, length int, attrs map[string]any) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.textFormat((*ytype)(t), pos, length, attrs))
 }
 
 // TextInsertEmbed inserts an embed (a JSON value) at pos.
 func (tx *Tx) TextInsertEmbed(t *XmlText, pos int, embed any, attrs map[string]any) {
+	if tx.err != nil {
+		return
+	}
 	c, err := jsonContent(yjs.RefEmbed, "", embed)
 	if tx.note(err) {
 		tx.note(tx.textInsert((*ytype)(t), pos, c, attrs))
