@@ -167,7 +167,7 @@ func contentLength(c *content) uint64 {
 
 // anyContent encodes values as ContentAny.
 func anyContent(values []any) (content, error) {
-	c := content{ref: yjs.RefAny}
+	c := content{ref: yjs.RefAny, contentExt: &contentExt{}}
 	for _, v := range values {
 		b, err := appendAny(nil, v, 0)
 		if err != nil {
@@ -183,7 +183,7 @@ func jsonContent(ref yjs.ContentRef, key string, v any) (content, error) {
 	if err != nil {
 		return content{}, badEdit("value %T cannot be stored as JSON", v)
 	}
-	return content{ref: ref, key: key, data: b}, nil
+	return content{ref: ref, contentExt: &contentExt{key: key, data: b}}, nil
 }
 
 // Generic list operations (yjs typeListInsertGenerics, typeListDelete).
@@ -222,7 +222,7 @@ func (tx *Tx) listInsertAfter(parent *ytype, ref *item, contents []listContent) 
 					return err
 				}
 				var err error
-				if left, err = tx.newItem(left, right, parent, "", false, content{ref: yjs.RefBinary, data: b}); err != nil {
+				if left, err = tx.newItem(left, right, parent, "", false, content{ref: yjs.RefBinary, contentExt: &contentExt{data: b}}); err != nil {
 					return err
 				}
 				continue
@@ -234,7 +234,7 @@ func (tx *Tx) listInsertAfter(parent *ytype, ref *item, contents []listContent) 
 			return err
 		}
 		var err error
-		if left, err = tx.newItem(left, right, parent, "", false, content{ref: yjs.RefType, typ: lc.typ}); err != nil {
+		if left, err = tx.newItem(left, right, parent, "", false, content{ref: yjs.RefType, contentExt: &contentExt{typ: lc.typ}}); err != nil {
 			return err
 		}
 	}
@@ -336,7 +336,7 @@ func (tx *Tx) mapSet(parent *ytype, key string, value any) error {
 	var c content
 	var err error
 	if b, ok := value.([]byte); ok {
-		c = content{ref: yjs.RefBinary, data: b}
+		c = content{ref: yjs.RefBinary, contentExt: &contentExt{data: b}}
 	} else if c, err = anyContent([]any{value}); err != nil {
 		return err
 	}
