@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -349,9 +348,6 @@ func TestDifferentialAgainstYjs(t *testing.T) {
 		t.Error(f)
 	}
 }
-
-// encoded base64 helper for debugging output
-var _ = base64.StdEncoding
 
 // regressions are traces that once failed; each names what went wrong.
 var regressions = []struct {

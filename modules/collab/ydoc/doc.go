@@ -1,3 +1,10 @@
+// Package ydoc is a Y.Doc in Go: it integrates Yjs updates (format V1)
+// exactly as yjs 13.6 does (YATA conflict resolution, pending structs and
+// deletes, garbage collection, formatting cleanups), reads the shared
+// types (Y.Text, Y.Map, Y.Array, Y.XmlFragment, Y.XmlElement, Y.XmlText)
+// and produces the update bytes yjs would produce for local edits. The
+// README explains the algorithm; a differential test holds the package to
+// the real yjs.
 package ydoc
 
 import (

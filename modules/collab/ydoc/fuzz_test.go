@@ -168,6 +168,9 @@ func TestHostileInput(t *testing.T) {
 // it at every other unit, from the end, so that every split moves the
 // structs after it: the work budget must stop it within seconds.
 func splitEverywhere(t *testing.T, ch string) {
+	if raceEnabled {
+		t.Skip("a timing bound; the race detector slows this work tenfold")
+	}
 	const n = 400000
 	u := appendVU([]byte{1, 1, 3, 0, 4, 1, 1, 't'}, uint64(len(ch)*n)) // one string item in root "t"
 	u = append(u, strings.Repeat(ch, n)...)

@@ -152,6 +152,9 @@ func (d *Doc) itemFromStruct(s *yjs.Struct) *item {
 	}
 	c := &s.Content
 	it.content.ref = c.Ref
+	if c.Ref != yjs.RefString && c.Ref != yjs.RefDeleted {
+		it.content.contentExt = &contentExt{}
+	}
 	switch c.Ref {
 	case yjs.RefString:
 		it.content = stringContent(string(c.Data))

@@ -33,13 +33,20 @@ type item struct {
 
 // content is an Item's payload. Values that yjs would write back unchanged
 // are kept as their canonical bytes (elems, data), so encoding never has to
-// re-derive them.
+// re-derive them. Text, the most frequent content, needs only ref, wide
+// and str; the other fields live behind a pointer that text leaves nil.
 type content struct {
 	ref yjs.ContentRef
-	str string // RefString, UTF-8; length in UTF-16 units is item.length
 	// wide is set when str holds non-ASCII characters, whose UTF-16 offsets
 	// must be counted; ASCII strings split and slice in constant time.
-	wide  bool
+	wide bool
+	str  string // RefString, UTF-8; length in UTF-16 units is item.length
+	*contentExt
+}
+
+// contentExt holds the fields of non-text content. Only read them after
+// checking ref: text and deleted content have no contentExt.
+type contentExt struct {
 	elems [][]byte // RefAny: one canonical Any per element; RefJSON: JSON text per element
 	data  []byte   // RefBinary bytes; RefEmbed and RefFormat JSON text; RefDoc options (Any)
 	key   string   // RefFormat key; RefDoc guid
@@ -144,7 +151,7 @@ func (c *content) splitContent(offset, length uint64) content {
 		c.wide = !isASCII(l)
 		return content{ref: yjs.RefString, str: r, wide: !isASCII(r)}
 	case yjs.RefAny, yjs.RefJSON:
-		right := content{ref: c.ref, elems: append([][]byte(nil), c.elems[offset:]...)}
+		right := content{ref: c.ref, contentExt: &contentExt{elems: append([][]byte(nil), c.elems[offset:]...)}}
 		c.elems = c.elems[:offset:offset]
 		return right
 	case yjs.RefDeleted:

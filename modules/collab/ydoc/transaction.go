@@ -74,7 +74,6 @@ type transaction struct {
 	changedOrder []*ytype
 	mergeStructs []*item
 	steps        int64
-	err          error
 }
 
 func (tx *transaction) before(client uint64) uint64 { return tx.beforeState[client] }
@@ -99,13 +98,6 @@ func (tx *transaction) overBudget() error {
 		return fmt.Errorf("%w: integration exceeds its work limit of %d steps", yjs.ErrLimit, tx.doc.limits.MaxIntegrationSteps)
 	}
 	return nil
-}
-
-// fail records the first error of a transaction; integration stops.
-func (tx *transaction) fail(err error) {
-	if tx.err == nil {
-		tx.err = err
-	}
 }
 
 // transact runs fn in a transaction, as yjs's transact: nested calls join
@@ -136,9 +128,6 @@ func (d *Doc) transact(fn func(tx *transaction) error, local bool) (*transaction
 		}
 		d.cleanups = d.cleanups[:0]
 	}
-	if err == nil {
-		err = tx.err
-	}
 	return tx, err
 }
 
@@ -165,7 +154,7 @@ func (d *Doc) cleanup(tx *transaction) error {
 		}
 	}
 	var err error
-	if needFormattingCleanup && tx.err == nil {
+	if needFormattingCleanup {
 		err = d.cleanupTextAfterTransaction(tx)
 	}
 	if d.gc {

@@ -167,7 +167,7 @@ func contentLength(c *content) uint64 {
 
 // anyContent encodes values as ContentAny.
 func anyContent(values []any) (content, error) {
-	c := content{ref: yjs.RefAny}
+	c := content{ref: yjs.RefAny, contentExt: &contentExt{}}
 	for _, v := range values {
 		b, err := appendAny(nil, v, 0)
 		if err != nil {
@@ -183,7 +183,7 @@ func jsonContent(ref yjs.ContentRef, key string, v any) (content, error) {
 	if err != nil {
 		return content{}, badEdit("value %T cannot be stored as JSON", v)
 	}
-	return content{ref: ref, key: key, data: b}, nil
+	return content{ref: ref, contentExt: &contentExt{key: key, data: b}}, nil
 }
 
 // Generic list operations (yjs typeListInsertGenerics, typeListDelete).
@@ -222,7 +222,7 @@ func (tx *Tx) listInsertAfter(parent *ytype, ref *item, contents []listContent) 
 					return err
 				}
 				var err error
-				if left, err = tx.newItem(left, right, parent, "", false, content{ref: yjs.RefBinary, data: b}); err != nil {
+				if left, err = tx.newItem(left, right, parent, "", false, content{ref: yjs.RefBinary, contentExt: &contentExt{data: b}}); err != nil {
 					return err
 				}
 				continue
@@ -234,7 +234,7 @@ func (tx *Tx) listInsertAfter(parent *ytype, ref *item, contents []listContent) 
 			return err
 		}
 		var err error
-		if left, err = tx.newItem(left, right, parent, "", false, content{ref: yjs.RefType, typ: lc.typ}); err != nil {
+		if left, err = tx.newItem(left, right, parent, "", false, content{ref: yjs.RefType, contentExt: &contentExt{typ: lc.typ}}); err != nil {
 			return err
 		}
 	}
@@ -336,7 +336,7 @@ func (tx *Tx) mapSet(parent *ytype, key string, value any) error {
 	var c content
 	var err error
 	if b, ok := value.([]byte); ok {
-		c = content{ref: yjs.RefBinary, data: b}
+		c = content{ref: yjs.RefBinary, contentExt: &contentExt{data: b}}
 	} else if c, err = anyContent([]any{value}); err != nil {
 		return err
 	}
@@ -355,6 +355,9 @@ func (tx *Tx) mapDelete(parent *ytype, key string) {
 
 // InsertElement inserts a new element called nodeName at index of parent.
 func (tx *Tx) InsertElement(parent XmlParent, index int, nodeName string) *XmlElement {
+	if tx.err != nil {
+		return nil
+	}
 	t := newType(tx.t.doc, yjs.TypeXMLElement, nodeName)
 	if !tx.note(tx.listInsert(parent.xmlParent(), index, []listContent{{typ: t}})) {
 		return nil
@@ -364,6 +367,9 @@ func (tx *Tx) InsertElement(parent XmlParent, index int, nodeName string) *XmlEl
 
 // InsertText inserts a new, empty text node at index of parent.
 func (tx *Tx) InsertText(parent XmlParent, index int) *XmlText {
+	if tx.err != nil {
+		return nil
+	}
 	t := newType(tx.t.doc, yjs.TypeXMLText, "")
 	if !tx.note(tx.listInsert(parent.xmlParent(), index, []listContent{{typ: t}})) {
 		return nil
@@ -373,36 +379,59 @@ func (tx *Tx) InsertText(parent XmlParent, index int) *XmlText {
 
 // SetAttribute sets an attribute of e (yjs setAttribute).
 func (tx *Tx) SetAttribute(e *XmlElement, key string, value any) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.mapSet((*ytype)(e), key, value))
 }
 
 // RemoveAttribute removes an attribute of e.
-func (tx *Tx) RemoveAttribute(e *XmlElement, key string) { tx.mapDelete((*ytype)(e), key) }
+func (tx *Tx) RemoveAttribute(e *XmlElement, key string) {
+	if tx.err != nil {
+		return
+	}
+	tx.mapDelete((*ytype)(e), key)
+}
 
 // Delete removes length children of parent from index on.
 func (tx *Tx) Delete(parent XmlParent, index, length int) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.listDelete(parent.xmlParent(), index, length))
 }
 
 // TextInsert inserts s at pos (UTF-16 units) with attrs; nil attrs take
 // the formatting in effect at pos (yjs insert(index, text, attributes)).
 func (tx *Tx) TextInsert(t *XmlText, pos int, s string, attrs map[string]any) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.textInsert((*ytype)(t), pos, stringContent(s), attrs))
 }
 
 // TextDelete deletes length units from pos.
 func (tx *Tx) TextDelete(t *XmlText, pos, length int) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.textDelete((*ytype)(t), pos, length))
 }
 
 // TextFormat applies attrs to length units from pos; a nil value removes
 // that attribute.
 func (tx *Tx) TextFormat(t *XmlText, pos, length int, attrs map[string]any) {
+	if tx.err != nil {
+		return
+	}
 	tx.note(tx.textFormat((*ytype)(t), pos, length, attrs))
 }
 
 // TextInsertEmbed inserts an embed (a JSON value) at pos.
 func (tx *Tx) TextInsertEmbed(t *XmlText, pos int, embed any, attrs map[string]any) {
+	if tx.err != nil {
+		return
+	}
 	c, err := jsonContent(yjs.RefEmbed, "", embed)
 	if tx.note(err) {
 		tx.note(tx.textInsert((*ytype)(t), pos, c, attrs))

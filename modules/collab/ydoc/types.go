@@ -311,6 +311,10 @@ func (t *Text) Len() int { return int(t.length) }
 // ToJSON returns the entries with shared types converted by their toJSON.
 func (m *Map) ToJSON() any { return (*ytype)(m).toJSON() }
 
+// JSON is ToJSON with its static type: the entries, shared types
+// converted by their toJSON.
+func (m *Map) JSON() map[string]any { return (*ytype)(m).toJSON().(map[string]any) }
+
 // Get returns the value of key (nil, false when absent or deleted).
 func (m *Map) Get(key string) (any, bool) {
 	it := m.m[key]
