@@ -306,8 +306,13 @@ func trimTrailingBlankLines(s string) string {
 	}
 }
 
+// maxParseDepth bounds the nesting of mapped blocks (quotes in lists in
+// quotes…), well under what FromY reads (maxDepth).
+const maxParseDepth = 100
+
 type mdParser struct {
-	src []byte
+	src   []byte
+	depth int
 	// why names the first node that made a block verbatim (for tests).
 	why string
 }
@@ -322,6 +327,13 @@ func (p *mdParser) unsupported(n gast.Node) bool {
 // block maps one block; ok is false when it (or anything inside it) is
 // outside the set.
 func (p *mdParser) block(b gast.Node) (*Node, bool) {
+	// Nesting deeper than maxParseDepth (which FromY would not read back
+	// whole) stays verbatim.
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxParseDepth {
+		return nil, p.unsupported(b)
+	}
 	switch b := b.(type) {
 	case *gast.Paragraph, *gast.TextBlock:
 		content, ok := p.inline(b)

@@ -182,3 +182,24 @@ An aside in HTML.
 		checkRoundTrip(t, md, false)
 	}
 }
+
+// TestDeepNestingStaysVerbatim: nesting deeper than the Y.js reading goes
+// is kept verbatim, whole, and survives the trip through a Y.js fragment.
+func TestDeepNestingStaysVerbatim(t *testing.T) {
+	md := strings.Repeat("> ", 150) + "deep\n\nafter"
+	doc := prosemirror.ParseMarkdown(md)
+	if len(doc.Content) != 2 || doc.Content[0].Type != prosemirror.TypeMarkdown || doc.Content[1].Type != prosemirror.TypeParagraph {
+		t.Fatalf("blocks: %s", mustJSON(doc))
+	}
+	frag := &fakeFrag{}
+	if err := prosemirror.Seed(newTx(), frag, doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := prosemirror.Markdown(prosemirror.FromY(frag)); got != strings.TrimSpace(md) {
+		t.Fatalf("got %q", got)
+	}
+	shallow := strings.Repeat("> ", 50) + "ok"
+	if d := prosemirror.ParseMarkdown(shallow); d.Content[0].Type != prosemirror.TypeBlockquote {
+		t.Fatalf("50 levels: %s", d.Content[0].Type)
+	}
+}
