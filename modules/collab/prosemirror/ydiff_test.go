@@ -104,7 +104,7 @@ func TestUpdateReachesTheNewDocument(t *testing.T) {
 	t.Logf("fixed seed 1, rotating seed %d (PM_UPDATE_SEED)", rot)
 	for _, seed := range []uint64{1, rot} {
 		r := rand.New(rand.NewPCG(seed, 7))
-		for i := 0; i < 1500 && !t.Failed(); i++ {
+		for i := 0; i < caseCount(1500) && !t.Failed(); i++ {
 			md, _ := randomMarkdown(r)
 			old := prosemirror.ParseMarkdown(md)
 			next := old.Clone()
