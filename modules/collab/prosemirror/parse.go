@@ -567,7 +567,7 @@ func (p *mdParser) inlineChildren(parent gast.Node, marks []Mark, out *[]*Node) 
 		case *gast.Link:
 			href := decodeText(c.Destination)
 			if !validLink(href) {
-				return false
+				return p.unsupported(c)
 			}
 			var title any
 			if t := decodeText(c.Title); t != "" {
@@ -584,7 +584,7 @@ func (p *mdParser) inlineChildren(parent gast.Node, marks []Mark, out *[]*Node) 
 				href = "mailto:" + label
 			}
 			if !validLink(href) {
-				return false
+				return p.unsupported(c)
 			}
 			m := Mark{Type: MarkLink, Attrs: map[string]any{"href": normalizeLink(href), "title": nil}}
 			p.addText(out, label, withMark(marks, m))

@@ -218,3 +218,27 @@ func TestDeepNestingStaysVerbatim(t *testing.T) {
 		t.Fatalf("50 levels: %s", d.Content[0].Type)
 	}
 }
+
+// TestWhatStaysVerbatim names, for each kind of Markdown outside the set,
+// the node that makes its block verbatim.
+func TestWhatStaysVerbatim(t *testing.T) {
+	for md, want := range map[string]string{
+		"| a | b |\n| --- | --- |\n| 1 | 2 |": "Table",
+		"Text ![img](x.png) here":             "Image",
+		"<div>\nhtml\n</div>":                 "HTMLBlock",
+		"Inline <b>html</b>":                  "RawHTML",
+		"- [ ] task":                          "ListItem",
+		"[ref]: /url":                         "LinkReferenceDefinition",
+		"[x](javascript:alert(1))":            "Link",
+		"Note[^1].\n\n[^1]: Text.":            "FootnoteLink",
+		"- # heading in an item":              "Heading",
+		"Setext with\\\nbreak\n===":           "Heading",
+	} {
+		if got := prosemirror.WhyVerbatim(md); len(got) == 0 || got[0] != want {
+			t.Errorf("%q: verbatim because of %v, want %s", md, got, want)
+		}
+	}
+	if got := prosemirror.WhyVerbatim("# Plain\n\nText with *marks*, `code` and [a link](/x).\n\n- a\n\n> q"); len(got) != 0 {
+		t.Errorf("in-set Markdown: verbatim because of %v", got)
+	}
+}
