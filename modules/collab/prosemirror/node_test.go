@@ -100,7 +100,7 @@ func caseCount(def int) int {
 func genCases[T any](t *testing.T, mode, seed string, n int) []T {
 	t.Helper()
 	requireNode(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "gen.mjs", mode, seed, strconv.Itoa(n))
 	cmd.Dir = nodeDir
@@ -129,7 +129,7 @@ func genCases[T any](t *testing.T, mode, seed string, n int) []T {
 
 // runNodeScript runs a script of the Node project and returns its stdout.
 func runNodeScript(script string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
 	cmd.Dir = nodeDir
