@@ -72,7 +72,7 @@ func installNodeModules() error {
 
 // fixedSeed and a rotating seed (logged, settable with PM_DIFF_SEED) each
 // drive half of every differential run; PM_DIFF_CASES sets the number of
-// cases per mode and seed.
+// cases per mode and seed (and of the Go-only random tests).
 const fixedSeed = "20261204"
 
 func seeds(t *testing.T) []string {
@@ -84,9 +84,14 @@ func seeds(t *testing.T) []string {
 	return []string{fixedSeed, rotating}
 }
 
+// Under the race detector (make test) a third of the cases run: the code
+// under test is single-threaded, the race run is for the rest of the repo.
 func caseCount(def int) int {
 	if n, err := strconv.Atoi(os.Getenv("PM_DIFF_CASES")); err == nil && n > 0 {
 		return n
+	}
+	if raceEnabled {
+		return max(1, def/3)
 	}
 	return def
 }
@@ -95,7 +100,7 @@ func caseCount(def int) int {
 func genCases[T any](t *testing.T, mode, seed string, n int) []T {
 	t.Helper()
 	requireNode(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "gen.mjs", mode, seed, strconv.Itoa(n))
 	cmd.Dir = nodeDir
@@ -124,7 +129,7 @@ func genCases[T any](t *testing.T, mode, seed string, n int) []T {
 
 // runNodeScript runs a script of the Node project and returns its stdout.
 func runNodeScript(script string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
 	cmd.Dir = nodeDir

@@ -306,8 +306,13 @@ func trimTrailingBlankLines(s string) string {
 	}
 }
 
+// maxParseDepth bounds the nesting of mapped blocks (quotes in lists in
+// quotes…), well under what FromY reads (maxDepth).
+const maxParseDepth = 100
+
 type mdParser struct {
-	src []byte
+	src   []byte
+	depth int
 	// why names the first node that made a block verbatim (for tests).
 	why string
 }
@@ -322,10 +327,26 @@ func (p *mdParser) unsupported(n gast.Node) bool {
 // block maps one block; ok is false when it (or anything inside it) is
 // outside the set.
 func (p *mdParser) block(b gast.Node) (*Node, bool) {
+	// Nesting deeper than maxParseDepth (which FromY would not read back
+	// whole) stays verbatim.
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxParseDepth {
+		return nil, p.unsupported(b)
+	}
 	switch b := b.(type) {
 	case *gast.Paragraph, *gast.TextBlock:
 		content, ok := p.inline(b)
+		if !ok && p.depth > 1 {
+			// Inside a quote or list item, a paragraph outside the set
+			// is a verbatim block of its own.
+			return p.leafVerbatim(b, gast.KindParagraph)
+		}
 		return &Node{Type: TypeParagraph, Content: content}, ok
+	case *gast.HTMLBlock:
+		if p.depth > 1 {
+			return p.leafVerbatim(b, gast.KindHTMLBlock)
+		}
 	case *gast.Heading:
 		content, ok := p.inline(b)
 		for _, c := range content {
@@ -395,6 +416,32 @@ func (p *mdParser) block(b gast.Node) (*Node, bool) {
 		return n, true
 	}
 	return nil, p.unsupported(b)
+}
+
+// leafVerbatim keeps a leaf block nested in a container as a verbatim
+// block: its lines without the container's prefixes ("> ", indentation),
+// which rendering puts back.
+//
+// Its lines must read back as the same kind of block on their own: a
+// paragraph with lazy continuation lines may not (rendered with the
+// prefixes, "A title\n=======" becomes a heading), and then the whole
+// top-level block stays verbatim.
+func (p *mdParser) leafVerbatim(b gast.Node, kind gast.NodeKind) (*Node, bool) {
+	var buf bytes.Buffer
+	lines := b.Lines()
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		buf.Write(seg.Value(p.src))
+	}
+	if h, ok := b.(*gast.HTMLBlock); ok && h.HasClosure() {
+		buf.Write(h.ClosureLine.Value(p.src))
+	}
+	source := strings.TrimRight(buf.String(), "\n")
+	alone := md.Parser().Parse(textReader([]byte(source)))
+	if alone.ChildCount() != 1 || alone.FirstChild().Kind() != kind {
+		return nil, p.unsupported(b)
+	}
+	return &Node{Type: TypeMarkdown, Attrs: map[string]any{"source": source}}, true
 }
 
 // taskItem reports whether a list item starts with a GFM task list check
@@ -520,7 +567,7 @@ func (p *mdParser) inlineChildren(parent gast.Node, marks []Mark, out *[]*Node) 
 		case *gast.Link:
 			href := decodeText(c.Destination)
 			if !validLink(href) {
-				return false
+				return p.unsupported(c)
 			}
 			var title any
 			if t := decodeText(c.Title); t != "" {
@@ -537,7 +584,7 @@ func (p *mdParser) inlineChildren(parent gast.Node, marks []Mark, out *[]*Node) 
 				href = "mailto:" + label
 			}
 			if !validLink(href) {
-				return false
+				return p.unsupported(c)
 			}
 			m := Mark{Type: MarkLink, Attrs: map[string]any{"href": normalizeLink(href), "title": nil}}
 			p.addText(out, label, withMark(marks, m))

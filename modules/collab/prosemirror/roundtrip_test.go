@@ -27,8 +27,14 @@ var outOfSet = []string{
 	"| a | b |\n| --- | --- |\n| 1 | 2 |", "![alt text](image.png \"t\")", "A paragraph with ![an image](x.png) inside.",
 	"<div>\n<p>raw html</p>\n</div>", "<!-- a comment -->", "[^1]: The footnote text.",
 	"[ref]: http://example.com \"Title\"", "Footnote reference[^1].\n\n[^1]: Its text.", "- [ ] a task\n- [x] done", "Inline <span>html</span> here.",
-	"> | t |\n> | - |\n> | x |", "- item\n\n  ![img](x.png)", "1. first\n\n   <details>x</details>",
-	"[a link](javascript:alert(1))", "> quote with ![img](y.png)",
+	"> | t |\n> | - |\n> | x |", "[a link](javascript:alert(1))",
+}
+
+// mixed are containers in the set holding blocks outside it (verbatim
+// blocks nested in them).
+var mixed = []string{
+	"- item\n\n  ![img](x.png)", "1. first\n\n   <details>x</details>", "> quote with ![img](y.png)",
+	"> before\n>\n> <div>\n> html\n> </div>\n>\n> after", "- a\n- b\n\n  c ![i](j.png)\n  lazy line",
 }
 
 func randomMarkdown(r *rand.Rand) (md string, verbatimOnly bool) {
@@ -36,8 +42,11 @@ func randomMarkdown(r *rand.Rand) (md string, verbatimOnly bool) {
 	parts := make([]string, n)
 	verbatimOnly = true
 	for i := range parts {
-		if r.IntN(2) == 0 {
+		if k := r.IntN(6); k < 3 {
 			parts[i] = outOfSet[r.IntN(len(outOfSet))]
+		} else if k == 3 {
+			parts[i] = mixed[r.IntN(len(mixed))]
+			verbatimOnly = false
 		} else {
 			parts[i] = inSet[r.IntN(len(inSet))]
 			verbatimOnly = false
@@ -114,7 +123,7 @@ func TestRoundTripRandom(t *testing.T) {
 	t.Logf("fixed seed 1, rotating seed %d (PM_ROUNDTRIP_SEED)", rot)
 	for _, seed := range []uint64{1, rot} {
 		r := rand.New(rand.NewPCG(seed, 0))
-		for i := 0; i < 3000 && !t.Failed(); i++ {
+		for i := 0; i < caseCount(3000) && !t.Failed(); i++ {
 			md, vo := randomMarkdown(r)
 			checkRoundTrip(t, md, vo)
 		}
@@ -177,8 +186,59 @@ An aside in HTML.
 	for _, md := range outOfSet {
 		checkRoundTrip(t, md, true)
 	}
+	for _, md := range mixed {
+		checkRoundTrip(t, md, false)
+		if d := prosemirror.ParseMarkdown(md); d.Content[0].Type == prosemirror.TypeMarkdown {
+			t.Errorf("%q: kept verbatim whole", md)
+		}
+	}
 	for _, md := range []string{"", "\n\n", "a\r\nb", "x\x00y", "&amp; &copy; &#35; &#0; &bogus;", "\\\\\\\nz",
 		"Footnote reference[^1] without a definition.", "Text\n| a | b |\n| - | - |", "[dup]: /a\n[dup]: /b\n\n[x][dup]"} {
 		checkRoundTrip(t, md, false)
+	}
+}
+
+// TestDeepNestingStaysVerbatim: nesting deeper than the Y.js reading goes
+// is kept verbatim, whole, and survives the trip through a Y.js fragment.
+func TestDeepNestingStaysVerbatim(t *testing.T) {
+	md := strings.Repeat("> ", 150) + "deep\n\nafter"
+	doc := prosemirror.ParseMarkdown(md)
+	if len(doc.Content) != 2 || doc.Content[0].Type != prosemirror.TypeMarkdown || doc.Content[1].Type != prosemirror.TypeParagraph {
+		t.Fatalf("blocks: %s", mustJSON(doc))
+	}
+	frag := &fakeFrag{}
+	if err := prosemirror.Seed(newTx(), frag, doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := prosemirror.Markdown(prosemirror.FromY(frag)); got != strings.TrimSpace(md) {
+		t.Fatalf("got %q", got)
+	}
+	shallow := strings.Repeat("> ", 50) + "ok"
+	if d := prosemirror.ParseMarkdown(shallow); d.Content[0].Type != prosemirror.TypeBlockquote {
+		t.Fatalf("50 levels: %s", d.Content[0].Type)
+	}
+}
+
+// TestWhatStaysVerbatim names, for each kind of Markdown outside the set,
+// the node that makes its block verbatim.
+func TestWhatStaysVerbatim(t *testing.T) {
+	for md, want := range map[string]string{
+		"| a | b |\n| --- | --- |\n| 1 | 2 |": "Table",
+		"Text ![img](x.png) here":             "Image",
+		"<div>\nhtml\n</div>":                 "HTMLBlock",
+		"Inline <b>html</b>":                  "RawHTML",
+		"- [ ] task":                          "ListItem",
+		"[ref]: /url":                         "LinkReferenceDefinition",
+		"[x](javascript:alert(1))":            "Link",
+		"Note[^1].\n\n[^1]: Text.":            "FootnoteLink",
+		"- # heading in an item":              "Heading",
+		"Setext with\\\nbreak\n===":           "Heading",
+	} {
+		if got := prosemirror.WhyVerbatim(md); len(got) == 0 || got[0] != want {
+			t.Errorf("%q: verbatim because of %v, want %s", md, got, want)
+		}
+	}
+	if got := prosemirror.WhyVerbatim("# Plain\n\nText with *marks*, `code` and [a link](/x).\n\n- a\n\n> q"); len(got) != 0 {
+		t.Errorf("in-set Markdown: verbatim because of %v", got)
 	}
 }

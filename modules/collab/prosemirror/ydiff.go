@@ -1,18 +1,23 @@
 package prosemirror
 
 import (
+	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"unicode/utf16"
 )
 
 // Update edits a fragment so that it reads as doc (FromY(f) equals
 // Normalize(doc)) with few edits, for applying a whole-document save to a
 // live Y.Doc without disturbing what did not change: children equal at
-// the start and at the end are kept; the ones between are paired in
-// order, an element of the same type is updated in place (attributes
-// set or removed, children diffed the same way), a text is edited
-// between its common prefix and suffix (a change of marks only is a
-// format, not a rewrite); the rest is deleted or inserted.
+// the start and at the end are kept, and so are, in between, children
+// that occur once on each side in the same order (patience diff); the
+// ones left between those are paired in order: an element of the same
+// type is updated in place (attributes set or removed, children diffed
+// the same way), a text is edited between its common prefix and suffix (a
+// change of marks only is a format, not a rewrite); the rest is deleted
+// or inserted.
 func Update(tx YTx, f YFragment, doc *Node) error {
 	if doc == nil {
 		return fmt.Errorf("prosemirror: no document")
@@ -54,47 +59,6 @@ func haveItem(c YNode, depth int) item {
 	return item{texts: Normalize(&Node{Type: TypeParagraph, Content: nodes}).Content}
 }
 
-func itemsEqual(a, b item) bool {
-	if (a.elem == nil) != (b.elem == nil) {
-		return false
-	}
-	if a.elem != nil {
-		return nodesEqual(a.elem, b.elem)
-	}
-	return nodeListsEqual(a.texts, b.texts)
-}
-
-// nodesEqual compares two nodes as they are stored in Y.js: null
-// attributes count as absent, marks only on text.
-func nodesEqual(a, b *Node) bool {
-	if a.Type != b.Type || a.Text != b.Text || !looseEqual(a.Attrs, b.Attrs) {
-		return false
-	}
-	if a.IsText() {
-		if len(a.Marks) != len(b.Marks) {
-			return false
-		}
-		for i := range a.Marks {
-			if a.Marks[i].Type != b.Marks[i].Type || !looseEqual(a.Marks[i].Attrs, b.Marks[i].Attrs) {
-				return false
-			}
-		}
-	}
-	return nodeListsEqual(a.Content, b.Content)
-}
-
-func nodeListsEqual(a, b []*Node) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !nodesEqual(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // looseEqual compares JSON-like values, with null map entries counting as
 // absent.
 func looseEqual(a, b any) bool {
@@ -133,38 +97,200 @@ func updateChildren(tx YTx, parent YParent, want []*Node, depth int) {
 	wi := wantItems(want)
 	have := parent.Children()
 	hi := make([]item, len(have))
+	hk := make([]string, len(have))
 	for i, c := range have {
 		hi[i] = haveItem(c, depth)
+		hk[i] = itemKey(hi[i])
 	}
-	p := 0
-	for p < len(hi) && p < len(wi) && itemsEqual(hi[p], wi[p]) {
-		p++
+	wk := make([]string, len(wi))
+	for j, w := range wi {
+		wk[j] = itemKey(w)
 	}
-	s := 0
-	for s < len(hi)-p && s < len(wi)-p && itemsEqual(hi[len(hi)-1-s], wi[len(wi)-1-s]) {
-		s++
-	}
-	nh, nw := len(hi)-p-s, len(wi)-p-s
-	k := 0
-	for ; k < nh && k < nw; k++ {
-		idx := p + k
-		h, w := have[idx], wi[idx]
-		if el, ok := h.(YElement); ok && w.elem != nil && el.NodeName() == w.elem.Type {
-			updateElement(tx, el, w.elem, depth+1)
-			continue
+	var segs []segment
+	align(hk, wk, 0, len(hk), 0, len(wk), &segs)
+	// Right to left, so the indices of what lies to the left stay valid.
+	for s := len(segs) - 1; s >= 0; s-- {
+		g := segs[s]
+		nh, nw := g.h1-g.h0, g.w1-g.w0
+		k := 0
+		for ; k < nh && k < nw; k++ {
+			idx := g.h0 + k
+			h, w := have[idx], wi[g.w0+k]
+			if el, ok := h.(YElement); ok && w.elem != nil && el.NodeName() == w.elem.Type {
+				updateElement(tx, el, w.elem, depth+1)
+				continue
+			}
+			if t, ok := h.(YText); ok && w.elem == nil {
+				updateText(tx, t, hi[idx].texts, w.texts)
+				continue
+			}
+			tx.Delete(parent, idx, 1)
+			writeItem(tx, parent, idx, w)
 		}
-		if t, ok := h.(YText); ok && w.elem == nil {
-			updateText(tx, t, hi[idx].texts, w.texts)
-			continue
+		if nh > nw {
+			tx.Delete(parent, g.h0+k, nh-nw)
 		}
-		tx.Delete(parent, idx, 1)
-		writeItem(tx, parent, idx, w)
+		for ; k < nw; k++ {
+			writeItem(tx, parent, g.h0+k, wi[g.w0+k])
+		}
 	}
-	if nh > nw {
-		tx.Delete(parent, p+k, nh-nw)
+}
+
+// segment is a run of have items [h0,h1) to turn into want items [w0,w1),
+// pairing them in order.
+type segment struct{ h0, h1, w0, w1 int }
+
+// align splits have[h0:h1] → want[w0:w1] into segments around equal
+// items: the common prefix and suffix, then, in between, items that occur
+// once on each side, in the longest run that keeps their order (patience
+// diff); what lies between those anchors is aligned the same way, and
+// paired in order when no anchor is left.
+func align(hk, wk []string, h0, h1, w0, w1 int, segs *[]segment) {
+	for h0 < h1 && w0 < w1 && hk[h0] == wk[w0] {
+		h0, w0 = h0+1, w0+1
 	}
-	for ; k < nw; k++ {
-		writeItem(tx, parent, p+k, wi[p+k])
+	for h0 < h1 && w0 < w1 && hk[h1-1] == wk[w1-1] {
+		h1, w1 = h1-1, w1-1
+	}
+	if h0 == h1 && w0 == w1 {
+		return
+	}
+	anchors := uniqueAnchors(hk, wk, h0, h1, w0, w1)
+	if len(anchors) == 0 {
+		*segs = append(*segs, segment{h0, h1, w0, w1})
+		return
+	}
+	ph, pw := h0, w0
+	for _, a := range anchors {
+		align(hk, wk, ph, a[0], pw, a[1], segs)
+		ph, pw = a[0]+1, a[1]+1
+	}
+	align(hk, wk, ph, h1, pw, w1, segs)
+}
+
+// uniqueAnchors returns the pairs (i, j) of keys that occur exactly once in
+// hk[h0:h1] and once in wk[w0:w1], the longest sequence increasing in both.
+func uniqueAnchors(hk, wk []string, h0, h1, w0, w1 int) [][2]int {
+	type seen struct{ nh, nw, i, j int }
+	m := map[string]*seen{}
+	for i := h0; i < h1; i++ {
+		e := m[hk[i]]
+		if e == nil {
+			e = &seen{}
+			m[hk[i]] = e
+		}
+		e.nh++
+		e.i = i
+	}
+	for j := w0; j < w1; j++ {
+		if e := m[wk[j]]; e != nil {
+			e.nw++
+			e.j = j
+		}
+	}
+	var pairs [][2]int
+	for i := h0; i < h1; i++ {
+		if e := m[hk[i]]; e.nh == 1 && e.nw == 1 {
+			pairs = append(pairs, [2]int{i, e.j})
+		}
+	}
+	// Longest increasing subsequence on j (pairs are sorted by i).
+	tails := []int{} // index into pairs of the tail of each length
+	prev := make([]int, len(pairs))
+	for k, p := range pairs {
+		lo, hi := 0, len(tails)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if pairs[tails[mid]][1] < p[1] {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		prev[k] = -1
+		if lo > 0 {
+			prev[k] = tails[lo-1]
+		}
+		if lo == len(tails) {
+			tails = append(tails, k)
+		} else {
+			tails[lo] = k
+		}
+	}
+	if len(tails) == 0 {
+		return nil
+	}
+	out := make([][2]int, len(tails))
+	for k, n := tails[len(tails)-1], len(tails)-1; n >= 0; k, n = prev[k], n-1 {
+		out[n] = pairs[k]
+	}
+	return out
+}
+
+// itemKey is a canonical text of an item, equal for items nodesEqual
+// deems equal.
+func itemKey(it item) string {
+	var b strings.Builder
+	if it.elem != nil {
+		writeKey(&b, it.elem)
+	} else {
+		b.WriteString("T")
+		for _, t := range it.texts {
+			writeKey(&b, t)
+		}
+	}
+	return b.String()
+}
+
+func writeKey(b *strings.Builder, n *Node) {
+	b.WriteByte('(')
+	b.WriteString(strconv.Quote(n.Type))
+	writeValueKey(b, n.Attrs)
+	if n.IsText() {
+		b.WriteString(strconv.Quote(n.Text))
+		for _, m := range n.Marks {
+			b.WriteString(strconv.Quote(m.Type))
+			writeValueKey(b, m.Attrs)
+		}
+	}
+	for _, c := range n.Content {
+		writeKey(b, c)
+	}
+	b.WriteByte(')')
+}
+
+// writeValueKey writes a JSON-like value with null map entries left out
+// and numbers by value, as looseEqual compares.
+func writeValueKey(b *strings.Builder, v any) {
+	if f, ok := number(v); ok {
+		b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		return
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		b.WriteByte('{')
+		for _, k := range sortedKeys(v) {
+			if v[k] == nil {
+				continue
+			}
+			b.WriteString(strconv.Quote(k))
+			b.WriteByte(':')
+			writeValueKey(b, v[k])
+			b.WriteByte(',')
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for _, x := range v {
+			writeValueKey(b, x)
+			b.WriteByte(',')
+		}
+		b.WriteByte(']')
+	case nil:
+		b.WriteString("{}") // an absent map is an empty one
+	default:
+		j, _ := json.Marshal(v)
+		b.Write(j)
 	}
 }
 

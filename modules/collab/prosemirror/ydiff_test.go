@@ -104,7 +104,7 @@ func TestUpdateReachesTheNewDocument(t *testing.T) {
 	t.Logf("fixed seed 1, rotating seed %d (PM_UPDATE_SEED)", rot)
 	for _, seed := range []uint64{1, rot} {
 		r := rand.New(rand.NewPCG(seed, 7))
-		for i := 0; i < 1500 && !t.Failed(); i++ {
+		for i := 0; i < caseCount(1500) && !t.Failed(); i++ {
 			md, _ := randomMarkdown(r)
 			old := prosemirror.ParseMarkdown(md)
 			next := old.Clone()
@@ -179,6 +179,12 @@ func TestUpdateIsMinimal(t *testing.T) {
 		{"a heading level changed", func(d *prosemirror.Node) {
 			d.Content[100].Attrs["level"] = 3
 		}, map[string]int{"SetAttribute": 1}, 0, 0},
+		{"a paragraph inserted near the start and a word replaced near the end", func(d *prosemirror.Node) {
+			p := &prosemirror.Node{Type: "paragraph", Content: []*prosemirror.Node{{Type: "text", Text: "new"}}}
+			d.Content = append(d.Content[:7], append([]*prosemirror.Node{p}, d.Content[7:]...)...)
+			t := d.Content[392].Content[2] // a paragraph (one more block before it now)
+			t.Text = strings.Replace(t.Text, "paragraph", "section", 1)
+		}, map[string]int{"InsertElement": 1, "InsertText": 1, "TextInsert": 2, "TextDelete": 1}, 3 + 7, 9},
 		{"a paragraph inserted", func(d *prosemirror.Node) {
 			p := &prosemirror.Node{Type: "paragraph", Content: []*prosemirror.Node{{Type: "text", Text: "new"}}}
 			d.Content = append(d.Content[:7], append([]*prosemirror.Node{p}, d.Content[7:]...)...)

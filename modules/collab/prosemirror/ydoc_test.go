@@ -55,7 +55,7 @@ func checkWithYjs(t *testing.T, lines [][][]byte) []any {
 		b, _ := json.Marshal(map[string]any{"updates": enc})
 		in.Write(append(b, '\n'))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "check.mjs")
 	cmd.Dir = nodeDir

@@ -1,0 +1,5 @@
+//go:build race
+
+package prosemirror_test
+
+const raceEnabled = true
