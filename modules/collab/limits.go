@@ -123,6 +123,11 @@ type Timing struct {
 	// are not in PostgreSQL yet, their last entry older than Orphan.
 	Sweep  time.Duration
 	Orphan time.Duration
+	// RenderQuiet is how long after the last edit accepted here a document
+	// is rendered back to its chapter; RenderMax bounds the wait while
+	// edits go on.
+	RenderQuiet time.Duration
+	RenderMax   time.Duration
 }
 
 // DefaultTiming are the production intervals.
@@ -143,6 +148,8 @@ var DefaultTiming = Timing{
 	ShutdownSpread:   2 * time.Second,
 	Sweep:            15 * time.Second,
 	Orphan:           time.Minute,
+	RenderQuiet:      2 * time.Second,
+	RenderMax:        10 * time.Second,
 }
 
 func (t Timing) withDefaults() Timing {
@@ -166,6 +173,8 @@ func (t Timing) withDefaults() Timing {
 	dur(&t.ShutdownSpread, d.ShutdownSpread)
 	dur(&t.Sweep, d.Sweep)
 	dur(&t.Orphan, d.Orphan)
+	dur(&t.RenderQuiet, d.RenderQuiet)
+	dur(&t.RenderMax, d.RenderMax)
 	if t.CompactRows <= 0 {
 		t.CompactRows = d.CompactRows
 	}
