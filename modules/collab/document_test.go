@@ -434,3 +434,41 @@ func TestApplyKeepsConcurrentItems(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderOneAtATime: while another instance renders a document (holds
+// its render lock), a rendering here writes nothing and is retried.
+func TestRenderOneAtATime(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ch := chapterstest.AddText(t, e.pool, e.project, "Locked", "Seeded text.")
+	in := e.start(t, nil)
+	ctx := context.Background()
+	if _, _, err := in.mod.hub.load(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	// The document now says something else than the chapter.
+	if _, err := e.pool.Exec(ctx, `UPDATE chapters SET content = 'Stale.' WHERE id = $1`, ch); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := e.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('collab-render:' || $1::text, 0))`, ch.String()); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := in.mod.hub.renderChapter(ctx, ch)
+	if err != nil || !busy {
+		t.Fatalf("render under another's lock: busy %v, %v", busy, err)
+	}
+	if got := getChapter(t, in, e, ch); *got.Content != "Stale." {
+		t.Fatalf("a rendering wrote under another's lock: %q", *got.Content)
+	}
+	_ = tx.Rollback(ctx)
+	if busy, err := in.mod.hub.renderChapter(ctx, ch); err != nil || busy {
+		t.Fatalf("render: busy %v, %v", busy, err)
+	}
+	if got := getChapter(t, in, e, ch); *got.Content != "Seeded text." {
+		t.Fatalf("the rendering wrote %q", *got.Content)
+	}
+}
