@@ -110,8 +110,18 @@ func (h *hub) seedDocument(ctx context.Context, id uuid.UUID) (seeded bool, err 
 	if err != nil {
 		return false, fmt.Errorf("store the seeded document: %w", err)
 	}
-	if n > 0 {
-		h.log.Info("collab: document seeded from the chapter", slog.String("chapter_id", id.String()), slog.Int("bytes", len(update)))
+	if n == 0 {
+		return true, nil
+	}
+	h.log.Info("collab: document seeded from the chapter", slog.String("chapter_id", id.String()), slog.Int("bytes", len(update)))
+	// A REST write committed between the read above and the seed found no
+	// document to apply to: apply it now (a later one finds the seed).
+	now, ok, err := h.svc.chapters.ChapterContent(ctx, id)
+	if err == nil && ok && now != md {
+		err = h.apply(ctx, id, md, now)
+	}
+	if err != nil {
+		return true, fmt.Errorf("bring the seeded document up to the chapter: %w", err)
 	}
 	return true, nil
 }

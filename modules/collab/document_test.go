@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -470,5 +471,42 @@ func TestRenderOneAtATime(t *testing.T) {
 	}
 	if got := getChapter(t, in, e, ch); *got.Content != "Seeded text." {
 		t.Fatalf("the rendering wrote %q", *got.Content)
+	}
+}
+
+// racingChapters is the chapters module with a REST write committed right
+// after the first read of a chapter's content (while its document seeds).
+type racingChapters struct {
+	*chapters.Module
+	once  sync.Once
+	write func()
+}
+
+func (r *racingChapters) ChapterContent(ctx context.Context, id uuid.UUID) (string, bool, error) {
+	c, ok, err := r.Module.ChapterContent(ctx, id)
+	r.once.Do(r.write)
+	return c, ok, err
+}
+
+// TestSaveDuringSeeding: a REST save committed while the document seeds
+// from the previous text (it finds no document to apply to) still reaches
+// the document.
+func TestSaveDuringSeeding(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ch := chapterstest.AddText(t, e.pool, e.project, "Racing", "Old text.\n\nKept text.")
+	var in *instance
+	racing := &racingChapters{Module: e.chapters}
+	racing.write = func() {
+		saveContent(t, in, e, ch, func(string) string { return "New text.\n\nKept text." })
+	}
+	in = e.start(t, func(d *Deps) { d.Chapters = racing })
+	e.chapters.SetDocuments(in.mod)
+	r, _, err := in.mod.hub.load(context.Background(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md, _, err := in.mod.hub.renderMarkdown(r.snapshot); err != nil || md != "New text.\n\nKept text." {
+		t.Fatalf("the document loaded as %q (%v)", md, err)
 	}
 }
