@@ -371,10 +371,9 @@ func (h *hub) apply(ctx context.Context, id uuid.UUID, base, markdown string) er
 // text is lost; blocks next added go after the nearest block before them
 // that cur still has.
 func mergeBlocks(base, next, cur *prosemirror.Node) *prosemirror.Node {
+	// No shortcut when cur reads as base: cur's blocks carry what Markdown
+	// does not (attributes other extensions set), kept where unchanged.
 	bk, nk, ck := blockKeys(base, false), blockKeys(next, false), blockKeys(cur, true)
-	if equalKeys(bk, ck) {
-		return next
-	}
 	b2c := matchBlocks(bk, ck)
 	b2n := matchBlocks(bk, nk)
 	remove := make([]bool, len(ck))
@@ -444,18 +443,6 @@ func blockKeys(doc *prosemirror.Node, reparse bool) []string {
 		keys[i] = md
 	}
 	return keys
-}
-
-func equalKeys(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // matchBlocks pairs a's blocks with b's along a longest common subsequence:

@@ -510,3 +510,14 @@ func TestSaveDuringSeeding(t *testing.T) {
 		t.Fatalf("the document loaded as %q (%v)", md, err)
 	}
 }
+
+// TestMergeKeepsAttributes: blocks a REST write leaves alone keep the
+// attributes Markdown cannot carry (set by other editor extensions).
+func TestMergeKeepsAttributes(t *testing.T) {
+	cur := prosemirror.ParseMarkdown("A\n\nB")
+	cur.Content[0].Attrs = map[string]any{"id": "block-a"}
+	got := mergeBlocks(prosemirror.ParseMarkdown("A\n\nB"), prosemirror.ParseMarkdown("A\n\nB2"), cur)
+	if len(got.Content) != 2 || got.Content[0].Attrs["id"] != "block-a" || prosemirror.Markdown(got) != "A\n\nB2" {
+		t.Fatalf("merged %s", prosemirror.Markdown(got))
+	}
+}
