@@ -465,7 +465,7 @@ func matchBlocks(a, b []string) []int {
 		s++
 	}
 	ma, mb := a[p:len(a)-s], b[p:len(b)-s]
-	if len(ma) == 0 || len(mb) == 0 || len(ma)*len(mb) > maxMergeCells {
+	if len(ma) == 0 || len(mb) == 0 || len(ma)*len(mb) > MaxMergeCells {
 		return m
 	}
 	w := len(mb) + 1
@@ -493,7 +493,3 @@ func matchBlocks(a, b []string) []int {
 	}
 	return m
 }
-
-// maxMergeCells bounds the table of a block merge (blocks changed × blocks
-// changed): 4M cells, 16 MiB.
-const maxMergeCells = 4 << 20

@@ -521,3 +521,29 @@ func TestMergeKeepsAttributes(t *testing.T) {
 		t.Fatalf("merged %s", prosemirror.Markdown(got))
 	}
 }
+
+// TestMatchBlocksLimit: past MaxMergeCells the changed middles are left
+// unpaired (the merge then keeps both sides' blocks), within it paired.
+func TestMatchBlocksLimit(t *testing.T) {
+	side := func(n int, tag string) []string {
+		out := []string{"same start"}
+		for i := range n {
+			out = append(out, fmt.Sprintf("%s %d", tag, i%7))
+		}
+		return append(out, "same end")
+	}
+	// The same blocks, but for the first and the last of the middle.
+	changed := func(n int) []string {
+		b := side(n, "x")
+		b[1], b[n] = "changed first", "changed last"
+		return b
+	}
+	small := matchBlocks(side(100, "x"), changed(100))
+	big := matchBlocks(side(2100, "x"), changed(2100))
+	if small[50] != 50 || small[1] != -1 {
+		t.Fatalf("a small middle was not paired: %v", small[:60])
+	}
+	if big[0] != 0 || big[len(big)-1] != 2101 || big[1000] != -1 {
+		t.Fatalf("a middle over the limit: ends %d %d, middle %d", big[0], big[len(big)-1], big[1000])
+	}
+}

@@ -17,6 +17,12 @@ const (
 	// 4413 "document too large". A chapter of 40,000 characters with its
 	// whole editing history is about 0.5 MB.
 	MaxDocumentBytes = 32 << 20
+	// MaxMergeCells bounds the table of the block merge that turns a REST
+	// write into an update (blocks changed in the write × blocks changed in
+	// the document; int32 cells: 16 MiB). Past it the changed middles are
+	// not paired: the write's blocks are put beside the document's, and
+	// nothing is lost.
+	MaxMergeCells = 4 << 20
 	// MaxConnsPerDocument counts the sockets open on one chapter across
 	// every instance.
 	MaxConnsPerDocument = 100
