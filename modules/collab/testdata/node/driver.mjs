@@ -147,23 +147,6 @@ const ops = {
     frag.insert(frag.length, [el])
     return {}
   },
-  // replaceText replaces every occurrence of from by to in the texts of
-  // the top-level elements (an editor editing a paragraph in place).
-  replaceText ({ name, from, to }) {
-    const doc = client(name).doc
-    doc.transact(() => {
-      for (const el of fragment(doc).toArray()) {
-        if (!(el instanceof Y.XmlElement)) continue
-        for (const t of el.toArray()) {
-          if (!(t instanceof Y.XmlText)) continue
-          const s = t.toString()
-          const i = s.indexOf(from)
-          if (i >= 0) { t.delete(i, from.length); t.insert(i, to) }
-        }
-      }
-    })
-    return {}
-  },
   state ({ name }) { return state(client(name)) },
   // waitEqual waits until every named client holds the same document (same
   // content and state vector); with contains, until each holds that text.
