@@ -349,8 +349,9 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	researchMod := research.New(research.Deps{
 		DB: b.pool, Guard: guard, Cursors: cursors, Chapters: chaptersMod, Blobs: blobs,
 	})
-	// Collab asks chapters which book a chapter is in, the guard for roles
-	// and auth's verifier for tokens (revocation included).
+	// Collab asks chapters which book a chapter is in (and its content, to
+	// seed and render documents), the guard for roles and auth's verifier
+	// for tokens (revocation included).
 	collabMod, err := collab.New(collab.Deps{
 		Log: logger, DB: b.pool, Redis: b.redis, Keys: b.keys, Guard: guard, Verifier: authMod.Verifier(),
 		Chapters: chaptersMod, Secret: b.secret, Origins: cfg.CORSOrigins, ShutdownTimeout: cfg.ShutdownTimeout,
@@ -358,6 +359,10 @@ func wire(cfg config.Config, logger *slog.Logger, b *backends) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("collab: %w", err)
 	}
+	// A chapter with a collaborative document is the document: content
+	// writes through chapters reach it as Y.js updates (collab renders it
+	// back through chapters.SaveFromDocument).
+	chaptersMod.SetDocuments(collabMod)
 	transport, err := newJobsTransport(cfg, logger, b)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)

@@ -238,7 +238,7 @@ func TestCollabInServe(t *testing.T) {
 	book := create("/api/v1/projects", map[string]string{"title": "Local"})
 	testkit.WantStatus(t, api.Send("POST", "/api/v1/projects/"+book+"/members", owner,
 		map[string]string{"email": "editor@serve-collab.example", "role": "editor"}), http.StatusCreated)
-	chapter := create("/api/v1/projects/"+book+"/chapters", map[string]string{"title": "One"})
+	chapter := create("/api/v1/projects/"+book+"/chapters", map[string]string{"title": "One", "content": "Seeded by the server."})
 	ticket := func(token string) string {
 		resp := api.Send("POST", fmt.Sprintf("/api/v1/projects/%s/chapters/%s/collab-ticket", book, chapter), token, nil)
 		testkit.WantStatus(t, resp, http.StatusOK)
@@ -252,9 +252,34 @@ func TestCollabInServe(t *testing.T) {
 		nc.Do(t, "open", map[string]any{"name": name, "url": url, "room": chapter, "token": tok})
 		nc.Do(t, "waitSynced", map[string]any{"name": name})
 	}
+	if xml := nc.Do(t, "state", map[string]any{"name": "owner"}).Str("xml"); xml != "<paragraph>Seeded by the server.</paragraph>" {
+		t.Fatalf("the document was not seeded from the chapter: %s", xml)
+	}
 	nc.Do(t, "type", map[string]any{"name": "editor", "text": "one process is enough"})
 	if r := nc.Do(t, "waitEqual", map[string]any{"names": []string{"owner", "editor"}, "contains": []string{"one process is enough"}}); r["converged"] != true {
 		t.Fatalf("no convergence: %v", r["states"])
+	}
+	// The chapter follows the document, and a REST save reaches the editors.
+	chapterPath := "/api/v1/projects/" + book + "/chapters/" + chapter
+	var ch struct {
+		Content string
+		Version int
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		resp := api.Get(chapterPath, owner)
+		testkit.WantStatus(t, resp, http.StatusOK)
+		resp.JSON(t, &ch)
+		if ch.Content == "Seeded by the server.\n\none process is enough" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the chapter did not follow the document: %q", ch.Content)
+		}
+	}
+	testkit.WantStatus(t, api.Send("PATCH", chapterPath, owner,
+		map[string]any{"content": ch.Content + "\n\nAdded over REST.", "version": ch.Version}), http.StatusOK)
+	if r := nc.Do(t, "waitEqual", map[string]any{"names": []string{"owner", "editor"}, "contains": []string{"one process is enough", "Added over REST."}}); r["converged"] != true {
+		t.Fatalf("the REST save did not reach the editors: %v", r["states"])
 	}
 
 	var me struct{ ID string }

@@ -63,3 +63,24 @@ func (m *Module) ChapterOutline(ctx context.Context, projectID uuid.UUID) ([]mat
 	}
 	return out, nil
 }
+
+// ChapterContent returns a live chapter's Markdown content; ok is false
+// when chapterID is not a live chapter. The collaboration server seeds a
+// new document from it.
+func (m *Module) ChapterContent(ctx context.Context, chapterID uuid.UUID) (content string, ok bool, err error) {
+	projectID, ok, err := m.ChapterProject(ctx, chapterID)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	ch, ok, err := m.ChapterText(ctx, projectID, chapterID)
+	return ch.Content, ok, err
+}
+
+// SaveFromDocument makes a live chapter's content markdown, rendered by the
+// collaboration server from the chapter's document: version, word count,
+// the book's total and the automatic snapshots move as in a save, without
+// a version check (the document is the truth while it is edited). Content
+// already equal writes nothing; changed reports whether it wrote.
+func (m *Module) SaveFromDocument(ctx context.Context, chapterID uuid.UUID, markdown string) (changed bool, err error) {
+	return m.svc.saveFromDocument(ctx, chapterID, markdown)
+}

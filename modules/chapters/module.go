@@ -10,7 +10,9 @@
 // the least role it needs and access.Guard checks it (the projects module
 // answers who holds which role). It asks the auth module for authors'
 // names (UserNames) and offers ChapterExists (exports.go), with which
-// research checks a note's chapter.
+// research checks a note's chapter. A chapter edited collaboratively
+// follows its document (SaveFromDocument, called by the collaboration
+// server), and content writes reach the document through LiveDocuments.
 package chapters
 
 import (
@@ -39,6 +41,19 @@ type UserNames interface {
 	Profiles(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]authn.UserProfile, error)
 }
 
+// LiveDocuments is the collaboration server's side of a chapter's text;
+// *collab.Module satisfies it. While a chapter has a collaborative document
+// the document is the truth: a REST write of the content (a save, a version
+// restore, an accepted AI result) reaches it through Apply, after the
+// write's transaction committed.
+type LiveDocuments interface {
+	// Apply edits the chapter's document, if it has one, from base (the
+	// content the write replaced) to markdown, as a Y.js update committed
+	// like an editor's: what the editors typed meanwhile is kept. Without
+	// a document it does nothing (the content seeds a future one).
+	Apply(ctx context.Context, chapterID uuid.UUID, base, markdown string) error
+}
+
 // Deps are the module's dependencies.
 type Deps struct {
 	// Log receives the failed author-name lookups (answered without names).
@@ -51,6 +66,10 @@ type Deps struct {
 	Cursors *page.Codec
 	// Users, when set, adds author names to versions and comments.
 	Users UserNames
+	// Documents, when set, receives the content writes of chapters that
+	// have a collaborative document (SetDocuments sets it after New, since
+	// the collaboration server is built after this module).
+	Documents LiveDocuments
 }
 
 // Module is the chapters module.
@@ -67,10 +86,14 @@ func New(d Deps) *Module {
 	}
 	svc := &service{
 		log: log, pool: d.DB, q: store.New(d.DB), guard: d.Guard, cursors: d.Cursors, users: d.Users,
-		now: time.Now,
+		now: time.Now, docs: d.Documents,
 	}
 	return &Module{svc: svc, guard: d.Guard}
 }
+
+// SetDocuments wires the collaboration server in (it is built after this
+// module and asks it for chapters).
+func (m *Module) SetDocuments(d LiveDocuments) { m.svc.docs = d }
 
 // Name implements module.Module.
 func (m *Module) Name() string { return "chapters" }

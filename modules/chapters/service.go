@@ -32,6 +32,8 @@ type service struct {
 	// now is the clock: snapshot intervals and trash retention are
 	// measured with it.
 	now func() time.Time
+	// docs, when set, gets the content writes (LiveDocuments).
+	docs LiveDocuments
 }
 
 var (

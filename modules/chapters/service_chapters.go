@@ -126,11 +126,13 @@ func (s *service) CreateChapter(ctx context.Context, g access.Grant, c newChapte
 // for a while is always in the history.
 func (s *service) UpdateChapter(ctx context.Context, g access.Grant, chapterID uuid.UUID, want expect.Version, c chapterChange) (store.Chapter, error) {
 	var out store.Chapter
+	var base string
 	err := s.write(ctx, g, roles.Editor, func(q *store.Queries, g access.Grant) error {
 		ch, err := lockChapter(ctx, q, g.ProjectID, chapterID, want)
 		if err != nil {
 			return err
 		}
+		base = ch.Content
 		next := store.UpdateChapterParams{
 			ID: ch.ID, Title: ch.Title, Content: ch.Content, Status: ch.Status, WordCount: ch.WordCount, AuthorID: &g.UserID,
 		}
@@ -160,6 +162,9 @@ func (s *service) UpdateChapter(ctx context.Context, g access.Grant, chapterID u
 		}
 		return addWords(ctx, q, g.ProjectID, int64(out.WordCount)-int64(ch.WordCount))
 	})
+	if err == nil && out.Content != base {
+		s.toDocument(ctx, chapterID, base, out.Content)
+	}
 	return out, err
 }
 

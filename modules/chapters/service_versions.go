@@ -85,11 +85,13 @@ func (s *service) CreateVersion(ctx context.Context, g access.Grant, chapterID u
 func (s *service) RestoreVersion(ctx context.Context, g access.Grant, chapterID, versionID uuid.UUID, want expect.Version) (store.Chapter, authored[store.Version], error) {
 	var ch store.Chapter
 	var v store.Version
+	var base string
 	err := s.write(ctx, g, roles.Editor, func(q *store.Queries, g access.Grant) error {
 		cur, err := lockChapter(ctx, q, g.ProjectID, chapterID, want)
 		if err != nil {
 			return err
 		}
+		base = cur.Content
 		old, err := q.GetVersion(ctx, store.GetVersionParams{ID: versionID, ChapterID: chapterID, ProjectID: g.ProjectID})
 		if db.IsNoRows(err) {
 			return errVersionNotFound
@@ -115,6 +117,9 @@ func (s *service) RestoreVersion(ctx context.Context, g access.Grant, chapterID,
 	})
 	if err != nil {
 		return ch, authored[store.Version]{}, err
+	}
+	if ch.Content != base {
+		s.toDocument(ctx, chapterID, base, ch.Content)
 	}
 	return ch, withAuthor(ctx, s, v, versionAuthor), nil
 }

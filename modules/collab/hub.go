@@ -47,6 +47,7 @@ type hub struct {
 	bus     *bus
 	persist *persister
 	leases  *leases
+	renders *renderer
 
 	state      atomic.Int32
 	nextConnID atomic.Uint64
@@ -67,6 +68,8 @@ type stats struct {
 	slowClosed  atomic.Int64 // clients closed for falling behind
 	compactions atomic.Int64
 	loads       atomic.Int64
+	renders     atomic.Int64 // renderings that changed a chapter
+	applied     atomic.Int64 // content writes applied as updates
 }
 
 type loadCall struct {
@@ -91,6 +94,7 @@ func newHub(d Deps, svc *service) *hub {
 	h.bus = newBus(h, d.Redis, d.Keys)
 	h.persist = newPersister(h, d.DB)
 	h.leases = newLeases(h, d.Redis, d.Keys)
+	h.renders = newRenderer(h)
 	return h
 }
 
@@ -112,6 +116,7 @@ func (h *hub) run(ctx context.Context, grace time.Duration) error {
 	wg.Go(func() { h.recheckLoop(loops) })
 	wg.Go(func() { h.bus.watchServer(loops) })
 	wg.Go(func() { h.sweep(loops) })
+	wg.Go(func() { h.renders.run(loops) })
 
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
@@ -195,6 +200,7 @@ func (h *hub) persistAll(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	h.renders.renderDue(ctx, true)
 	return errors.Join(errs...)
 }
 
@@ -289,37 +295,33 @@ func (h *hub) loadRoom(id uuid.UUID, call *loadCall) {
 	}
 }
 
+// A document nobody ever wrote is seeded from its chapter's Markdown first
+// (seedDocument: one seeding wins across instances), then loaded again.
 func (h *hub) load(ctx context.Context, id uuid.UUID) (*room, streamID, error) {
-	entries, err := h.bus.readAll(ctx, id, streamID{})
+	doc, entries, from, err := h.documentState(ctx, id)
 	if err != nil {
 		return nil, streamID{}, err
 	}
-	q := store.New(h.persist.pool)
-	snapshot, from, err := loadSnapshot(ctx, q, id)
-	if err != nil {
+	if empty, err := h.isEmpty(doc); err != nil {
 		return nil, streamID{}, err
-	}
-	rows, err := q.ListUpdatesAfter(ctx, store.ListUpdatesAfterParams{ChapterID: id, AfterMs: int64(from.ms), AfterSeq: int64(from.seq)})
-	if err != nil {
-		return nil, streamID{}, fmt.Errorf("read durable tail: %w", err)
-	}
-	inputs := make([][]byte, 0, 1+len(rows)+len(entries))
-	inputs = append(inputs, snapshot)
-	for _, r := range rows {
-		inputs = append(inputs, r.Update)
+	} else if empty {
+		seeded, err := h.seedDocument(ctx, id)
+		if err != nil {
+			return nil, streamID{}, err
+		}
+		if seeded {
+			if doc, entries, from, err = h.documentState(ctx, id); err != nil {
+				return nil, streamID{}, err
+			}
+		}
 	}
 	var last streamID
 	pending := make([]pendingRow, 0, len(entries))
 	for _, e := range entries {
 		last = e.id
 		if e.id.after(from) {
-			inputs = append(inputs, e.update)
 			pending = append(pending, pendingRow{chapter: id, id: e.id, update: e.update})
 		}
-	}
-	doc, err := h.codec.MergeUpdates(inputs)
-	if err != nil {
-		return nil, streamID{}, fmt.Errorf("merge the document (%d updates): %w", len(inputs), err)
 	}
 	h.persist.enqueue(pending...)
 	if last.isZero() {
@@ -348,10 +350,14 @@ func (h *hub) leave(c *conn) {
 	if departed != nil {
 		r.broadcast(encodeAwarenessFrame(departed))
 	}
-	if len(r.conns) == 0 {
+	last := len(r.conns) == 0
+	if last {
 		r.emptySince = h.now()
 	}
 	r.mu.Unlock()
+	if last {
+		h.renders.renderNow(r.id, false)
+	}
 	if departed != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

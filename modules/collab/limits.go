@@ -17,6 +17,12 @@ const (
 	// 4413 "document too large". A chapter of 40,000 characters with its
 	// whole editing history is about 0.5 MB.
 	MaxDocumentBytes = 32 << 20
+	// MaxMergeCells bounds the table of the block merge that turns a REST
+	// write into an update (blocks changed in the write × blocks changed in
+	// the document; int32 cells: 16 MiB). Past it the changed middles are
+	// not paired: the write's blocks are put beside the document's, and
+	// nothing is lost.
+	MaxMergeCells = 4 << 20
 	// MaxConnsPerDocument counts the sockets open on one chapter across
 	// every instance.
 	MaxConnsPerDocument = 100
@@ -123,6 +129,11 @@ type Timing struct {
 	// are not in PostgreSQL yet, their last entry older than Orphan.
 	Sweep  time.Duration
 	Orphan time.Duration
+	// RenderQuiet is how long after the last edit accepted here a document
+	// is rendered back to its chapter; RenderMax bounds the wait while
+	// edits go on.
+	RenderQuiet time.Duration
+	RenderMax   time.Duration
 }
 
 // DefaultTiming are the production intervals.
@@ -143,6 +154,8 @@ var DefaultTiming = Timing{
 	ShutdownSpread:   2 * time.Second,
 	Sweep:            15 * time.Second,
 	Orphan:           time.Minute,
+	RenderQuiet:      2 * time.Second,
+	RenderMax:        10 * time.Second,
 }
 
 func (t Timing) withDefaults() Timing {
@@ -166,6 +179,8 @@ func (t Timing) withDefaults() Timing {
 	dur(&t.ShutdownSpread, d.ShutdownSpread)
 	dur(&t.Sweep, d.Sweep)
 	dur(&t.Orphan, d.Orphan)
+	dur(&t.RenderQuiet, d.RenderQuiet)
+	dur(&t.RenderMax, d.RenderMax)
 	if t.CompactRows <= 0 {
 		t.CompactRows = d.CompactRows
 	}

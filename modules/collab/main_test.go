@@ -19,6 +19,7 @@ import (
 	"github.com/thebrain/thebrain/platform/apperr"
 	"github.com/thebrain/thebrain/platform/authn"
 	"github.com/thebrain/thebrain/platform/module"
+	"github.com/thebrain/thebrain/platform/page"
 	"github.com/thebrain/thebrain/platform/redis"
 	"github.com/thebrain/thebrain/platform/roles"
 	"github.com/thebrain/thebrain/platform/server"
@@ -51,7 +52,10 @@ func newEnv(t testing.TB) *env {
 	pool := testkit.Postgres(t)
 	rdb, keys := testkit.Redis(t)
 	e := &env{pool: pool, rdb: rdb, keys: keys, books: projectstest.New(t, pool),
-		chapters: chapters.New(chapters.Deps{DB: pool}), verifier: &revocable{v: testkit.Verifier(t), revoked: map[uuid.UUID]bool{}}}
+		verifier: &revocable{v: testkit.Verifier(t), revoked: map[uuid.UUID]bool{}}}
+	e.chapters = chapters.New(chapters.Deps{
+		Log: testkit.Logger(t), DB: pool, Guard: access.NewGuard(e.books.Checker()), Cursors: page.NewCodec([]byte("test-cursor-secret-test-cursor-secret")),
+	})
 	e.owner = authtest.User(t, pool, "owner")
 	e.editor = authtest.User(t, pool, "editor")
 	e.comm = authtest.User(t, pool, "commenter")
@@ -106,6 +110,7 @@ type instance struct {
 var fastTiming = Timing{
 	Recheck: 300 * time.Millisecond, Flush: 50 * time.Millisecond, CompactIdle: 500 * time.Millisecond,
 	Unload: 2 * time.Second, ShutdownSpread: 100 * time.Millisecond, StreamGrace: time.Second,
+	RenderQuiet: 300 * time.Millisecond, RenderMax: time.Second,
 }
 
 // start runs an instance until the test ends (or stop).
@@ -126,7 +131,7 @@ func (e *env) start(t testing.TB, tune func(*Deps)) *instance {
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- mod.Run(ctx) }()
-	h := server.NewHandler(server.Options{Logger: d.Log, Modules: []module.Module{mod}, Verifier: e.verifier, RequestTimeout: time.Minute})
+	h := server.NewHandler(server.Options{Logger: d.Log, Modules: []module.Module{mod, e.chapters}, Verifier: e.verifier, RequestTimeout: time.Minute})
 	srv := httptest.NewServer(h)
 	var once sync.Once
 	in := &instance{mod: mod, http: srv, ws: "ws" + strings.TrimPrefix(srv.URL, "http") + "/collab"}

@@ -21,8 +21,11 @@
 // streams, presence channels and connection leases under
 // {prefix}collab:. It asks the chapters module which book a chapter is in
 // (ChapterLookup) and the projects module, through access.Guard, for roles;
-// tokens are checked with the server's authn.Verifier. It offers nothing to
-// other modules. Run starts its background work (serve and collab modes).
+// tokens are checked with the server's authn.Verifier. A chapter's document
+// is seeded from its Markdown and rendered back to it (ChapterLookup's
+// ChapterContent and SaveFromDocument, document.go); it offers the chapters
+// module Apply (a content write becomes a Y.js update). Run starts its
+// background work (serve and collab modes).
 package collab
 
 import (
@@ -49,6 +52,13 @@ type ChapterLookup interface {
 	ChapterProject(ctx context.Context, chapterID uuid.UUID) (projectID uuid.UUID, ok bool, err error)
 	// ChapterExists reports whether chapterID is a live chapter of projectID.
 	ChapterExists(ctx context.Context, projectID, chapterID uuid.UUID) (bool, error)
+	// ChapterContent returns a live chapter's Markdown content (ok false
+	// when missing or in the trash): a fresh document is seeded from it.
+	ChapterContent(ctx context.Context, chapterID uuid.UUID) (content string, ok bool, err error)
+	// SaveFromDocument makes a live chapter's content the Markdown rendered
+	// from its document (version and word counts follow; equal content
+	// writes nothing).
+	SaveFromDocument(ctx context.Context, chapterID uuid.UUID, markdown string) (changed bool, err error)
 }
 
 // Deps are the module's dependencies.

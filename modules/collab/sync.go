@@ -136,6 +136,7 @@ func (h *hub) accept(ctx context.Context, c *conn, update, relay []byte) *closeR
 	}
 	r.add(update, relay)
 	h.stats.updates.Add(1)
+	h.renders.edited(r.id)
 	return nil
 }
 

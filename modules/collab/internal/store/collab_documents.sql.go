@@ -60,6 +60,29 @@ func (q *Queries) SaveSnapshot(ctx context.Context, arg SaveSnapshotParams) erro
 	return err
 }
 
+const seedDocument = `-- name: SeedDocument :execrows
+INSERT INTO collab_documents (chapter_id, snapshot, snapshot_ms, snapshot_seq)
+VALUES ($1, $2, 0, 0)
+ON CONFLICT (chapter_id) DO UPDATE SET snapshot = EXCLUDED.snapshot
+WHERE collab_documents.snapshot = '\x0000'::bytea
+`
+
+type SeedDocumentParams struct {
+	ChapterID uuid.UUID
+	Snapshot  []byte
+}
+
+// A fresh document's first state, made from the chapter's Markdown: one
+// seeding wins however many instances race (the others find the row, or a
+// non-empty one, and load what won).
+func (q *Queries) SeedDocument(ctx context.Context, arg SeedDocumentParams) (int64, error) {
+	result, err := q.db.Exec(ctx, seedDocument, arg.ChapterID, arg.Snapshot)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const tryLockDocument = `-- name: TryLockDocument :one
 SELECT pg_try_advisory_xact_lock(hashtextextended('collab:' || $1::text, 0)) AS locked
 `
@@ -68,6 +91,19 @@ SELECT pg_try_advisory_xact_lock(hashtextextended('collab:' || $1::text, 0)) AS 
 // race skips (its work would be the same merge).
 func (q *Queries) TryLockDocument(ctx context.Context, chapterID string) (bool, error) {
 	row := q.db.QueryRow(ctx, tryLockDocument, chapterID)
+	var locked bool
+	err := row.Scan(&locked)
+	return locked, err
+}
+
+const tryLockRender = `-- name: TryLockRender :one
+SELECT pg_try_advisory_xact_lock(hashtextextended('collab-render:' || $1::text, 0)) AS locked
+`
+
+// Writing a document's rendering back to its chapter runs in one place at
+// a time; the loser of a race tries again at its next trigger.
+func (q *Queries) TryLockRender(ctx context.Context, chapterID string) (bool, error) {
+	row := q.db.QueryRow(ctx, tryLockRender, chapterID)
 	var locked bool
 	err := row.Scan(&locked)
 	return locked, err

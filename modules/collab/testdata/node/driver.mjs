@@ -136,6 +136,17 @@ const ops = {
     paragraph(client(name).doc, key).delete(index, length)
     return {}
   },
+  // element appends an element named nodeName holding text (a node
+  // outside TipTap's schema, for instance).
+  element ({ name, nodeName, text }) {
+    const frag = fragment(client(name).doc)
+    const el = new Y.XmlElement(nodeName)
+    const t = new Y.XmlText()
+    t.insert(0, text)
+    el.insert(0, [t])
+    frag.insert(frag.length, [el])
+    return {}
+  },
   state ({ name }) { return state(client(name)) },
   // waitEqual waits until every named client holds the same document (same
   // content and state vector); with contains, until each holds that text.
