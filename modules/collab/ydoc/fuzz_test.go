@@ -166,10 +166,11 @@ func TestHostileInput(t *testing.T) {
 
 // splitEverywhere sends one long string item and a delete set that splits
 // it at every other unit, from the end, so that every split moves the
-// structs after it: the work budget must stop it within seconds.
+// structs after it: the work budget, counted in steps and not in time, must
+// stop it (deterministically, whatever the machine's load).
 func splitEverywhere(t *testing.T, ch string) {
 	if raceEnabled {
-		t.Skip("a timing bound; the race detector slows this work tenfold")
+		t.Skip("the race detector slows this work tenfold; the bound is the same without it")
 	}
 	const n = 400000
 	u := appendVU([]byte{1, 1, 3, 0, 4, 1, 1, 't'}, uint64(len(ch)*n)) // one string item in root "t"
@@ -182,11 +183,8 @@ func splitEverywhere(t *testing.T, ch string) {
 	d := ydoc.New(1)
 	start := time.Now()
 	err := d.ApplyUpdate(u)
-	if err != nil && !errors.Is(err, yjs.ErrLimit) {
-		t.Fatalf("want success or ErrLimit, got %v", err)
-	}
-	if took := time.Since(start); took > 20*time.Second {
-		t.Fatalf("took %s", took)
+	if !errors.Is(err, yjs.ErrLimit) {
+		t.Fatalf("want the work limit, got %v", err)
 	}
 	t.Logf("%v after %s", err, time.Since(start))
 }
