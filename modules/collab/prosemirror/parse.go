@@ -128,7 +128,7 @@ func parseDoc(src []byte) (*Node, map[*Node]*gast.List) {
 				ok = false
 			}
 		}
-		if ok && keepsLetters(src[from:end], nodes) {
+		if ok && !misreadHardBreak.Match(src[from:end]) && keepsLetters(src[from:end], nodes) {
 			doc.Content = append(doc.Content, nodes...)
 			for range nodes {
 				froms = append(froms, from)
@@ -170,6 +170,11 @@ func parseDoc(src []byte) (*Node, map[*Node]*gast.List) {
 	}
 	return doc, rawTail
 }
+
+// misreadHardBreak is an escaped backslash before a backslash hard break
+// ("\\\\\\\n"): goldmark takes it for a soft break and then reads the next
+// line's first character as escaped, so blocks holding one stay verbatim.
+var misreadHardBreak = regexp.MustCompile(`(?:^|[^\\])(?:\\\\)+\\\n`)
 
 var listStartRe = regexp.MustCompile(`^(?: {0,3}(?:[-+*]|[0-9]{1,9}[.)])(?:[ \t]|$)| {2,}|\t)`)
 

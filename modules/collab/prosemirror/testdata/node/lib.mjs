@@ -181,7 +181,9 @@ function randText (r, max = 12) {
   // so no "|"; no tabs, whose column arithmetic after a list marker the
   // parsers round differently; no "<", which can make an autolink inside
   // link text (goldmark nests it, markdown-it does not).
-  if (parseMode) s = s.replaceAll('|', '').replaceAll('<', '').replaceAll('\t', ' ').replaceAll('\u0085', '').replaceAll('\ufeff', '').replaceAll('a_b', 'a\u0000b').replaceAll('_', '').replaceAll('\u0000', '_')
+  // No backslashes either: goldmark misreads an escaped backslash before a
+  // backslash hard break (such blocks are kept verbatim here).
+  if (parseMode) s = s.replaceAll('|', '').replaceAll('<', '').replaceAll('\\', '').replaceAll('\t', ' ').replaceAll('\u0085', '').replaceAll('\ufeff', '').replaceAll('a_b', 'a\u0000b').replaceAll('_', '').replaceAll('\u0000', '_')
   return /\S/.test(s) ? s : 'x'
 }
 
@@ -206,7 +208,18 @@ function randInline (r) {
   // (nor a paragraph that is only "12." or "5)": the serializer leaves it
   // unescaped, an empty ordered list item, and with a blank line after it
   // goldmark and markdown-it end the lists around it differently)
-  if (parseMode && out.length === 1 && out[0].type === 'text' && /\d[.)]\s*$/.test(out[0].text)) out[0].text += 'z'
+  if (parseMode && out.length && out.every(n => n.type === 'text') && /\d[.)]\s*$/.test(out.map(n => n.text).join(''))) out[out.length - 1].text += 'z'
+  // (and no block or line after a hard break starting with what the
+  // serializer leaves unescaped but reads as a list item: "8) ", "+", "- "
+  // after a break; goldmark and markdown-it end such lists differently)
+  if (parseMode) {
+    for (let i = 0; i < out.length; i++) {
+      if (out[i].type !== 'text' || (i > 0 && out[i - 1].type !== 'hardBreak')) continue
+      let line = ''
+      for (let j = i; j < out.length && out[j].type === 'text'; j++) line += out[j].text
+      if (/^(\d+[.)]|[-+*])/.test(line)) out[i].text = 'x' + out[i].text
+    }
+  }
   return out
 }
 
