@@ -128,7 +128,7 @@ func parseDoc(src []byte) (*Node, map[*Node]*gast.List) {
 				ok = false
 			}
 		}
-		if ok && keepsLetters(src[from:end], nodes) {
+		if ok && !misreadHardBreak.Match(src[from:end]) && keepsLetters(src[from:end], nodes) {
 			doc.Content = append(doc.Content, nodes...)
 			for range nodes {
 				froms = append(froms, from)
@@ -170,6 +170,11 @@ func parseDoc(src []byte) (*Node, map[*Node]*gast.List) {
 	}
 	return doc, rawTail
 }
+
+// misreadHardBreak is an escaped backslash before a backslash hard break
+// ("\\\\\\\n"): goldmark takes it for a soft break and then reads the next
+// line's first character as escaped, so blocks holding one stay verbatim.
+var misreadHardBreak = regexp.MustCompile(`(?:^|[^\\])(?:\\\\)+\\\n`)
 
 var listStartRe = regexp.MustCompile(`^(?: {0,3}(?:[-+*]|[0-9]{1,9}[.)])(?:[ \t]|$)| {2,}|\t)`)
 
@@ -511,7 +516,19 @@ func withMark(marks []Mark, m Mark) []Mark {
 }
 
 func (p *mdParser) inlineChildren(parent gast.Node, marks []Mark, out *[]*Node) bool {
+	// Adjacent text segments are decoded together: goldmark may split an
+	// escape ("\\" | "[") across two of them, e.g. at the start of a line
+	// after a backslash hard break it misread.
+	var pending []byte
+	flush := func() {
+		p.addText(out, decodeText(pending), marks)
+		pending = pending[:0]
+	}
+	defer flush()
 	for c := parent.FirstChild(); c != nil; c = c.NextSibling() {
+		if _, ok := c.(*gast.Text); !ok {
+			flush()
+		}
 		switch c := c.(type) {
 		case *gast.Text:
 			raw := c.Segment.Value(p.src)
@@ -521,7 +538,11 @@ func (p *mdParser) inlineChildren(parent gast.Node, marks []Mark, out *[]*Node) 
 			if c.SoftLineBreak() && p.oddBackslashesBefore(c.Segment.Stop) {
 				raw, hard = raw[:len(raw)-1], true
 			}
-			p.addText(out, decodeText(raw), marks)
+			pending = append(pending, raw...)
+			if !hard && !c.SoftLineBreak() {
+				continue
+			}
+			flush()
 			if hard {
 				*out = append(*out, &Node{Type: TypeHardBreak, Marks: marks})
 			} else if c.SoftLineBreak() {

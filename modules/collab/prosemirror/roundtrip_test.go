@@ -193,7 +193,8 @@ An aside in HTML.
 		}
 	}
 	for _, md := range []string{"", "\n\n", "a\r\nb", "x\x00y", "&amp; &copy; &#35; &#0; &bogus;", "\\\\\\\nz",
-		"Footnote reference[^1] without a definition.", "Text\n| a | b |\n| - | - |", "[dup]: /a\n[dup]: /b\n\n[x][dup]"} {
+		"Footnote reference[^1] without a definition.", "Text\n| a | b |\n| - | - |", "[dup]: /a\n[dup]: /b\n\n[x][dup]",
+		"[<http://x.y>](mailto:a@b.c) and text", "k\\\\\\\n\\[x\\]"} {
 		checkRoundTrip(t, md, false)
 	}
 }

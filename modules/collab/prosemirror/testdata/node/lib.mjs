@@ -178,9 +178,12 @@ function randText (r, max = 12) {
   // leaves "_" between word characters unescaped, and next to an escaped
   // one ("7_\\_***") the two parsers pair emphasis delimiters differently.
   // Tables are GFM (recognised here, text to markdown-it's "commonmark"),
-  // so no "|"; and no tabs, whose column arithmetic after a list marker
-  // the parsers round differently.
-  if (parseMode) s = s.replaceAll('|', '').replaceAll('\t', ' ').replaceAll('\u0085', '').replaceAll('\ufeff', '').replaceAll('a_b', 'a\u0000b').replaceAll('_', '').replaceAll('\u0000', '_')
+  // so no "|"; no tabs, whose column arithmetic after a list marker the
+  // parsers round differently; no "<", which can make an autolink inside
+  // link text (goldmark nests it, markdown-it does not).
+  // No backslashes either: goldmark misreads an escaped backslash before a
+  // backslash hard break (such blocks are kept verbatim here).
+  if (parseMode) s = s.replaceAll('|', '').replaceAll('<', '').replaceAll('\\', '').replaceAll('\t', ' ').replaceAll('\u0085', '').replaceAll('\ufeff', '').replaceAll('a_b', 'a\u0000b').replaceAll('_', '').replaceAll('\u0000', '_')
   return /\S/.test(s) ? s : 'x'
 }
 
@@ -202,6 +205,21 @@ function randInline (r) {
   // (parse mode: no white space at the start of a block, which the
   // serializer does not escape, so "1.  >x" would start a block quote)
   if (parseMode && out.length && out[0].type === 'text') out[0].text = out[0].text.replace(/^\s+/, '') || 'x'
+  // (nor a paragraph that is only "12." or "5)": the serializer leaves it
+  // unescaped, an empty ordered list item, and with a blank line after it
+  // goldmark and markdown-it end the lists around it differently)
+  if (parseMode && out.length && out.every(n => n.type === 'text') && /\d[.)]\s*$/.test(out.map(n => n.text).join(''))) out[out.length - 1].text += 'z'
+  // (and no block or line after a hard break starting with what the
+  // serializer leaves unescaped but reads as a list item: "8) ", "+", "- "
+  // after a break; goldmark and markdown-it end such lists differently)
+  if (parseMode) {
+    for (let i = 0; i < out.length; i++) {
+      if (out[i].type !== 'text' || (i > 0 && out[i - 1].type !== 'hardBreak')) continue
+      let line = ''
+      for (let j = i; j < out.length && out[j].type === 'text'; j++) line += out[j].text
+      if (/^(\d+[.)]|[-+*])/.test(line)) out[i].text = 'x' + out[i].text
+    }
+  }
   return out
 }
 
