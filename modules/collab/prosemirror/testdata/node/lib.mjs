@@ -262,7 +262,16 @@ function randBlock (r, depth) {
   const inline = () => { const c = randInline(r); return c.length ? { content: c } : {} }
   switch (k) {
     case 'p': return { type: 'paragraph', ...inline() }
-    case 'h': return { type: 'heading', attrs: { level: r.range(1, 6) }, ...inline() }
+    case 'h': {
+      // (parse mode: no hard break in a heading, which the serializer
+      // writes as "\\" and a new line, ending the ATX heading)
+      const h = { type: 'heading', attrs: { level: r.range(1, 6) }, ...inline() }
+      if (parseMode && h.content) {
+        h.content = h.content.filter(n => n.type !== 'hardBreak')
+        if (!h.content.length) delete h.content
+      }
+      return h
+    }
     case 'hr': return { type: 'horizontalRule' }
     case 'raw': return { type: 'markdownBlock', attrs: { source: r.pick(verbatim) } }
     case 'code': {
