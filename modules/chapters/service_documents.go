@@ -29,8 +29,10 @@ const (
 )
 
 // toDocument sends a committed content write (base → content) to the
-// chapter's collaborative document. The write itself is already saved:
-// a failure here is logged, never answered to the author.
+// chapter's collaborative document. The write itself is already saved: a
+// failure here is not answered to the author. But the document stays the
+// truth and its next rendering would replace the write, so a write that
+// never reached it is kept in the chapter's history (keepUnapplied).
 func (s *service) toDocument(ctx context.Context, chapterID uuid.UUID, base, content string) {
 	if s.docs == nil {
 		return
@@ -49,8 +51,48 @@ func (s *service) toDocument(ctx context.Context, chapterID uuid.UUID, base, con
 			}
 		}
 	}
-	s.log.ErrorContext(ctx, "chapters: a content write did not reach the collaborative document",
+	s.log.ErrorContext(ctx, "chapters: a content write did not reach the collaborative document; it is kept as a version",
 		slog.String("chapter_id", chapterID.String()), slog.String("error", err.Error()))
+	if kerr := s.keepUnapplied(ctx, chapterID, content); kerr != nil {
+		s.log.ErrorContext(ctx, "chapters: a content write that did not reach the document could not be kept as a version",
+			slog.String("chapter_id", chapterID.String()), slog.String("error", kerr.Error()))
+	}
+}
+
+// unappliedLabel names the version that keeps a content write the
+// collaborative document never received.
+const unappliedLabel = "saved while the live document could not be reached"
+
+// keepUnapplied records content, a write the chapter's document never
+// received, as a version of the chapter, so that the document's next
+// rendering cannot make it disappear: the author finds it in the history
+// and can restore it.
+func (s *service) keepUnapplied(ctx context.Context, chapterID uuid.UUID, content string) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		projectID, err := q.LiveChapterProject(ctx, chapterID)
+		if db.IsNoRows(err) {
+			return nil // gone to the trash meanwhile: its versions stay as they are
+		}
+		if err != nil {
+			return fmt.Errorf("chapter project: %w", err)
+		}
+		ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
+		if db.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("lock chapter: %w", err)
+		}
+		var author uuid.UUID
+		if ch.UpdatedBy != nil {
+			author = *ch.UpdatedBy
+		}
+		ch.Content = content // the write, whatever a rendering made of the row since
+		label := unappliedLabel
+		_, err = snapshot(ctx, q, ch, author, reasonAutosave, &label, nil)
+		return err
+	})
 }
 
 // saveFromDocument makes a live chapter's content markdown, as the
