@@ -214,6 +214,12 @@ func TestLambdaUnderRIE(t *testing.T) {
 		if !strings.Contains(fn.out.String(), `"settings":["THEBRAIN_SECRET_KEY","THEBRAIN_JWT_KEYS"`) {
 			t.Fatalf("no warning of the plain secrets in the environment:\n%s", fn.out.String())
 		}
+		// The function's log line travels through the emulator's pipe and may
+		// arrive after the answer; wait for it a little.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) &&
+			!strings.Contains(fn.out.String(), `"request_id":"gw-req-0001"`); {
+			time.Sleep(20 * time.Millisecond)
+		}
 		if !strings.Contains(fn.out.String(), `"request_id":"gw-req-0001"`) {
 			t.Fatalf("the log lines do not carry API Gateway's request id:\n%s", fn.out.String())
 		}
