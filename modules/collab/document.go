@@ -336,14 +336,9 @@ func (h *hub) apply(ctx context.Context, id uuid.UUID, base, markdown string) er
 	if err != nil {
 		return err
 	}
-	cur := prosemirror.FromYDoc(d, prosemirror.FragmentName)
-	target := mergeBlocks(prosemirror.ParseMarkdown(base), prosemirror.ParseMarkdown(markdown), cur)
-	update, err := prosemirror.UpdateYDoc(d, prosemirror.FragmentName, target)
-	if err != nil {
-		return fmt.Errorf("compute the update: %w", err)
-	}
-	if update == nil {
-		return nil
+	update, err := applyMarkdown(d, base, markdown)
+	if err != nil || update == nil {
+		return err
 	}
 	if _, err := h.bus.add(ctx, id, update); err != nil {
 		return err
@@ -361,6 +356,19 @@ func (h *hub) apply(ctx context.Context, id uuid.UUID, base, markdown string) er
 	// write the previous text back: the next one sets it right.
 	h.renders.edited(id)
 	return nil
+}
+
+// applyMarkdown turns a REST write (base: the content it was made from,
+// markdown: the content written) into the update that edits d to match,
+// merged by block with what d holds now (mergeBlocks). nil: nothing to do.
+func applyMarkdown(d *ydoc.Doc, base, markdown string) ([]byte, error) {
+	cur := prosemirror.FromYDoc(d, prosemirror.FragmentName)
+	target := mergeBlocks(prosemirror.ParseMarkdown(base), prosemirror.ParseMarkdown(markdown), cur)
+	update, err := prosemirror.UpdateYDoc(d, prosemirror.FragmentName, target)
+	if err != nil {
+		return nil, fmt.Errorf("compute the update: %w", err)
+	}
+	return update, nil
 }
 
 // mergeBlocks is a three-way merge of documents by top-level block (blocks
