@@ -37,7 +37,9 @@ import (
 //     paragraph added) turned into an update (Go: applyMarkdown, the
 //     server's whole path: read the document, parse the base and the new
 //     Markdown, merge by block, compute the update; Node: parse the new
-//     Markdown and y-prosemirror's updateYFragment);
+//     Markdown and y-prosemirror's updateYFragment); and the same save
+//     with the Go side doing only what the Node side does (parse the new
+//     Markdown, update the fragment), without the merge;
 //
 // and the heap one loaded document holds on each side. Run it with
 // -benchtime 1x; CHAPTERDOC_ROUNDS sets the rounds (default 7, the first
@@ -89,7 +91,7 @@ func BenchmarkChapterDocument(b *testing.B) {
 	}
 
 	type op struct {
-		name string
+		name, key string
 		req  map[string]any
 		// run does one round; prepare, if any, runs before it untimed.
 		prepare func()
@@ -100,7 +102,7 @@ func BenchmarkChapterDocument(b *testing.B) {
 		fresh  *ydoc.Doc
 	)
 	ops := []op{
-		{name: "integrate 37k-update log", req: map[string]any{"op": "integrate"}, run: func() {
+		{name: "integrate 37k-update log", key: "integrate", req: map[string]any{"op": "integrate"}, run: func() {
 			d := ydoc.New(1)
 			d.XmlFragment("prosemirror")
 			for _, u := range editlog {
@@ -109,16 +111,24 @@ func BenchmarkChapterDocument(b *testing.B) {
 				}
 			}
 		}},
-		{name: "load 500 KB chapter", req: map[string]any{"op": "load"}, run: func() { load() }},
-		{name: "render 500 KB to Markdown", req: map[string]any{"op": "render"}, run: func() {
+		{name: "load 500 KB chapter", key: "load", req: map[string]any{"op": "load"}, run: func() { load() }},
+		{name: "render 500 KB to Markdown", key: "render", req: map[string]any{"op": "render"}, run: func() {
 			prosemirror.Markdown(prosemirror.FromYDoc(loaded, prosemirror.FragmentName))
 		}},
-		{name: "REST save as an update", req: map[string]any{"op": "save", "markdown": next},
+		{name: "REST save as an update", key: "save", req: map[string]any{"op": "save", "markdown": next},
 			prepare: func() { fresh = load() },
 			run: func() {
 				u, err := applyMarkdown(fresh, base, next)
 				if err != nil || len(u) == 0 {
 					b.Fatalf("applyMarkdown: %d bytes, %v", len(u), err)
+				}
+			}},
+		{name: "REST save, parse and update only", key: "save-same", req: map[string]any{"op": "save", "markdown": next},
+			prepare: func() { fresh = load() },
+			run: func() {
+				u, err := prosemirror.UpdateYDoc(fresh, prosemirror.FragmentName, prosemirror.ParseMarkdown(next))
+				if err != nil || len(u) == 0 {
+					b.Fatalf("UpdateYDoc: %d bytes, %v", len(u), err)
 				}
 			}},
 	}
@@ -145,9 +155,8 @@ func BenchmarkChapterDocument(b *testing.B) {
 		}
 		g, j := median(goMS[1:]), median(jsMS[1:])
 		fmt.Fprintf(&table, "| %s | %.1f ms | %.1f ms | %.1fx |\n", o.name, g, j, j/g)
-		key := strings.Fields(o.name)[0]
-		b.ReportMetric(g, key+"-go-ms")
-		b.ReportMetric(j, key+"-node-ms")
+		b.ReportMetric(g, o.key+"-go-ms")
+		b.ReportMetric(j, o.key+"-node-ms")
 	}
 
 	// Heap held by one loaded document on each side.

@@ -381,7 +381,15 @@ func applyMarkdown(d *ydoc.Doc, base, markdown string) ([]byte, error) {
 func mergeBlocks(base, next, cur *prosemirror.Node) *prosemirror.Node {
 	// No shortcut when cur reads as base: cur's blocks carry what Markdown
 	// does not (attributes other extensions set), kept where unchanged.
-	bk, nk, ck := blockKeys(base, false), blockKeys(next, false), blockKeys(cur, true)
+	bk, nk := blockKeys(base, nil), blockKeys(next, nil)
+	known := make(map[string]bool, len(bk)+len(nk))
+	for _, k := range bk {
+		known[k] = true
+	}
+	for _, k := range nk {
+		known[k] = true
+	}
+	ck := blockKeys(cur, known)
 	b2c := matchBlocks(bk, ck)
 	b2n := matchBlocks(bk, nk)
 	remove := make([]bool, len(ck))
@@ -438,14 +446,17 @@ func mergeBlocks(base, next, cur *prosemirror.Node) *prosemirror.Node {
 }
 
 // blockKeys are the top-level blocks' Markdown. Blocks read from a
-// document (reparse) are read back from their Markdown first, as the
+// document are read back from their Markdown first (reparse), as the
 // blocks of a REST write are: the parser trims paragraphs, joins text and
-// so on, and the keys must compare what Markdown can tell apart.
-func blockKeys(doc *prosemirror.Node, reparse bool) []string {
+// so on, and the keys must compare what Markdown can tell apart. A block
+// whose Markdown is already one of the known keys (the REST side's) needs
+// no reading back: it reads as that block does, which is what the key is
+// for, and so an unchanged chapter costs no parsing block by block.
+func blockKeys(doc *prosemirror.Node, reparse map[string]bool) []string {
 	keys := make([]string, len(doc.Content))
 	for i, b := range doc.Content {
 		md := prosemirror.Markdown(&prosemirror.Node{Type: prosemirror.TypeDoc, Content: []*prosemirror.Node{b}})
-		if reparse {
+		if reparse != nil && !reparse[md] {
 			md = prosemirror.Markdown(prosemirror.ParseMarkdown(md))
 		}
 		keys[i] = md

@@ -128,7 +128,7 @@ func parseDoc(src []byte) (*Node, map[*Node]*gast.List) {
 				ok = false
 			}
 		}
-		if ok && !misreadHardBreak.Match(src[from:end]) && keepsLetters(src[from:end], nodes) {
+		if ok && !misreadsHardBreak(src[from:end]) && keepsLetters(src[from:end], nodes) {
 			doc.Content = append(doc.Content, nodes...)
 			for range nodes {
 				froms = append(froms, from)
@@ -175,6 +175,12 @@ func parseDoc(src []byte) (*Node, map[*Node]*gast.List) {
 // ("\\\\\\\n"): goldmark takes it for a soft break and then reads the next
 // line's first character as escaped, so blocks holding one stay verbatim.
 var misreadHardBreak = regexp.MustCompile(`(?:^|[^\\])(?:\\\\)+\\\n`)
+
+// misreadsHardBreak is misreadHardBreak.Match, skipping the expression on
+// the (usual) regions without three backslashes before a line break.
+func misreadsHardBreak(region []byte) bool {
+	return bytes.Contains(region, []byte("\\\\\\\n")) && misreadHardBreak.Match(region)
+}
 
 var listStartRe = regexp.MustCompile(`^(?: {0,3}(?:[-+*]|[0-9]{1,9}[.)])(?:[ \t]|$)| {2,}|\t)`)
 
@@ -228,25 +234,48 @@ func keepListsApart(n *Node, rawTail map[*Node]*gast.List) {
 // whose label is not rendered; anything goldmark read in a way the
 // mapping does not expect), the block is kept verbatim instead.
 func keepsLetters(region []byte, nodes []*Node) bool {
-	want := letters(decodeText(region))
-	got := letters(decodeText([]byte(Markdown(&Node{Type: TypeDoc, Content: nodes}))))
-	j := 0
-	for _, c := range got {
-		if j < len(want) && want[j] == c {
-			j++
-		}
-	}
-	return j == len(want)
+	return lettersWithin(decodeText(region), decodeText([]byte(Markdown(&Node{Type: TypeDoc, Content: nodes}))))
 }
 
-func letters(s string) []rune {
-	var out []rune
-	for _, c := range s {
-		if unicode.IsLetter(c) {
-			out = append(out, c)
+// lettersWithin reports whether want's letters are a subsequence of got's
+// (got's other characters never equal a letter, so they are simply passed).
+func lettersWithin(want, got string) bool {
+	// Over a common prefix the greedy match pairs each letter with itself;
+	// the rendered block usually is its source, escapes decoded.
+	j := 0
+	for j < len(want) && j < len(got) && want[j] == got[j] {
+		j++
+	}
+	// Restart after an ASCII byte: a character boundary in both, whatever
+	// bytes (valid or not) follow the prefix.
+	for j > 0 && want[j-1] >= utf8.RuneSelf {
+		j--
+	}
+	for i := j; i < len(want); {
+		c, n := rune(want[i]), 1
+		if c >= utf8.RuneSelf {
+			c, n = utf8.DecodeRuneInString(want[i:])
+			if !unicode.IsLetter(c) {
+				i += n
+				continue
+			}
+		} else if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			i++
+			continue
+		}
+		i += n
+		for {
+			if j >= len(got) {
+				return false
+			}
+			g, m := utf8.DecodeRuneInString(got[j:])
+			j += m
+			if g == c {
+				break
+			}
 		}
 	}
-	return out
+	return true
 }
 
 func normalizeSource(s string) []byte {

@@ -564,20 +564,32 @@ func (s *serializer) isMarkAhead(parent *Node, index int, marks []Mark) bool {
 // esc escapes text so it reads back as the same text:
 // prosemirror-markdown's MarkdownSerializerState.esc.
 func (s *serializer) esc(str string, startOfLine bool) string {
+	// Most text needs no escape: copy only between the bytes that do.
 	var b strings.Builder
+	done, escaped := 0, false
 	for i := 0; i < len(str); i++ {
-		c := str[i]
-		switch c {
+		switch str[i] {
 		case '`', '*', '\\', '~', '[', ']':
-			b.WriteByte('\\')
 		case '_':
-			if !(i > 0 && i+1 < len(str) && isWordByte(str[i-1]) && isWordByte(str[i+1])) {
-				b.WriteByte('\\')
+			if i > 0 && i+1 < len(str) && isWordByte(str[i-1]) && isWordByte(str[i+1]) {
+				continue
 			}
+		default:
+			continue
 		}
-		b.WriteByte(c)
+		if !escaped {
+			b.Grow(len(str) + 8)
+			escaped = true
+		}
+		b.WriteString(str[done:i])
+		b.WriteByte('\\')
+		done = i
 	}
-	out := b.String()
+	out := str
+	if escaped {
+		b.WriteString(str[done:])
+		out = b.String()
+	}
 	if !startOfLine {
 		return out
 	}

@@ -244,12 +244,12 @@ func itemKey(it item) string {
 
 func writeKey(b *strings.Builder, n *Node) {
 	b.WriteByte('(')
-	b.WriteString(strconv.Quote(n.Type))
+	writeKeyString(b, n.Type)
 	writeValueKey(b, n.Attrs)
 	if n.IsText() {
-		b.WriteString(strconv.Quote(n.Text))
+		writeKeyString(b, n.Text)
 		for _, m := range n.Marks {
-			b.WriteString(strconv.Quote(m.Type))
+			writeKeyString(b, m.Type)
 			writeValueKey(b, m.Attrs)
 		}
 	}
@@ -257,6 +257,14 @@ func writeKey(b *strings.Builder, n *Node) {
 		writeKey(b, c)
 	}
 	b.WriteByte(')')
+}
+
+// writeKeyString writes s length-prefixed: unambiguous, and without the
+// cost of quoting a chapter's text.
+func writeKeyString(b *strings.Builder, s string) {
+	b.WriteString(strconv.Itoa(len(s)))
+	b.WriteByte(':')
+	b.WriteString(s)
 }
 
 // writeValueKey writes a JSON-like value with null map entries left out
@@ -273,7 +281,7 @@ func writeValueKey(b *strings.Builder, v any) {
 			if v[k] == nil {
 				continue
 			}
-			b.WriteString(strconv.Quote(k))
+			writeKeyString(b, k)
 			b.WriteByte(':')
 			writeValueKey(b, v[k])
 			b.WriteByte(',')
