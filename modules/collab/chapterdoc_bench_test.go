@@ -92,7 +92,7 @@ func BenchmarkChapterDocument(b *testing.B) {
 
 	type op struct {
 		name, key string
-		req  map[string]any
+		req       map[string]any
 		// run does one round; prepare, if any, runs before it untimed.
 		prepare func()
 		run     func()
