@@ -230,6 +230,30 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
+// isNormal reports whether Normalize would leave n as it is.
+func isNormal(n *Node) bool {
+	for i := 1; i < len(n.Marks); i++ {
+		if markLess(n.Marks[i], n.Marks[i-1]) {
+			return false
+		}
+	}
+	if n.Content != nil && len(n.Content) == 0 {
+		return false
+	}
+	for i, ch := range n.Content {
+		if ch == nil || ch.IsText() && ch.Text == "" {
+			return false
+		}
+		if i > 0 && ch.IsText() && n.Content[i-1].IsText() && sameMarkSet(n.Content[i-1].Marks, ch.Marks) {
+			return false
+		}
+		if !isNormal(ch) {
+			return false
+		}
+	}
+	return true
+}
+
 func sameMarkSet(a, b []Mark) bool {
 	if len(a) != len(b) {
 		return false
@@ -257,25 +281,32 @@ func markInSet(m Mark, set []Mark) bool {
 var markRank = map[string]int{MarkItalic: 0, MarkBold: 1, MarkStrike: 2, MarkLink: 3, MarkCode: 4}
 
 func sortMarks(marks []Mark) {
-	sort.SliceStable(marks, func(i, j int) bool {
-		ri, oki := markRank[marks[i].Type]
-		rj, okj := markRank[marks[j].Type]
-		switch {
-		case oki && okj:
-			return ri < rj
-		case oki != okj:
-			return oki
-		}
-		return marks[i].Type < marks[j].Type
-	})
+	sort.SliceStable(marks, func(i, j int) bool { return markLess(marks[i], marks[j]) })
+}
+
+func markLess(a, b Mark) bool {
+	ra, oka := markRank[a.Type]
+	rb, okb := markRank[b.Type]
+	switch {
+	case oka && okb:
+		return ra < rb
+	case oka != okb:
+		return oka
+	}
+	return a.Type < b.Type
 }
 
 // Normalize returns n in ProseMirror's canonical form, as Node.fromJSON
 // builds it: marks sorted by rank, empty text nodes dropped, adjacent text
-// nodes with the same marks joined. n itself is not changed.
+// nodes with the same marks joined. n itself is not changed; when it is
+// already canonical (documents read from Y.js or parsed from Markdown
+// usually are) it is returned as it is, without a copy.
 func Normalize(n *Node) *Node {
 	if n == nil {
 		return nil
+	}
+	if isNormal(n) {
+		return n
 	}
 	c := &Node{Type: n.Type, Text: n.Text, Attrs: n.Attrs}
 	if len(n.Marks) > 0 {

@@ -208,21 +208,26 @@ func (s *serializer) write(content string) {
 func (s *serializer) closeBlock(n *Node) { s.closed = n }
 
 func (s *serializer) text(text string, escape bool) {
-	lines := strings.Split(text, "\n")
-	for i, line := range lines {
+	for {
+		line, rest, more := strings.Cut(text, "\n")
 		s.write("")
 		// Escape exclamation marks in front of links.
 		if !escape && strings.HasPrefix(line, "[") && endsWithUnescapedBang(s.out) {
 			s.out = append(s.out[:len(s.out)-1], `\!`...)
 		}
-		if escape {
-			s.out = append(s.out, s.esc(line, s.atBlockStart)...)
-		} else {
+		switch {
+		case !escape:
 			s.out = append(s.out, line...)
+		case s.atBlockStart:
+			s.out = append(s.out, s.esc(line, true)...)
+		default:
+			s.out = appendEscaped(s.out, line)
 		}
-		if i != len(lines)-1 {
-			s.out = append(s.out, '\n')
+		if !more {
+			return
 		}
+		s.out = append(s.out, '\n')
+		text = rest
 	}
 }
 
@@ -564,32 +569,7 @@ func (s *serializer) isMarkAhead(parent *Node, index int, marks []Mark) bool {
 // esc escapes text so it reads back as the same text:
 // prosemirror-markdown's MarkdownSerializerState.esc.
 func (s *serializer) esc(str string, startOfLine bool) string {
-	// Most text needs no escape: copy only between the bytes that do.
-	var b strings.Builder
-	done, escaped := 0, false
-	for i := 0; i < len(str); i++ {
-		switch str[i] {
-		case '`', '*', '\\', '~', '[', ']':
-		case '_':
-			if i > 0 && i+1 < len(str) && isWordByte(str[i-1]) && isWordByte(str[i+1]) {
-				continue
-			}
-		default:
-			continue
-		}
-		if !escaped {
-			b.Grow(len(str) + 8)
-			escaped = true
-		}
-		b.WriteString(str[done:i])
-		b.WriteByte('\\')
-		done = i
-	}
-	out := str
-	if escaped {
-		b.WriteString(str[done:])
-		out = b.String()
-	}
+	out := string(appendEscaped(nil, str))
 	if !startOfLine {
 		return out
 	}
@@ -622,6 +602,28 @@ func (s *serializer) esc(str string, startOfLine bool) string {
 		}
 	}
 	return out
+}
+
+// appendEscaped appends str with the characters Markdown would read as
+// syntax anywhere in a line escaped (esc's start-of-line rules aside),
+// copying the runs between them whole.
+func appendEscaped(dst []byte, str string) []byte {
+	done := 0
+	for i := 0; i < len(str); i++ {
+		switch str[i] {
+		case '`', '*', '\\', '~', '[', ']':
+		case '_':
+			if i > 0 && i+1 < len(str) && isWordByte(str[i-1]) && isWordByte(str[i+1]) {
+				continue
+			}
+		default:
+			continue
+		}
+		dst = append(dst, str[done:i]...)
+		dst = append(dst, '\\')
+		done = i
+	}
+	return append(dst, str[done:]...)
 }
 
 func isWordByte(c byte) bool {

@@ -203,8 +203,17 @@ func decodeAny(b []byte) any {
 // into the JavaScript data model. The literal "undefined" of ContentJSON
 // elements becomes Undefined.
 func decodeJSON(text []byte) any {
-	if string(text) == "undefined" {
+	switch string(text) {
+	case "undefined":
 		return Undefined
+	case "{}": // a mark without attributes: the usual format value
+		return map[string]any{}
+	case "null":
+		return nil
+	case "true":
+		return true
+	case "false":
+		return false
 	}
 	d := json.NewDecoder(strings.NewReader(string(text)))
 	d.UseNumber()

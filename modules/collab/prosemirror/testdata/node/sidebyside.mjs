@@ -16,6 +16,9 @@
 //   save       a REST save: parse the new Markdown, update the fragment to
 //              it (y-prosemirror's updateYFragment) and take the update
 //              (a fresh load before each round, outside the timing)
+//   merge      the same save as the Go server makes it: read the document,
+//              parse the base and the new Markdown, merge by block (a port
+//              of its mergeBlocks), update the fragment to the result
 //   memory     heap held by one loaded chapter and by the edit log's document
 import * as Y from 'yjs'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -119,6 +122,19 @@ const ops = {
     const md = serializer.serialize(yXmlFragmentToProseMirrorRootNode(ctx.loaded.getXmlFragment(fragment), renderSchema))
     return () => md.length
   },
+  merge (req, ctx) {
+    // The Go server's whole path (modules/collab/document.go applyMarkdown),
+    // written with the JavaScript stack: read the document, parse the base
+    // and the new Markdown, merge by block, update the fragment.
+    const d = ctx.fresh
+    let update = null
+    d.on('update', u => { update = u })
+    const frag = d.getXmlFragment(fragment)
+    const cur = yXmlFragmentToProseMirrorRootNode(frag, renderSchema)
+    const target = mergeBlocks(parser.parse(req.base), parser.parse(req.markdown), cur)
+    d.transact(() => updateYFragment(d, frag, target, { mapping: new Map(), isOMark: new Map() }))
+    return () => update ? update.length : 0
+  },
   save (req, ctx) {
     const d = ctx.fresh
     let update = null
@@ -129,13 +145,101 @@ const ops = {
   }
 }
 
+// ---------------------------------------------------------------- the block merge
+
+// A port of mergeBlocks, blockKeys and matchBlocks (modules/collab/document.go).
+const maxMergeCells = 4 << 20
+
+function mergeBlocks (base, next, cur) {
+  const bk = blockKeys(base, null)
+  const nk = blockKeys(next, null)
+  const ck = blockKeys(cur, new Set([...bk, ...nk]))
+  const b2c = matchBlocks(bk, ck)
+  const b2n = matchBlocks(bk, nk)
+  const remove = new Array(ck.length).fill(false)
+  const before = Array.from({ length: ck.length + 1 }, () => [])
+  const nextBlocks = []
+  next.forEach(b => nextBlocks.push(b))
+  const curBlocks = []
+  cur.forEach(b => curBlocks.push(b))
+  const anchor = (a, b) => {
+    for (let k = a - 1; k >= 0; k--) if (b2c[k] >= 0) return b2c[k] + 1
+    for (let k = b; k < bk.length; k++) if (b2c[k] >= 0) return b2c[k]
+    return ck.length
+  }
+  const hunk = (a, b, x, y) => {
+    if (a === b && x === y) return
+    let pos = -1
+    for (let k = a; k < b; k++) {
+      const j = b2c[k]
+      if (j >= 0) {
+        remove[j] = true
+        if (pos < 0 || j < pos) pos = j
+      }
+    }
+    if (pos < 0) pos = anchor(a, b)
+    before[pos].push(...nextBlocks.slice(x, y))
+  }
+  let i = 0
+  let n = 0
+  for (let k = 0; k < bk.length; k++) {
+    if (b2n[k] < 0) continue
+    hunk(i, k, n, b2n[k])
+    i = k + 1
+    n = b2n[k] + 1
+  }
+  hunk(i, bk.length, n, nk.length)
+  const out = []
+  for (let j = 0; j < ck.length; j++) {
+    out.push(...before[j])
+    if (!remove[j]) out.push(curBlocks[j])
+  }
+  out.push(...before[ck.length])
+  return cur.type.create(cur.attrs, out)
+}
+
+function blockKeys (doc, known) {
+  const keys = []
+  doc.forEach(b => {
+    let md = serializer.serialize(doc.type.create(null, [b]))
+    if (known && !known.has(md)) md = serializer.serialize(parser.parse(md))
+    keys.push(md)
+  })
+  return keys
+}
+
+function matchBlocks (a, b) {
+  const m = new Array(a.length).fill(-1)
+  let p = 0
+  while (p < a.length && p < b.length && a[p] === b[p]) { m[p] = p; p++ }
+  let s = 0
+  while (s < a.length - p && s < b.length - p && a[a.length - 1 - s] === b[b.length - 1 - s]) {
+    m[a.length - 1 - s] = b.length - 1 - s
+    s++
+  }
+  const ma = a.slice(p, a.length - s)
+  const mb = b.slice(p, b.length - s)
+  if (!ma.length || !mb.length || ma.length * mb.length > maxMergeCells) return m
+  const w = mb.length + 1
+  const t = new Int32Array((ma.length + 1) * w)
+  for (let i = ma.length - 1; i >= 0; i--) {
+    for (let j = mb.length - 1; j >= 0; j--) {
+      t[i * w + j] = ma[i] === mb[j] ? t[(i + 1) * w + j + 1] + 1 : Math.max(t[(i + 1) * w + j], t[i * w + j + 1])
+    }
+  }
+  for (let i = 0, j = 0; i < ma.length && j < mb.length;) {
+    if (ma[i] === mb[j]) { m[p + i] = p + j; i++; j++ } else if (t[(i + 1) * w + j] >= t[i * w + j + 1]) i++; else j++
+  }
+  return m
+}
+
 function measure (req) {
   const ms = []
   let check
   const ctx = {}
   if (req.op === 'render') ctx.loaded = load()
   for (let i = 0; i < req.rounds; i++) {
-    if (req.op === 'save') ctx.fresh = load()
+    if (req.op === 'save' || req.op === 'merge') ctx.fresh = load()
     const t0 = process.hrtime.bigint()
     const after = ops[req.op](req, ctx)
     const t1 = process.hrtime.bigint()
