@@ -363,7 +363,9 @@ func (h *hub) apply(ctx context.Context, id uuid.UUID, base, markdown string) er
 // merged by block with what d holds now (mergeBlocks). nil: nothing to do.
 func applyMarkdown(d *ydoc.Doc, base, markdown string) ([]byte, error) {
 	cur := prosemirror.FromYDoc(d, prosemirror.FragmentName)
-	target := mergeBlocks(prosemirror.ParseMarkdown(base), prosemirror.ParseMarkdown(markdown), cur)
+	b, bk := prosemirror.ParseMarkdownBlocks(base)
+	n, nk := prosemirror.ParseMarkdownBlocks(markdown)
+	target := mergeKeyed(b, bk, n, nk, cur)
 	update, err := prosemirror.UpdateYDoc(d, prosemirror.FragmentName, target)
 	if err != nil {
 		return nil, fmt.Errorf("compute the update: %w", err)
@@ -379,9 +381,14 @@ func applyMarkdown(d *ydoc.Doc, base, markdown string) ([]byte, error) {
 // text is lost; blocks next added go after the nearest block before them
 // that cur still has.
 func mergeBlocks(base, next, cur *prosemirror.Node) *prosemirror.Node {
+	return mergeKeyed(base, blockKeys(base, nil), next, blockKeys(next, nil), cur)
+}
+
+// mergeKeyed is mergeBlocks with base's and next's block keys (blockKeys
+// without reparsing) given.
+func mergeKeyed(base *prosemirror.Node, bk []string, next *prosemirror.Node, nk []string, cur *prosemirror.Node) *prosemirror.Node {
 	// No shortcut when cur reads as base: cur's blocks carry what Markdown
 	// does not (attributes other extensions set), kept where unchanged.
-	bk, nk := blockKeys(base, nil), blockKeys(next, nil)
 	known := make(map[string]bool, len(bk)+len(nk))
 	for _, k := range bk {
 		known[k] = true

@@ -36,10 +36,47 @@ var md = goldmark.New(
 // Line endings are normalised to "\n" and NUL to U+FFFD first, as
 // CommonMark prescribes.
 func ParseMarkdown(markdown string) *Node {
-	doc, rawTail := parseDoc(normalizeSource(markdown))
-	stabilize(doc, rawTail, 4)
-	keepListsApart(doc, rawTail)
+	doc, _ := parseMarkdown(markdown, nil)
 	return doc
+}
+
+// ParseMarkdownBlocks is ParseMarkdown that also gives every top-level
+// block's own Markdown: blocks[i] is Markdown of a document holding only
+// doc.Content[i]. The parse renders most blocks alone anyway (to check
+// them), so this costs less than rendering them afterwards.
+func ParseMarkdownBlocks(markdown string) (doc *Node, blocks []string) {
+	return parseMarkdown(markdown, map[*Node]string{})
+}
+
+func parseMarkdown(markdown string, rendered map[*Node]string) (*Node, []string) {
+	doc, rawTail := parseDoc(normalizeSource(markdown), rendered)
+	stabilize(doc, rawTail, 4, rendered)
+	keepListsApart(doc, rawTail)
+	if rendered == nil {
+		return doc, nil
+	}
+	blocks := make([]string, len(doc.Content))
+	for i, b := range doc.Content {
+		md, ok := rendered[b]
+		// keepListsApart may have changed a bullet list's rendering since.
+		if !ok || hasBulletList(b) {
+			md = Markdown(&Node{Type: TypeDoc, Content: []*Node{b}})
+		}
+		blocks[i] = md
+	}
+	return doc, blocks
+}
+
+func hasBulletList(n *Node) bool {
+	if n.Type == TypeBulletList {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasBulletList(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // stabilize replaces a verbatim block whose source, read on its own, is
@@ -47,7 +84,7 @@ func ParseMarkdown(markdown string) *Node {
 // context, e.g. lines cut from a setext heading) by what its source reads
 // as on its own, so that rendering and parsing again gives the same
 // document.
-func stabilize(doc *Node, rawTail map[*Node]*gast.List, depth int) {
+func stabilize(doc *Node, rawTail map[*Node]*gast.List, depth int, rendered map[*Node]string) {
 	if depth == 0 {
 		return
 	}
@@ -58,12 +95,12 @@ func stabilize(doc *Node, rawTail map[*Node]*gast.List, depth int) {
 			continue
 		}
 		source, _ := b.Attrs["source"].(string)
-		sub, subTail := parseDoc([]byte(source))
+		sub, subTail := parseDoc([]byte(source), rendered)
 		if len(sub.Content) == 1 && sub.Content[0].Type == TypeMarkdown && sub.Content[0].Attrs["source"] == source {
 			out = append(out, b)
 			continue
 		}
-		stabilize(sub, subTail, depth-1)
+		stabilize(sub, subTail, depth-1, rendered)
 		for k, v := range subTail {
 			rawTail[k] = v
 		}
@@ -72,8 +109,9 @@ func stabilize(doc *Node, rawTail map[*Node]*gast.List, depth int) {
 	doc.Content = out
 }
 
-// parseDoc is one reading of the source; see ParseMarkdown.
-func parseDoc(src []byte) (*Node, map[*Node]*gast.List) {
+// parseDoc is one reading of the source; see ParseMarkdown. Blocks it
+// rendered alone go into rendered, if not nil.
+func parseDoc(src []byte, rendered map[*Node]string) (*Node, map[*Node]*gast.List) {
 	root := md.Parser().Parse(textReader(src))
 	p := &mdParser{src: src}
 	// Top-level blocks in source order (goldmark moves footnote
@@ -128,7 +166,7 @@ func parseDoc(src []byte) (*Node, map[*Node]*gast.List) {
 				ok = false
 			}
 		}
-		if ok && !misreadsHardBreak(src[from:end]) && keepsLetters(src[from:end], nodes) {
+		if ok && !misreadsHardBreak(src[from:end]) && keepsLetters(src[from:end], nodes, rendered) {
 			doc.Content = append(doc.Content, nodes...)
 			for range nodes {
 				froms = append(froms, from)
@@ -233,8 +271,12 @@ func keepListsApart(n *Node, rawTail map[*Node]*gast.List) {
 // entities and escapes decoded). Where it does not (a reference-style link,
 // whose label is not rendered; anything goldmark read in a way the
 // mapping does not expect), the block is kept verbatim instead.
-func keepsLetters(region []byte, nodes []*Node) bool {
-	return lettersWithin(decodeText(region), decodeText([]byte(Markdown(&Node{Type: TypeDoc, Content: nodes}))))
+func keepsLetters(region []byte, nodes []*Node, rendered map[*Node]string) bool {
+	md := Markdown(&Node{Type: TypeDoc, Content: nodes})
+	if rendered != nil && len(nodes) == 1 {
+		rendered[nodes[0]] = md
+	}
+	return lettersWithin(decodeText(region), decodeText([]byte(md)))
 }
 
 // lettersWithin reports whether want's letters are a subsequence of got's

@@ -604,19 +604,19 @@ func (s *serializer) esc(str string, startOfLine bool) string {
 	return out
 }
 
+var escapedAnywhere = [256]bool{'`': true, '*': true, '\\': true, '~': true, '[': true, ']': true, '_': true}
+
 // appendEscaped appends str with the characters Markdown would read as
 // syntax anywhere in a line escaped (esc's start-of-line rules aside),
 // copying the runs between them whole.
 func appendEscaped(dst []byte, str string) []byte {
 	done := 0
 	for i := 0; i < len(str); i++ {
-		switch str[i] {
-		case '`', '*', '\\', '~', '[', ']':
-		case '_':
-			if i > 0 && i+1 < len(str) && isWordByte(str[i-1]) && isWordByte(str[i+1]) {
-				continue
-			}
-		default:
+		c := str[i]
+		if !escapedAnywhere[c] {
+			continue
+		}
+		if c == '_' && i > 0 && i+1 < len(str) && isWordByte(str[i-1]) && isWordByte(str[i+1]) {
 			continue
 		}
 		dst = append(dst, str[done:i]...)

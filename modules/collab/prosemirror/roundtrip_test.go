@@ -3,6 +3,7 @@ package prosemirror_test
 import (
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -241,5 +242,30 @@ func TestWhatStaysVerbatim(t *testing.T) {
 	}
 	if got := prosemirror.WhyVerbatim("# Plain\n\nText with *marks*, `code` and [a link](/x).\n\n- a\n\n> q"); len(got) != 0 {
 		t.Errorf("in-set Markdown: verbatim because of %v", got)
+	}
+}
+
+// TestParseMarkdownBlocks: the blocks' Markdown the parse hands out is
+// what rendering each block alone gives, on random and written documents.
+func TestParseMarkdownBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	docs := []string{"", "one\n\ntwo", "- a\n- b\n\n* c", "> - q\n\n- x\n\n+ y", "[ref]: /u\n\n[ref] text"}
+	for i := 0; i < caseCount(2000); i++ {
+		md, _ := randomMarkdown(r)
+		docs = append(docs, md)
+	}
+	for _, md := range docs {
+		doc, blocks := prosemirror.ParseMarkdownBlocks(md)
+		if want := prosemirror.ParseMarkdown(md); !reflect.DeepEqual(doc, want) {
+			t.Fatalf("%q: ParseMarkdownBlocks reads another document than ParseMarkdown", md)
+		}
+		if len(blocks) != len(doc.Content) {
+			t.Fatalf("%q: %d blocks for %d nodes", md, len(blocks), len(doc.Content))
+		}
+		for i, b := range doc.Content {
+			if want := prosemirror.Markdown(&prosemirror.Node{Type: prosemirror.TypeDoc, Content: []*prosemirror.Node{b}}); blocks[i] != want {
+				t.Fatalf("%q: block %d is %q, rendered alone %q", md, i, blocks[i], want)
+			}
+		}
 	}
 }
