@@ -1,6 +1,9 @@
 package yjs
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Update is a fully decoded V1 update.
 type Update struct {
@@ -29,6 +32,14 @@ func (l Limits) DecodeUpdate(update []byte) (*Update, error) {
 	var r structReader
 	err := r.init(update, &l, false)
 	for err == nil && r.ok {
+		if len(u.Structs) == cap(u.Structs) {
+			// Room for the rest of the client's group at once, up to 64k
+			// structs (13 MB) at a time, so that a count an update only
+			// claims cannot reserve much memory; the bytes left (a struct
+			// takes two at least) and the limit bound it too.
+			more := min(r.structsLeft, uint64(r.d.remaining()/2), uint64(max(0, l.MaxStructs-len(u.Structs))), 1<<16)
+			u.Structs = slices.Grow(u.Structs, int(more)+1)
+		}
 		u.Structs = append(u.Structs, r.cur)
 		err = r.next()
 	}
