@@ -8,17 +8,11 @@ package collabtest
 
 import (
 	"bufio"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,48 +26,12 @@ func NodeDir() string {
 	return filepath.Join(filepath.Dir(file), "..", "testdata", "node")
 }
 
-const lockStamp = "node_modules/.thebrain-lock.sha256"
-
-var (
-	npmOnce sync.Once
-	npmErr  error
-)
-
 // RequireNode installs the pinned packages once per test binary.
 func RequireNode(tb testing.TB) {
 	tb.Helper()
-	npmOnce.Do(func() { npmErr = install() })
-	if npmErr != nil {
-		tb.Fatalf("the y-websocket client tests need Node.js (>= 18) and npm on PATH: %v", npmErr)
+	if err := testkit.NPMInstall(NodeDir(), "node_modules/y-websocket/package.json"); err != nil {
+		tb.Fatalf("the y-websocket client tests need Node.js (>= 18) and npm on PATH: %v", err)
 	}
-}
-
-func install() error {
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			return fmt.Errorf("%s not found: %w", bin, err)
-		}
-	}
-	dir := NodeDir()
-	lock, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(lock)
-	want := hex.EncodeToString(sum[:])
-	if got, err := os.ReadFile(filepath.Join(dir, lockStamp)); err == nil && strings.TrimSpace(string(got)) == want {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules/y-websocket/package.json")); err == nil {
-			return nil
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("npm ci in %s: %v\n%s", dir, err, out)
-	}
-	return os.WriteFile(filepath.Join(dir, lockStamp), []byte(want+"\n"), 0o644)
 }
 
 // Clients is one Node process holding any number of y-websocket clients.

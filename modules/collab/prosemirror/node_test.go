@@ -4,31 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/thebrain/thebrain/platform/testkit"
 )
 
 // nodeDir is the Node project with the pinned JavaScript reference stack.
 const nodeDir = "testdata/node"
-
-// lockStamp records which package-lock.json node_modules was installed
-// from, so a changed lock file triggers a fresh npm ci.
-const lockStamp = "node_modules/.thebrain-lock.sha256"
-
-var (
-	npmOnce sync.Once
-	npmErr  error
-)
 
 // requireNode makes sure node and npm exist and node_modules matches the
 // committed lock file. It fails the test (never skips) when they do not:
@@ -36,38 +24,9 @@ var (
 // JavaScript stack the editors run.
 func requireNode(tb testing.TB) {
 	tb.Helper()
-	npmOnce.Do(func() { npmErr = installNodeModules() })
-	if npmErr != nil {
-		tb.Fatalf("the ProseMirror differential tests need Node.js (>= 18) and npm on PATH: %v", npmErr)
+	if err := testkit.NPMInstall(nodeDir, "node_modules/y-prosemirror/package.json"); err != nil {
+		tb.Fatalf("the ProseMirror differential tests need Node.js (>= 18) and npm on PATH: %v", err)
 	}
-}
-
-func installNodeModules() error {
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			return fmt.Errorf("%s not found: %w", bin, err)
-		}
-	}
-	lock, err := os.ReadFile(filepath.Join(nodeDir, "package-lock.json"))
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(lock)
-	want := hex.EncodeToString(sum[:])
-	got, err := os.ReadFile(filepath.Join(nodeDir, lockStamp))
-	if err == nil && strings.TrimSpace(string(got)) == want {
-		if _, err := os.Stat(filepath.Join(nodeDir, "node_modules/y-prosemirror/package.json")); err == nil {
-			return nil
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = nodeDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("npm ci in %s: %v\n%s", nodeDir, err, out)
-	}
-	return os.WriteFile(filepath.Join(nodeDir, lockStamp), []byte(want+"\n"), 0o644)
 }
 
 // fixedSeed and a rotating seed (logged, settable with PM_DIFF_SEED) each

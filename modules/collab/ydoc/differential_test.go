@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,11 +12,11 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/thebrain/thebrain/modules/collab/ydoc"
+	"github.com/thebrain/thebrain/platform/testkit"
 )
 
 // The differential test generates random editing traces with the pinned
@@ -73,46 +71,13 @@ type trace struct {
 	Untyped     expect       `json:"untyped"`
 }
 
-var (
-	npmOnce sync.Once
-	npmErr  error
-)
-
 // requireNode installs the pinned yjs (npm ci, once per lock file) and
 // fails the test when Node.js or npm is missing: this test is what holds
 // the package to yjs.
 func requireNode(tb testing.TB) {
 	tb.Helper()
-	npmOnce.Do(func() {
-		for _, bin := range []string{"node", "npm"} {
-			if _, err := exec.LookPath(bin); err != nil {
-				npmErr = fmt.Errorf("%s not found: %w", bin, err)
-				return
-			}
-		}
-		lock, err := os.ReadFile(filepath.Join(nodeDir, "package-lock.json"))
-		if err != nil {
-			npmErr = err
-			return
-		}
-		sum := sha256.Sum256(lock)
-		want := hex.EncodeToString(sum[:])
-		stamp := filepath.Join(nodeDir, "node_modules/.thebrain-lock.sha256")
-		if got, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(got)) == want {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = nodeDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			npmErr = fmt.Errorf("npm ci: %v\n%s", err, out)
-			return
-		}
-		npmErr = os.WriteFile(stamp, []byte(want+"\n"), 0o644)
-	})
-	if npmErr != nil {
-		tb.Fatalf("the ydoc differential test needs Node.js and npm: %v", npmErr)
+	if err := testkit.NPMInstall(nodeDir, "node_modules/yjs/package.json"); err != nil {
+		tb.Fatalf("the ydoc differential test needs Node.js and npm: %v", err)
 	}
 }
 

@@ -3,71 +3,30 @@ package yjs_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/thebrain/thebrain/platform/testkit"
 )
 
 // nodeDir is the Node project that generates the differential cases and
 // the benchmark inputs with the pinned yjs release.
 const nodeDir = "testdata/node"
 
-// lockStamp records which package-lock.json node_modules was installed from,
-// so a changed lock file triggers a fresh npm ci.
-const lockStamp = "node_modules/.thebrain-lock.sha256"
-
-var (
-	npmOnce sync.Once
-	npmErr  error
-)
-
 // requireNode makes sure node and npm exist and that node_modules matches
 // the committed lock file. It fails the test (never skips) when they do not:
 // the differential test is the only check that the Go codec agrees with yjs.
 func requireNode(tb testing.TB) {
 	tb.Helper()
-	npmOnce.Do(func() { npmErr = installNodeModules() })
-	if npmErr != nil {
-		tb.Fatalf("the yjs differential harness needs Node.js (>= 18) and npm on PATH: %v", npmErr)
+	if err := testkit.NPMInstall(nodeDir, "node_modules/yjs/package.json"); err != nil {
+		tb.Fatalf("the yjs differential harness needs Node.js (>= 18) and npm on PATH: %v", err)
 	}
-}
-
-func installNodeModules() error {
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			return fmt.Errorf("%s not found: %w", bin, err)
-		}
-	}
-	lock, err := os.ReadFile(filepath.Join(nodeDir, "package-lock.json"))
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(lock)
-	want := hex.EncodeToString(sum[:])
-	got, err := os.ReadFile(filepath.Join(nodeDir, lockStamp))
-	if err == nil && strings.TrimSpace(string(got)) == want {
-		if _, err := os.Stat(filepath.Join(nodeDir, "node_modules/yjs/package.json")); err == nil {
-			return nil
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = nodeDir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("npm ci in %s: %v\n%s", nodeDir, err, out)
-	}
-	return os.WriteFile(filepath.Join(nodeDir, lockStamp), []byte(want+"\n"), 0o644)
 }
 
 // runNode runs a script of the Node project and returns its stdout. Its
