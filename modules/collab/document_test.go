@@ -361,11 +361,18 @@ func TestDocumentFailuresKeepTheText(t *testing.T) {
 	if _, err := in.mod.hub.renderChapter(ctx, ch); err == nil {
 		t.Fatal("rendering an unreadable document succeeded")
 	}
+	// The renderer's own loop takes the document at once (renderNow kicks
+	// it), fails, and puts it back to be tried again: a state without the
+	// "now" mark, which only renderNow sets.
 	in.mod.hub.renders.renderNow(ch, true)
-	in.mod.hub.renders.renderDue(ctx, true)
-	in.mod.hub.renders.mu.Lock()
-	_, retried := in.mod.hub.renders.docs[ch]
-	in.mod.hub.renders.mu.Unlock()
+	retried := false
+	for deadline := time.Now().Add(10 * time.Second); !retried && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		in.mod.hub.renders.mu.Lock()
+		s := in.mod.hub.renders.docs[ch]
+		retried = s != nil && !s.now
+		in.mod.hub.renders.mu.Unlock()
+	}
 	if !retried {
 		t.Fatal("a failed rendering is not tried again")
 	}
