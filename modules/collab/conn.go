@@ -109,7 +109,7 @@ func (c *conn) writeLoop() {
 		case <-c.q.wake:
 		}
 		batch := c.q.take()
-		for _, msg := range batch {
+		for _, msg := range coalesce(batch) {
 			c.writeStart.Store(time.Now().UnixNano())
 			err := c.ws.Write(context.Background(), websocket.MessageBinary, msg)
 			c.writeStart.Store(0)

@@ -43,23 +43,29 @@ for (let i = 0; i < n; i++) {
     const now = now0()
     const meta = Y.parseUpdateMeta(update)
     for (const [client, from] of meta.from) {
-      const key = client + ':' + from
       if (origin !== provider) {
-        if (measuring) sent.set(key, { at: now, got: 0 })
+        if (measuring) sent.set(client + ':' + from, { at: now, got: 0 })
         continue
       }
-      deliveries++
-      if (parts > 1) {
-        const a = arrivals.get(key)
-        if (a) { a[0]++; a[1] = now } else arrivals.set(key, [1, now, now])
-        continue
-      }
-      const s = sent.get(key)
-      if (s === undefined) continue
-      if (s.got === 0) firsts.push(now - s.at)
-      if (++s.got === n - 1) {
-        latencies.push(now - s.at)
-        sent.delete(key)
+      // A message from the server may carry several edits merged (a
+      // backlog the server coalesced): every edit whose first clock is in
+      // the range arrives with it.
+      const to = meta.to.get(client)
+      for (let clock = from; clock < to; clock++) {
+        const key = client + ':' + clock
+        deliveries++
+        if (parts > 1) {
+          const a = arrivals.get(key)
+          if (a) { a[0]++; a[1] = now } else arrivals.set(key, [1, now, now])
+          continue
+        }
+        const s = sent.get(key)
+        if (s === undefined) continue
+        if (s.got === 0) firsts.push(now - s.at)
+        if (++s.got === n - 1) {
+          latencies.push(now - s.at)
+          sent.delete(key)
+        }
       }
     }
   })
