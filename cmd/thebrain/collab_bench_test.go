@@ -23,6 +23,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/thebrain/thebrain/modules/collab/collabtest"
+	"github.com/thebrain/thebrain/modules/collab/yjs"
 	"github.com/thebrain/thebrain/modules/collab/yprotocol"
 	"github.com/thebrain/thebrain/platform/config"
 	"github.com/thebrain/thebrain/platform/testkit"
@@ -292,34 +293,23 @@ func binaryAppendVarUint(b []byte, v uint64) []byte {
 	return append(b, byte(v))
 }
 
-// updateKey reads the first client and clock of an update frame [0,2,len,
-// groups, structs, client, clock, ...] (the keystrokes above have one of
-// each).
-func updateKey(frame []byte) (uint64, uint64, bool) {
+// updateEdits calls edit with the client and clock of every keystroke an
+// update frame carries: one, or several when the server merged a socket's
+// backlog into one message (each keystroke is one clock).
+func updateEdits(frame []byte, edit func(client, clock uint64)) {
 	m, err := yprotocol.Decode(frame)
 	if err != nil || m.Type != yprotocol.MessageSync || m.Sync != yprotocol.SyncUpdate {
-		return 0, 0, false
+		return
 	}
-	p := m.Payload
-	var vals [4]uint64
-	for i := range vals {
-		var v uint64
-		var s uint
-		for {
-			if len(p) == 0 {
-				return 0, 0, false
-			}
-			c := p[0]
-			p = p[1:]
-			v |= uint64(c&0x7f) << s
-			s += 7
-			if c < 0x80 {
-				break
-			}
+	meta, err := yjs.ParseUpdateMeta(m.Payload)
+	if err != nil {
+		return
+	}
+	for client, from := range meta.From {
+		for clock := from; clock < meta.To[client]; clock++ {
+			edit(client, clock)
 		}
-		vals[i] = v
 	}
-	return vals[2], vals[3], true
 }
 
 // BenchmarkCollabDeliveries: COLLAB_BENCH_CLIENTS (50) Go clients in one
@@ -366,14 +356,18 @@ func BenchmarkCollabDeliveries(b *testing.B) {
 					return
 				}
 				now := time.Now()
-				client, clock, ok := updateKey(frame)
-				if !ok || client == c.client || !measuring.Load() {
+				if !measuring.Load() {
 					continue
 				}
-				delivered.Add(1)
-				if at, ok := sent.Load([2]uint64{client, clock}); ok {
-					hist.add(now.Sub(at.(time.Time)))
-				}
+				updateEdits(frame, func(client, clock uint64) {
+					if client == c.client {
+						return
+					}
+					delivered.Add(1)
+					if at, ok := sent.Load([2]uint64{client, clock}); ok {
+						hist.add(now.Sub(at.(time.Time)))
+					}
+				})
 			}
 		})
 	}

@@ -31,39 +31,50 @@ func keystrokes(t *testing.T, n int) [][]byte {
 	return out
 }
 
-// TestCoalesce: a backlog's runs of updates go out as one merged update
-// each, in place; other messages keep their order and bytes; a lone
-// update is sent as it was.
+// TestCoalesce: in a backlog, runs of coalesceRun updates or more go out
+// as one merged update each, in place; shorter runs and other messages
+// keep their order and bytes.
 func TestCoalesce(t *testing.T) {
-	ups := keystrokes(t, 6)
+	ups := keystrokes(t, 40) // 41 updates: the seed and 40 keystrokes
 	aw := yprotocol.EncodeAwareness(yprotocol.EncodeAwarenessUpdate([]yprotocol.AwarenessEntry{{ClientID: 7, Clock: 1, State: []byte(`{"user":"a"}`)}}))
-	frames := func(us ...[]byte) [][]byte {
+	frames := func(us [][]byte) [][]byte {
 		var out [][]byte
 		for _, u := range us {
 			out = append(out, yprotocol.EncodeUpdate(u))
 		}
 		return out
 	}
-	batch := append(frames(ups[0], ups[1], ups[2]), aw)
-	batch = append(batch, frames(ups[3])...)
+	long1, short, long2 := ups[0:20], ups[20:25], ups[25:41]
+	var batch [][]byte
+	batch = append(batch, frames(long1)...)
+	batch = append(batch, aw)
+	batch = append(batch, frames(short)...)
 	batch = append(batch, yprotocol.EncodeQueryAwareness())
-	batch = append(batch, frames(ups[4], ups[5], ups[6])...)
-	lone := batch[4]
+	batch = append(batch, frames(long2)...)
 
 	got := coalesce(append([][]byte(nil), batch...))
-	if len(got) != 5 {
-		t.Fatalf("%d messages, want 5 (merged run, awareness, lone update, query, merged run)", len(got))
+	want := [][]byte{nil, aw}
+	want = append(want, frames(short)...)
+	want = append(want, yprotocol.EncodeQueryAwareness(), nil)
+	if len(got) != len(want) {
+		t.Fatalf("%d messages, want %d (merged run, awareness, 5 updates, query, merged run)", len(got), len(want))
 	}
-	if !bytes.Equal(got[1], aw) || !bytes.Equal(got[2], lone) || !bytes.Equal(got[3], yprotocol.EncodeQueryAwareness()) {
-		t.Fatal("messages other than runs of updates were changed or moved")
-	}
-	for i, run := range map[int][][]byte{0: ups[0:3], 4: ups[4:7]} {
-		want, err := yjs.MergeUpdates(run)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got[i], yprotocol.EncodeUpdate(want)) {
-			t.Fatalf("message %d is not the run merged", i)
+	for i, w := range want {
+		switch {
+		case w != nil && !bytes.Equal(got[i], w):
+			t.Fatalf("message %d was changed or moved", i)
+		case w == nil:
+			run := long1
+			if i > 0 {
+				run = long2
+			}
+			merged, err := yjs.MergeUpdates(run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got[i], yprotocol.EncodeUpdate(merged)) {
+				t.Fatalf("message %d is not its run merged", i)
+			}
 		}
 	}
 
@@ -76,18 +87,21 @@ func TestCoalesce(t *testing.T) {
 		}
 	}
 	for _, f := range got {
-		if m, err := yprotocol.Decode(f); err == nil && m.Sync == yprotocol.SyncUpdate && m.Type == yprotocol.MessageSync {
+		if m, err := yprotocol.Decode(f); err == nil && m.Type == yprotocol.MessageSync && m.Sync == yprotocol.SyncUpdate {
 			if err := one.ApplyUpdate(m.Payload); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if a, b := prosemirror.Markdown(prosemirror.FromYDoc(one, prosemirror.FragmentName)), prosemirror.Markdown(prosemirror.FromYDoc(all, prosemirror.FragmentName)); a != b || a != "Typed:abcdef" {
+	a := prosemirror.Markdown(prosemirror.FromYDoc(one, prosemirror.FragmentName))
+	b := prosemirror.Markdown(prosemirror.FromYDoc(all, prosemirror.FragmentName))
+	if a != b || len(a) != len("Typed:")+40 {
 		t.Fatalf("coalesced: %q, one by one: %q", a, b)
 	}
 
-	// Nothing to merge: the batch is returned as it is.
-	if got := coalesce([][]byte{aw, lone}); len(got) != 2 || !bytes.Equal(got[0], aw) || !bytes.Equal(got[1], lone) {
-		t.Fatal("a batch without a run changed")
+	// A short backlog is written as it is.
+	short2 := append(frames(short), aw)
+	if got := coalesce(append([][]byte(nil), short2...)); len(got) != len(short2) {
+		t.Fatal("a backlog shorter than a run changed")
 	}
 }

@@ -253,6 +253,28 @@ func (r *renderer) renderNow(id uuid.UUID, always bool) {
 	}
 }
 
+// compacted is a compaction of the document here: a checkpoint to render
+// at, for edits accepted here that have waited Timing.RenderQuiet already.
+// Fresher edits keep their debounce: a busy document compacts at every
+// flush, and rendering it each time would read the whole document several
+// times a second.
+func (r *renderer) compacted(id uuid.UUID) {
+	now := r.h.now()
+	r.mu.Lock()
+	s := r.docs[id]
+	due := s != nil && !s.now && now.Sub(s.first) >= r.h.timing.RenderQuiet
+	if due {
+		s.now = true
+	}
+	r.mu.Unlock()
+	if due {
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // due takes the documents to render now out of the set.
 func (r *renderer) due(now time.Time, all bool) []uuid.UUID {
 	t := r.h.timing

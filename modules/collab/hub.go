@@ -578,6 +578,8 @@ func (h *hub) adopt(ctx context.Context, id uuid.UUID) error {
 		if err := h.persist.compact(ctx, id); err != nil {
 			return err
 		}
+		// Its instance died before rendering these edits.
+		h.renders.renderNow(id, true)
 		return nil // compaction unmarked it
 	}
 	// Nothing after the snapshot: it was written after all.

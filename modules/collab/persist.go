@@ -283,7 +283,7 @@ func (p *persister) compact(ctx context.Context, id uuid.UUID) error {
 		return nil
 	}
 	p.h.stats.compactions.Add(1)
-	p.h.renders.renderNow(id, true)
+	p.h.renders.compacted(id)
 	p.h.bus.clean(ctx, id, through)
 	grace := uint64(p.h.timing.StreamGrace.Milliseconds())
 	if through.ms > grace {
