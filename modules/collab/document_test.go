@@ -554,3 +554,30 @@ func TestMatchBlocksLimit(t *testing.T) {
 		t.Fatalf("a middle over the limit: ends %d %d, middle %d", big[0], big[len(big)-1], big[1000])
 	}
 }
+
+// TestCompactionRendersOnlyWaitedEdits: a compaction makes edits that
+// waited RenderQuiet due at once, leaves fresher ones to their debounce,
+// and asks nothing for a document with no edits here.
+func TestCompactionRendersOnlyWaitedEdits(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := &hub{timing: DefaultTiming, now: func() time.Time { return now }}
+	r := newRenderer(h)
+	fresh, waited, none := uuid.New(), uuid.New(), uuid.New()
+	r.edited(waited)
+	now = now.Add(DefaultTiming.RenderQuiet)
+	r.edited(fresh)
+	r.edited(waited) // still typing: RenderQuiet since the first edit, not the last
+	for _, id := range []uuid.UUID{fresh, waited, none} {
+		r.compacted(id)
+	}
+	due := r.due(now, false)
+	if len(due) != 1 || due[0] != waited {
+		t.Fatalf("due after the compactions: %v, want only %v", due, waited)
+	}
+	if _, ok := r.docs[fresh]; !ok {
+		t.Fatal("the fresh edits lost their pending rendering")
+	}
+	if _, ok := r.docs[none]; ok {
+		t.Fatal("a compaction without edits here asked for a rendering")
+	}
+}
