@@ -27,16 +27,14 @@ func coalesce(batch [][]byte) [][]byte {
 	var run [][]byte    // payloads of the current run of updates
 	var frames [][]byte // its frames, sent as they are when it is short
 	flush := func() {
-		merged, err := []byte(nil), error(nil)
+		defer func() { run, frames = run[:0], frames[:0] }()
 		if len(run) >= coalesceRun {
-			merged, err = yjs.MergeUpdates(run)
+			if merged, err := yjs.MergeUpdates(run); err == nil {
+				out = append(out, yprotocol.EncodeUpdate(merged))
+				return
+			}
 		}
-		if merged != nil && err == nil {
-			out = append(out, yprotocol.EncodeUpdate(merged))
-		} else {
-			out = append(out, frames...)
-		}
-		run, frames = run[:0], frames[:0]
+		out = append(out, frames...)
 	}
 	for _, frame := range batch {
 		m, err := yprotocol.Decode(frame)
