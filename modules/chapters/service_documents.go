@@ -70,19 +70,9 @@ const unappliedLabel = "saved while the live document could not be reached"
 func (s *service) keepUnapplied(ctx context.Context, chapterID uuid.UUID, content string) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		projectID, err := q.LiveChapterProject(ctx, chapterID)
-		if db.IsNoRows(err) {
-			return nil // gone to the trash meanwhile: its versions stay as they are
-		}
-		if err != nil {
-			return fmt.Errorf("chapter project: %w", err)
-		}
-		ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
-		if db.IsNoRows(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("lock chapter: %w", err)
+		ch, live, err := lockLiveChapter(ctx, q, chapterID)
+		if err != nil || !live {
+			return err // gone to the trash meanwhile: its versions stay as they are
 		}
 		var author uuid.UUID
 		if ch.UpdatedBy != nil {
@@ -93,6 +83,26 @@ func (s *service) keepUnapplied(ctx context.Context, chapterID uuid.UUID, conten
 		_, err = snapshot(ctx, q, ch, author, reasonAutosave, &label, nil)
 		return err
 	})
+}
+
+// lockLiveChapter locks a chapter known only by its id for a write; live
+// is false when it is not a live chapter (trashed or gone).
+func lockLiveChapter(ctx context.Context, q *store.Queries, chapterID uuid.UUID) (ch store.Chapter, live bool, err error) {
+	projectID, err := q.LiveChapterProject(ctx, chapterID)
+	if db.IsNoRows(err) {
+		return ch, false, nil
+	}
+	if err != nil {
+		return ch, false, fmt.Errorf("chapter project: %w", err)
+	}
+	ch, err = q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
+	if db.IsNoRows(err) {
+		return ch, false, nil
+	}
+	if err != nil {
+		return ch, false, fmt.Errorf("lock chapter: %w", err)
+	}
+	return ch, true, nil
 }
 
 // saveFromDocument makes a live chapter's content markdown, as the
@@ -109,19 +119,9 @@ func (s *service) saveFromDocument(ctx context.Context, chapterID uuid.UUID, mar
 	}
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		projectID, err := q.LiveChapterProject(ctx, chapterID)
-		if db.IsNoRows(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("chapter project: %w", err)
-		}
-		ch, err := q.GetChapterForUpdate(ctx, store.GetChapterForUpdateParams{ID: chapterID, ProjectID: projectID})
-		if db.IsNoRows(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("lock chapter: %w", err)
+		ch, live, err := lockLiveChapter(ctx, q, chapterID)
+		if err != nil || !live {
+			return err
 		}
 		if ch.Content == markdown {
 			return nil
@@ -137,7 +137,7 @@ func (s *service) saveFromDocument(ctx context.Context, chapterID uuid.UUID, mar
 			return fmt.Errorf("update chapter: %w", err)
 		}
 		changed = true
-		return addWords(ctx, q, projectID, int64(out.WordCount)-int64(ch.WordCount))
+		return addWords(ctx, q, ch.ProjectID, int64(out.WordCount)-int64(ch.WordCount))
 	})
 	return changed, err
 }
