@@ -387,7 +387,7 @@ func applyMarkdown(d *ydoc.Doc, base, markdown string) ([]byte, error) {
 	cur := prosemirror.FromYDoc(d, prosemirror.FragmentName)
 	b, bk := prosemirror.ParseMarkdownBlocks(base)
 	n, nk := prosemirror.ParseMarkdownBlocks(markdown)
-	target := mergeKeyed(b, bk, n, nk, cur)
+	target := mergeBlocks(b, bk, n, nk, cur)
 	update, err := prosemirror.UpdateYDoc(d, prosemirror.FragmentName, target)
 	if err != nil {
 		return nil, fmt.Errorf("compute the update: %w", err)
@@ -401,14 +401,9 @@ func applyMarkdown(d *ydoc.Doc, base, markdown string) ([]byte, error) {
 // still has it as in base; a block cur changed too (an editor typed in it)
 // is kept, and next's version of it is put beside it, so neither side's
 // text is lost; blocks next added go after the nearest block before them
-// that cur still has.
-func mergeBlocks(base, next, cur *prosemirror.Node) *prosemirror.Node {
-	return mergeKeyed(base, blockKeys(base, nil), next, blockKeys(next, nil), cur)
-}
-
-// mergeKeyed is mergeBlocks with base's and next's block keys (blockKeys
-// without reparsing) given.
-func mergeKeyed(base *prosemirror.Node, bk []string, next *prosemirror.Node, nk []string, cur *prosemirror.Node) *prosemirror.Node {
+// that cur still has. bk and nk are base's and next's blocks' Markdown
+// (ParseMarkdownBlocks gives them with the parse).
+func mergeBlocks(base *prosemirror.Node, bk []string, next *prosemirror.Node, nk []string, cur *prosemirror.Node) *prosemirror.Node {
 	// No shortcut when cur reads as base: cur's blocks carry what Markdown
 	// does not (attributes other extensions set), kept where unchanged.
 	known := make(map[string]bool, len(bk)+len(nk))

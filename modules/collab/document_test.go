@@ -399,7 +399,7 @@ func TestMergeBlocks(t *testing.T) {
 		{"", "Fresh", "Typed", "Typed\n\nFresh"},
 	}
 	for _, c := range cases {
-		got := prosemirror.Markdown(mergeBlocks(p(c.base), p(c.next), p(c.cur)))
+		got := prosemirror.Markdown(mergeDocs(p(c.base), p(c.next), p(c.cur)))
 		if got != c.want {
 			t.Errorf("merge(%q, %q, %q) = %q, want %q", c.base, c.next, c.cur, got, c.want)
 		}
@@ -425,7 +425,7 @@ func TestApplyKeepsConcurrentItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := mergeBlocks(prosemirror.ParseMarkdown("One.\n\nTwo."), prosemirror.ParseMarkdown("One.\n\nTwo, saved."), prosemirror.FromYDoc(server, prosemirror.FragmentName))
+	target := mergeDocs(prosemirror.ParseMarkdown("One.\n\nTwo."), prosemirror.ParseMarkdown("One.\n\nTwo, saved."), prosemirror.FromYDoc(server, prosemirror.FragmentName))
 	saved, err := prosemirror.UpdateYDoc(server, prosemirror.FragmentName, target)
 	if err != nil {
 		t.Fatal(err)
@@ -523,7 +523,7 @@ func TestSaveDuringSeeding(t *testing.T) {
 func TestMergeKeepsAttributes(t *testing.T) {
 	cur := prosemirror.ParseMarkdown("A\n\nB")
 	cur.Content[0].Attrs = map[string]any{"id": "block-a"}
-	got := mergeBlocks(prosemirror.ParseMarkdown("A\n\nB"), prosemirror.ParseMarkdown("A\n\nB2"), cur)
+	got := mergeDocs(prosemirror.ParseMarkdown("A\n\nB"), prosemirror.ParseMarkdown("A\n\nB2"), cur)
 	if len(got.Content) != 2 || got.Content[0].Attrs["id"] != "block-a" || prosemirror.Markdown(got) != "A\n\nB2" {
 		t.Fatalf("merged %s", prosemirror.Markdown(got))
 	}
@@ -580,4 +580,10 @@ func TestCompactionRendersOnlyWaitedEdits(t *testing.T) {
 	if _, ok := r.docs[none]; ok {
 		t.Fatal("a compaction without edits here asked for a rendering")
 	}
+}
+
+// mergeDocs is mergeBlocks on parsed documents, their blocks' Markdown
+// rendered here.
+func mergeDocs(base, next, cur *prosemirror.Node) *prosemirror.Node {
+	return mergeBlocks(base, blockKeys(base, nil), next, blockKeys(next, nil), cur)
 }
