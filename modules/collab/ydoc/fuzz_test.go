@@ -169,9 +169,6 @@ func TestHostileInput(t *testing.T) {
 // structs after it: the work budget, counted in steps and not in time, must
 // stop it (deterministically, whatever the machine's load).
 func splitEverywhere(t *testing.T, ch string) {
-	if raceEnabled {
-		t.Skip("the race detector slows this work tenfold; the bound is the same without it")
-	}
 	const n = 400000
 	u := appendVU([]byte{1, 1, 3, 0, 4, 1, 1, 't'}, uint64(len(ch)*n)) // one string item in root "t"
 	u = append(u, strings.Repeat(ch, n)...)
