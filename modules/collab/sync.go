@@ -73,11 +73,24 @@ func (h *hub) handle(ctx context.Context, c *conn, frame []byte) *closeReason {
 			}
 			return errMalformed
 		}
+		n := len(entries)
 		r.mu.Lock()
-		r.applyAwareness(entries, c, h.now())
-		r.broadcast(frame)
+		changed := r.applyAwareness(entries, c, h.now())
+		update := m.Payload
+		if len(changed) < n {
+			update, frame = nil, nil
+			if len(changed) > 0 {
+				update = yprotocol.EncodeAwarenessUpdate(changed)
+				frame = encodeAwarenessFrame(update)
+			}
+		}
+		if frame != nil {
+			r.broadcast(frame)
+		}
 		r.mu.Unlock()
-		h.bus.publishAwareness(ctx, r.id, awKindUpdate, m.Payload)
+		if update != nil {
+			h.bus.publishAwareness(ctx, r.id, awKindUpdate, update)
+		}
 	case yprotocol.MessageQueryAwareness:
 		r.mu.Lock()
 		states := r.awarenessStates(false)
