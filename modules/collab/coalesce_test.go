@@ -2,6 +2,7 @@ package collab
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/thebrain/thebrain/modules/collab/prosemirror"
@@ -104,4 +105,90 @@ func TestCoalesce(t *testing.T) {
 	if got := coalesce(append([][]byte(nil), short2...)); len(got) != len(short2) {
 		t.Fatal("a backlog shorter than a run changed")
 	}
+}
+
+// TestCoalescePresence: consecutive presence messages in a backlog go out
+// as one, holding for each client what a peer applying them one by one
+// ends with; a lone presence message and everything else keep their bytes
+// and places.
+func TestCoalescePresence(t *testing.T) {
+	pres := func(entries ...yprotocol.AwarenessEntry) []byte {
+		return yprotocol.EncodeAwareness(yprotocol.EncodeAwarenessUpdate(entries))
+	}
+	st := func(id, clock uint64, s string) yprotocol.AwarenessEntry {
+		return yprotocol.AwarenessEntry{ClientID: id, Clock: clock, State: []byte(s)}
+	}
+	update := yprotocol.EncodeUpdate(keystrokes(t, 1)[1])
+	lone := pres(st(9, 4, `{"c":1}`))
+	batch := [][]byte{
+		pres(st(7, 1, `{"a":1}`)), pres(st(8, 1, `{"b":1}`), st(7, 3, `{"a":3}`)), keepAliveFrame, pres(st(7, 2, `{"a":2}`)),
+		update,
+		pres(st(8, 2, `{"b":2}`)), pres(st(8, 2, `null`)), pres(st(8, 2, `{"b":"late"}`)), pres(st(8, 1, `{"b":"old"}`)),
+		update,
+		lone,
+	}
+	got := coalesce(append([][]byte(nil), batch...))
+	want := [][]byte{
+		pres(st(7, 3, `{"a":3}`), st(8, 1, `{"b":1}`)),
+		update,
+		pres(st(8, 2, `null`)),
+		update,
+		lone,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d messages, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("message %d: %x, want %x", i, got[i], want[i])
+		}
+	}
+
+	// A peer that knew client 8 at clock 2 ends the same either way.
+	peerOne, peerAll := applyPresence(nil, batch), applyPresence(nil, got)
+	if fmt.Sprint(peerOne) != fmt.Sprint(peerAll) {
+		t.Fatalf("one by one: %v, merged: %v", peerOne, peerAll)
+	}
+	known := map[uint64]peerState{8: {clock: 2, state: `{"b":"before"}`}}
+	if a, b := applyPresence(known, batch), applyPresence(known, got); fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("one by one: %v, merged: %v", a, b)
+	}
+
+	// Keep-alives alone merge into one.
+	if got := coalesce([][]byte{keepAliveFrame, keepAliveFrame}); len(got) != 1 || !bytes.Equal(got[0], keepAliveFrame) {
+		t.Fatalf("two keep-alives became %x", got)
+	}
+}
+
+type peerState struct {
+	clock uint64
+	state string // "" when removed
+}
+
+// applyPresence applies the presence messages among frames as y-protocols'
+// applyAwarenessUpdate does, to a copy of known.
+func applyPresence(known map[uint64]peerState, frames [][]byte) map[uint64]peerState {
+	s := map[uint64]peerState{}
+	for k, v := range known {
+		s[k] = v
+	}
+	for _, f := range frames {
+		m, err := yprotocol.Decode(f)
+		if err != nil || m.Type != yprotocol.MessageAwareness {
+			continue
+		}
+		entries, _ := yprotocol.DecodeAwareness(m.Payload)
+		for _, e := range entries {
+			cur := s[e.ClientID] // clock 0 when unknown
+			if !(cur.clock < e.Clock || cur.clock == e.Clock && e.Removed() && cur.state != "") {
+				continue
+			}
+			next := peerState{clock: e.Clock}
+			if !e.Removed() {
+				next.state = string(e.State)
+			}
+			s[e.ClientID] = next
+		}
+	}
+	return s
 }
