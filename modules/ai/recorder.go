@@ -32,7 +32,7 @@ const (
 )
 
 func newRecorder(q *store.Queries, log *slog.Logger) *recorder {
-	return &recorder{q: q, log: log, queue: make(chan store.InsertRequestParams, recordQueue)}
+	return &recorder{q: q, log: log} // the queue comes with run: most modes never start it
 }
 
 // add records p: queued while the background writer runs and has room,
@@ -55,14 +55,18 @@ func (r *recorder) add(ctx context.Context, p store.InsertRequestParams) error {
 // left and returns. Records added after that are written at once.
 func (r *recorder) run(ctx context.Context) {
 	r.mu.Lock()
+	if r.queue == nil {
+		r.queue = make(chan store.InsertRequestParams, recordQueue)
+	}
 	r.running = true
+	queue := r.queue
 	r.mu.Unlock()
 	t := time.NewTicker(recordEvery)
 	defer t.Stop()
 	batch := make([]store.InsertRequestParams, 0, recordBatch)
 	for {
 		select {
-		case p := <-r.queue:
+		case p := <-queue:
 			if batch = append(batch, p); len(batch) >= recordBatch {
 				batch = r.flush(batch)
 			}
@@ -74,7 +78,7 @@ func (r *recorder) run(ctx context.Context) {
 			r.mu.Unlock()
 			for {
 				select {
-				case p := <-r.queue:
+				case p := <-queue:
 					batch = append(batch, p)
 					continue
 				default:

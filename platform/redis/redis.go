@@ -44,6 +44,7 @@ func Open(ctx context.Context, url string) (*Client, error) {
 	opts.DialTimeout = 2 * time.Second
 	opts.ReadTimeout = 2 * time.Second
 	opts.WriteTimeout = 2 * time.Second
+	setBuffers(opts)
 	c := NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -52,6 +53,31 @@ func Open(ctx context.Context, url string) (*Client, error) {
 		return nil, fmt.Errorf("connect to Redis at %s: %w", opts.Addr, err)
 	}
 	return c, nil
+}
+
+// Connection buffers. go-redis gives every connection 32 KiB to read and 32
+// KiB to write (128 KiB each on its pipeline connections): several MiB for
+// the pools of a server, while what this application sends and reads back
+// is small (counters, tokens, presence, document updates of a keystroke).
+// A larger reply takes more than one read; nothing else changes.
+const (
+	bufferSize         = 8 << 10
+	pipelineBufferSize = 32 << 10
+)
+
+func setBuffers(opts *goredis.Options) {
+	if opts.ReadBufferSize == 0 {
+		opts.ReadBufferSize = bufferSize
+	}
+	if opts.WriteBufferSize == 0 {
+		opts.WriteBufferSize = bufferSize
+	}
+	if opts.PipelineReadBufferSize == 0 {
+		opts.PipelineReadBufferSize = pipelineBufferSize
+	}
+	if opts.PipelineWriteBufferSize == 0 {
+		opts.PipelineWriteBufferSize = pipelineBufferSize
+	}
 }
 
 // SetLogger makes the breaker log when Redis becomes unavailable and when it
