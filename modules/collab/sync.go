@@ -76,13 +76,13 @@ func (h *hub) handle(ctx context.Context, c *conn, frame []byte) *closeReason {
 		n := len(entries)
 		r.mu.Lock()
 		changed := r.applyAwareness(entries, c, h.now())
-		update := m.Payload
-		if len(changed) < n {
+		update := m.Payload // all of it is new: relayed as it came
+		switch {
+		case len(changed) == 0: // copies, or nothing at all
 			update, frame = nil, nil
-			if len(changed) > 0 {
-				update = yprotocol.EncodeAwarenessUpdate(changed)
-				frame = encodeAwarenessFrame(update)
-			}
+		case len(changed) < n:
+			update = yprotocol.EncodeAwarenessUpdate(changed)
+			frame = encodeAwarenessFrame(update)
 		}
 		if frame != nil {
 			r.broadcast(frame)
