@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,7 +106,24 @@ func freeAddr(t testing.TB) string {
 // startServe runs `thebrain serve` in the background and waits until
 // /healthz answers. It returns the base URL and a stop function that sends
 // the equivalent of SIGTERM and returns run's error.
+//
+// The port is free when chosen but may be taken before serve binds it (by
+// the source port of any outgoing connection on the machine): serve is then
+// started again on another.
 func startServe(t testing.TB, env map[string]string) (string, func() error, *testkit.SyncBuffer) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		base, stop, logs, err := tryServe(t, env)
+		if err == nil {
+			return base, stop, logs
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || attempt == 3 {
+			t.Fatalf("serve exited early: %v\n%s", err, logs.String())
+		}
+	}
+}
+
+func tryServe(t testing.TB, env map[string]string) (string, func() error, *testkit.SyncBuffer, error) {
 	t.Helper()
 	addr := freeAddr(t)
 	env["THEBRAIN_HTTP_ADDR"] = addr
@@ -125,7 +144,7 @@ func startServe(t testing.TB, env map[string]string) (string, func() error, *tes
 		select {
 		case err := <-done:
 			cancel()
-			t.Fatalf("serve exited early: %v\n%s", err, logs.String())
+			return "", nil, logs, err
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -148,7 +167,7 @@ func startServe(t testing.TB, env map[string]string) (string, func() error, *tes
 		return stopErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	return base, stop, logs
+	return base, stop, logs, nil
 }
 
 func TestServeWithExternalDatabase(t *testing.T) {
