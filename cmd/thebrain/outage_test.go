@@ -333,5 +333,31 @@ func TestDatabaseOutage(t *testing.T) {
 			t.Fatalf("while frozen %v: the requests beyond the pool size must get 503 after the acquire timeout", counts)
 		}
 		frozen.awaitStatus(t, "/api/v1/projects", alice.access, http.StatusOK, 20*time.Second)
+
+		// A session nobody has checked yet is checked in the database,
+		// before the route's request timeout applies: a frozen database
+		// still gets an answer, not a request held forever.
+		login := frozen.call("POST", "/api/v1/auth/login", "", map[string]string{"email": alice.email, "password": alice.password})
+		var fresh struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.Unmarshal(login.body, &fresh); login.status != http.StatusOK || err != nil || fresh.AccessToken == "" {
+			t.Fatalf("login: %d %s", login.status, login.body)
+		}
+		frozen.proxy.Freeze()
+		got := make(chan reply, 1)
+		go func() { got <- frozen.call("GET", "/api/v1/projects", fresh.AccessToken, nil) }()
+		select {
+		case r := <-got:
+			frozen.proxy.Heal()
+			if r.status != http.StatusServiceUnavailable || r.took > 10*time.Second {
+				t.Fatalf("a new session's request while frozen: %d after %s %s; want 503 within 10 s", r.status, r.took, r.body)
+			}
+			wantUnavailable(t, "GET /api/v1/projects with a new session", r)
+		case <-time.After(20 * time.Second):
+			frozen.proxy.Heal()
+			t.Fatal("a new session's request while frozen got no answer in 20 s")
+		}
+		frozen.awaitStatus(t, "/api/v1/projects", fresh.AccessToken, http.StatusOK, 20*time.Second)
 	})
 }

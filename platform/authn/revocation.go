@@ -237,6 +237,10 @@ func NewRevocationVerifier(tokens *token.Verifier, deny *Denylist, sessions Sess
 	return &RevocationVerifier{tokens: tokens, deny: deny, sessions: sessions, log: logger}
 }
 
+// sessionCheckTimeout bounds the database check of a session (a lookup by
+// key); past it the request gets 503.
+const sessionCheckTimeout = 5 * time.Second
+
 // Verify implements Verifier.
 func (v *RevocationVerifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	c, err := v.tokens.Verify(ctx, raw)
@@ -261,7 +265,12 @@ func (v *RevocationVerifier) Verify(ctx context.Context, raw string) (Principal,
 	case ok:
 		return p, nil
 	}
-	if err := v.sessions.CheckSession(ctx, c.UserID, c.SessionID); err != nil {
+	// Authentication runs before a route's request timeout: a database that
+	// stopped answering (a frozen connection) must not hold the request.
+	cctx, cancel := context.WithTimeout(ctx, sessionCheckTimeout)
+	err = v.sessions.CheckSession(cctx, c.UserID, c.SessionID)
+	cancel()
+	if err != nil {
 		if apperr.Is(err, apperr.Unauthenticated) {
 			return Principal{}, err
 		}
