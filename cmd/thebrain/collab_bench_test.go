@@ -95,14 +95,11 @@ func readProc(pid int) (procSample, error) {
 	return s, nil
 }
 
-// peakWatch samples a process's memory every 100 ms until stop: the peak
-// of a run, which VmHWM (the peak since the process started, start-up
-// included) is not.
-type peakWatch struct {
-	stop func() procSample // the largest rss, anon and file seen (not at one instant)
-}
-
-func watchPeak(pid int) peakWatch {
+// watchPeak samples a process's memory every 100 ms until the returned
+// stop is called, which returns the largest rss, anon and file seen (not
+// at one instant): the peak of a run, which VmHWM (the peak since the
+// process started, start-up included) is not.
+func watchPeak(pid int) (stop func() procSample) {
 	done, out := make(chan struct{}), make(chan procSample, 1)
 	go func() {
 		var peak procSample
@@ -120,7 +117,7 @@ func watchPeak(pid int) peakWatch {
 			}
 		}
 	}()
-	return peakWatch{stop: func() procSample { close(done); return <-out }}
+	return func() procSample { close(done); return <-out }
 }
 
 func loadAvg() string {
@@ -159,7 +156,7 @@ func BenchmarkCollabTyping(b *testing.B) {
 	pid := p.cmd.Process.Pid
 	idle := sampleProc(b, pid)
 	load := loadAvg()
-	peak := watchPeak(pid) // VmHWM would count the start-up's peak
+	stopPeak := watchPeak(pid) // VmHWM would count the start-up's peak
 	// COLLAB_BENCH_PROCS Node processes share the clients (one process
 	// needs about half a core for 50 clients: alone it may be what is
 	// measured).
@@ -198,7 +195,7 @@ func BenchmarkCollabTyping(b *testing.B) {
 		}
 		outs[part] = []byte(lines[len(lines)-1])
 	}
-	after, top := sampleProc(b, pid), peak.stop()
+	after, top := sampleProc(b, pid), stopPeak()
 	res := map[string]float64{}
 	if procs == 1 {
 		if err := json.Unmarshal(outs[0], &res); err != nil {

@@ -80,6 +80,27 @@ func (r *room) applyAwareness(entries []yprotocol.AwarenessEntry, owner *conn, n
 	return changed
 }
 
+// relayPresence records entries, decoded from update, from owner (nil:
+// another instance) and relays what changed the table to the room's
+// clients: frame (update's message; nil: framed here) when all of it did,
+// the changed entries alone when some did. It returns the update carrying
+// the change, nil when nothing changed. Call with r.mu held.
+func (r *room) relayPresence(update, frame []byte, entries []yprotocol.AwarenessEntry, owner *conn) []byte {
+	n := len(entries)
+	changed := r.applyAwareness(entries, owner, r.hub.now())
+	switch {
+	case len(changed) == 0: // copies, or nothing at all
+		return nil
+	case len(changed) < n:
+		update, frame = yprotocol.EncodeAwarenessUpdate(changed), nil
+	}
+	if frame == nil {
+		frame = encodeAwarenessFrame(update)
+	}
+	r.broadcast(frame)
+	return update
+}
+
 func (r *room) disown(clientID uint64) {
 	if cur, ok := r.aw[clientID]; ok && cur.owner != nil {
 		delete(cur.owner.aw, clientID)
@@ -145,13 +166,7 @@ func (r *room) remotePresence(update []byte) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := len(entries)
-	if changed := r.applyAwareness(entries, nil, r.hub.now()); len(changed) > 0 {
-		if len(changed) < n {
-			update = yprotocol.EncodeAwarenessUpdate(changed)
-		}
-		r.broadcast(encodeAwarenessFrame(update))
-	}
+	r.relayPresence(update, nil, entries, nil)
 }
 
 // answerPresenceQuery sends the states of this instance's clients to the

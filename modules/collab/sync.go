@@ -73,20 +73,8 @@ func (h *hub) handle(ctx context.Context, c *conn, frame []byte) *closeReason {
 			}
 			return errMalformed
 		}
-		n := len(entries)
 		r.mu.Lock()
-		changed := r.applyAwareness(entries, c, h.now())
-		update := m.Payload // all of it is new: relayed as it came
-		switch {
-		case len(changed) == 0: // copies, or nothing at all
-			update, frame = nil, nil
-		case len(changed) < n:
-			update = yprotocol.EncodeAwarenessUpdate(changed)
-			frame = encodeAwarenessFrame(update)
-		}
-		if frame != nil {
-			r.broadcast(frame)
-		}
+		update := r.relayPresence(m.Payload, frame, entries, c)
 		r.mu.Unlock()
 		if update != nil {
 			h.bus.publishAwareness(ctx, r.id, awKindUpdate, update)
